@@ -7,4 +7,10 @@ module dev.arbor {
   requires io.github.classgraph;
 
   exports dev.arbor;
+  exports dev.arbor.module;
+  exports dev.arbor.plugin;
+  exports dev.arbor.tree;
+  exports dev.arbor.tree.spi;
+
+  uses dev.arbor.tree.spi.NodeType;
 }
