@@ -12,9 +12,12 @@ module dev.arbor {
   exports dev.arbor.core;
   exports dev.arbor.core.primitives;
   exports dev.arbor.module;
+  exports dev.arbor.plugin;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
   exports dev.arbor.tree;
+  exports dev.arbor.tree.spi;
 
   uses dev.arbor.backend.Backend;
+  uses dev.arbor.tree.spi.NodeType;
 }
