@@ -110,14 +110,17 @@ public final class Primitive {
     this.multipleResults = multipleResults;
   }
 
-  /** A new single-result primitive; register it with {@link Primitives#register}. */
+  /**
+   * A new single-result primitive, listed in {@link Primitives} (a second primitive with the same
+   * name is reported there and not listed).
+   */
   public static Primitive single(String name) {
-    return new Primitive(name, false);
+    return Primitives.register(new Primitive(name, false));
   }
 
-  /** A new primitive with several results. */
+  /** A new primitive with several results, listed in {@link Primitives}. */
   public static Primitive multi(String name) {
-    return new Primitive(name, true);
+    return Primitives.register(new Primitive(name, true));
   }
 
   /** The primitive's name as printed in graphs ({@code tanh}, {@code dot_general}). */
