@@ -7,4 +7,9 @@ module dev.arbor {
   requires io.github.classgraph;
 
   exports dev.arbor;
+  exports dev.arbor.module;
+  exports dev.arbor.instrument;
+  exports dev.arbor.random;
+
+  uses dev.arbor.instrument.SelfAttacher;
 }
