@@ -7,9 +7,17 @@ module dev.arbor {
   requires io.github.classgraph;
 
   exports dev.arbor;
-  exports dev.arbor.module;
+  exports dev.arbor.array;
+  exports dev.arbor.backend;
+  exports dev.arbor.core;
+  exports dev.arbor.core.primitives;
   exports dev.arbor.instrument;
+  exports dev.arbor.module;
   exports dev.arbor.random;
+  exports dev.arbor.transform.ad;
+  exports dev.arbor.transform.batching;
+  exports dev.arbor.tree;
 
+  uses dev.arbor.backend.Backend;
   uses dev.arbor.instrument.SelfAttacher;
 }

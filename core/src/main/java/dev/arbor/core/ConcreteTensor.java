@@ -1,0 +1,119 @@
+package dev.arbor.core;
+
+import dev.arbor.array.DType;
+import dev.arbor.array.Shape;
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Backends;
+import dev.arbor.backend.Buffer;
+import dev.arbor.backend.HostArray;
+import java.lang.ref.Cleaner;
+
+/**
+ * A tensor with data: a buffer on one backend. Immutable. Its buffer is released when the tensor is
+ * garbage-collected, or eagerly at the end of the {@code Arbor.scope()} it was created in.
+ */
+public final class ConcreteTensor implements Tensor {
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  private final Backend backend;
+  private final Buffer buffer;
+  private final AbstractValue aval;
+
+  private ConcreteTensor(Backend backend, Buffer buffer, AbstractValue aval) {
+    this.backend = backend;
+    this.buffer = buffer;
+    this.aval = aval;
+  }
+
+  /** Wraps a fresh buffer; registers it for release when this tensor becomes unreachable. */
+  public static ConcreteTensor wrap(Backend backend, Buffer buffer, AbstractValue aval) {
+    ConcreteTensor t = new ConcreteTensor(backend, buffer, aval);
+    CLEANER.register(t, buffer::release);
+    Scope.track(t);
+    return t;
+  }
+
+  /** A tensor on the default backend holding {@code data}. */
+  public static ConcreteTensor of(HostArray data) {
+    Backend b = Backends.defaultBackend();
+    return wrap(b, b.upload(data), data.aval());
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public Buffer buffer() {
+    if (buffer.isReleased()) {
+      throw new IllegalStateException(
+          "this tensor ("
+              + aval
+              + ") was released at the end of an Arbor.scope() block; keep tensors needed"
+              + " after the block with scope.keep(t)");
+    }
+    return buffer;
+  }
+
+  public AbstractValue aval() {
+    return aval;
+  }
+
+  Buffer rawBuffer() {
+    return buffer;
+  }
+
+  @Override
+  public Shape shape() {
+    return aval.shape();
+  }
+
+  @Override
+  public DType dtype() {
+    return aval.dtype();
+  }
+
+  /** The data, copied to the host if this backend's memory is elsewhere. */
+  public HostArray host() {
+    return backend.download(buffer());
+  }
+
+  @Override
+  public float[] toFloatArray() {
+    double[] d = host().toDoubles();
+    float[] r = new float[d.length];
+    for (int k = 0; k < d.length; k++) {
+      r[k] = (float) d[k];
+    }
+    return r;
+  }
+
+  @Override
+  public double[] toDoubleArray() {
+    return host().toDoubles();
+  }
+
+  @Override
+  public long[] toLongArray() {
+    return host().toLongs();
+  }
+
+  @Override
+  public Tensor to(String backendName) {
+    Backend target = Backends.get(backendName);
+    if (target == backend) {
+      return this;
+    }
+    return wrap(target, target.upload(host()), aval);
+  }
+
+  @Override
+  public Tensor blockUntilReady() {
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return TensorFormat.format(this);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.arbor.core;
+
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Backends;
+import dev.arbor.backend.Buffer;
+import dev.arbor.backend.HostArray;
+import dev.arbor.backend.Kernel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The bottom trace: runs primitives on concrete tensors with backend kernels. */
+final class EvalTrace extends Trace {
+  static final EvalTrace INSTANCE = new EvalTrace();
+  private static final System.Logger LOG = System.getLogger("dev.arbor.backend");
+  private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+  private EvalTrace() {
+    super("eval", true);
+  }
+
+  @Override
+  protected Tensor pure(Tensor value) {
+    if (value instanceof ConcreteTensor) {
+      return value;
+    }
+    throw new AssertionError("eval trace got a non-concrete value: " + value);
+  }
+
+  @Override
+  protected List<Tensor> process(Primitive p, List<Tensor> args, Params params) {
+    List<AbstractValue> inAvals = new ArrayList<>(args.size());
+    Backend backend = null;
+    for (Tensor a : args) {
+      ConcreteTensor c = (ConcreteTensor) a;
+      inAvals.add(c.aval());
+      if (backend == null) {
+        backend = c.backend();
+      } else if (backend != c.backend()) {
+        throw new IllegalArgumentException(
+            "'"
+                + p.name()
+                + "' got tensors on two backends ("
+                + backend.name()
+                + " and "
+                + c.backend().name()
+                + "); move one with tensor.to(\""
+                + backend.name()
+                + "\")");
+      }
+    }
+    if (backend == null) {
+      backend = Backends.defaultBackend();
+    }
+    List<AbstractValue> outAvals = p.abstractEval(inAvals, params);
+    Kernel kernel = backend.kernel(p).orElse(null);
+    List<Buffer> outs;
+    if (kernel != null) {
+      List<Buffer> bufs = new ArrayList<>(args.size());
+      for (Tensor a : args) {
+        bufs.add(((ConcreteTensor) a).buffer());
+      }
+      outs = kernel.run(bufs, inAvals, params, outAvals);
+    } else {
+      if (WARNED.add(backend.name() + "/" + p.name())) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "backend ''{0}'' has no kernel for ''{1}''; running the reference kernel on host copies",
+            backend.name(),
+            p.name());
+      }
+      List<HostArray> host = new ArrayList<>(args.size());
+      for (Tensor a : args) {
+        host.add(((ConcreteTensor) a).host());
+      }
+      List<HostArray> res = p.referenceKernel().apply(host, params, outAvals);
+      outs = new ArrayList<>(res.size());
+      for (HostArray h : res) {
+        outs.add(backend.upload(h));
+      }
+    }
+    List<Tensor> result = new ArrayList<>(outs.size());
+    for (int k = 0; k < outs.size(); k++) {
+      result.add(ConcreteTensor.wrap(backend, outs.get(k), outAvals.get(k)));
+    }
+    NanCheck.check(p, result);
+    return result;
+  }
+}

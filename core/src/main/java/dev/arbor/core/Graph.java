@@ -1,0 +1,155 @@
+package dev.arbor.core;
+
+import dev.arbor.array.Tensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A staged function (JAX's closed jaxpr): inputs, captured constants with their values, equations
+ * in order, and outputs. Immutable. {@link #toString()} reads like a jaxpr: {@code { lambda ;
+ * a:f32[3,4]. let b:f32[3,4] = tanh a in (b) }}.
+ *
+ * <p>Evaluating a graph binds each equation's primitive, so it runs under whatever transformations
+ * are active: transformations of a staged function transform its graph.
+ */
+public final class Graph {
+  private final List<Var> inputs;
+  private final List<Var> constVars;
+  private final List<Tensor> constValues;
+  private final List<Equation> equations;
+  private final List<Var> outputs;
+
+  public Graph(
+      List<Var> inputs,
+      List<Var> constVars,
+      List<Tensor> constValues,
+      List<Equation> equations,
+      List<Var> outputs) {
+    if (constVars.size() != constValues.size()) {
+      throw new AssertionError("constants and their values differ in number");
+    }
+    this.inputs = List.copyOf(inputs);
+    this.constVars = List.copyOf(constVars);
+    this.constValues = List.copyOf(constValues);
+    this.equations = List.copyOf(equations);
+    this.outputs = List.copyOf(outputs);
+  }
+
+  public List<Var> inputs() {
+    return inputs;
+  }
+
+  public List<Var> constVars() {
+    return constVars;
+  }
+
+  public List<Tensor> constValues() {
+    return constValues;
+  }
+
+  public List<Equation> equations() {
+    return equations;
+  }
+
+  public List<Var> outputs() {
+    return outputs;
+  }
+
+  /** Abstract values of the inputs. */
+  public List<AbstractValue> inputAvals() {
+    return inputs.stream().map(Var::aval).toList();
+  }
+
+  /** Abstract values of the outputs. */
+  public List<AbstractValue> outputAvals() {
+    return outputs.stream().map(Var::aval).toList();
+  }
+
+  /** Evaluates the graph on {@code args} by binding every equation (so it composes). */
+  public List<Tensor> evaluate(List<? extends Tensor> args) {
+    if (args.size() != inputs.size()) {
+      throw new IllegalArgumentException(
+          "graph takes " + inputs.size() + " inputs, got " + args.size());
+    }
+    Map<Var, Tensor> env = new IdentityHashMap<>();
+    for (int k = 0; k < inputs.size(); k++) {
+      Tensor a = args.get(k);
+      AbstractValue want = inputs.get(k).aval();
+      if (!a.shape().equals(want.shape()) || a.dtype() != want.dtype()) {
+        throw new IllegalArgumentException(
+            "graph input " + k + " must be " + want + ", got " + a.dtype().shortName() + a.shape());
+      }
+      env.put(inputs.get(k), a);
+    }
+    for (int k = 0; k < constVars.size(); k++) {
+      env.put(constVars.get(k), constValues.get(k));
+    }
+    for (Equation e : equations) {
+      List<Tensor> in = new ArrayList<>(e.inputs().size());
+      for (Var v : e.inputs()) {
+        in.add(env.get(v));
+      }
+      List<Tensor> out = e.primitive().bind(in, e.params());
+      for (int k = 0; k < out.size(); k++) {
+        env.put(e.outputs().get(k), out.get(k));
+      }
+    }
+    List<Tensor> result = new ArrayList<>(outputs.size());
+    for (Var v : outputs) {
+      result.add(env.get(v));
+    }
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    Map<Var, String> names = new HashMap<>();
+    StringBuilder sb = new StringBuilder("{ lambda ");
+    appendDecls(sb, constVars, names);
+    sb.append("; ");
+    appendDecls(sb, inputs, names);
+    sb.append(". let");
+    for (Equation e : equations) {
+      sb.append("\n    ");
+      for (int k = 0; k < e.outputs().size(); k++) {
+        Var v = e.outputs().get(k);
+        sb.append(k == 0 ? "" : " ").append(name(v, names)).append(':').append(v.aval());
+      }
+      sb.append(" = ").append(e.primitive().name());
+      if (!e.params().asMap().isEmpty()) {
+        sb.append('[').append(e.params()).append(']');
+      }
+      for (Var v : e.inputs()) {
+        sb.append(' ').append(name(v, names));
+      }
+    }
+    sb.append("\n  in (");
+    for (int k = 0; k < outputs.size(); k++) {
+      sb.append(k == 0 ? "" : ", ").append(name(outputs.get(k), names));
+    }
+    return sb.append(") }").toString();
+  }
+
+  private static void appendDecls(StringBuilder sb, List<Var> vars, Map<Var, String> names) {
+    for (int k = 0; k < vars.size(); k++) {
+      Var v = vars.get(k);
+      sb.append(k == 0 ? "" : " ").append(name(v, names)).append(':').append(v.aval());
+    }
+  }
+
+  private static String name(Var v, Map<Var, String> names) {
+    return names.computeIfAbsent(v, x -> varName(names.size()));
+  }
+
+  private static String varName(int n) {
+    StringBuilder s = new StringBuilder();
+    do {
+      s.insert(0, (char) ('a' + n % 26));
+      n = n / 26 - 1;
+    } while (n >= 0);
+    return s.toString();
+  }
+}

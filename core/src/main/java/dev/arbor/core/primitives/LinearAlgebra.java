@@ -1,0 +1,356 @@
+package dev.arbor.core.primitives;
+
+import static dev.arbor.core.primitives.Shapes.arity;
+
+import dev.arbor.array.Shape;
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.HostArray;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.Batched;
+import dev.arbor.core.Primitive.JvpResult;
+import dev.arbor.core.Primitive.Linear;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code dot_general}: a contraction with batch dimensions. Output axes are the batch axes (in lhs
+ * order), then the lhs free axes, then the rhs free axes — as in XLA.
+ */
+public final class LinearAlgebra {
+  private LinearAlgebra() {}
+
+  /** The dimension numbers of a dot_general. */
+  public record Dims(int[] lhsContract, int[] rhsContract, int[] lhsBatch, int[] rhsBatch) {
+    public Dims {
+      lhsContract = lhsContract.clone();
+      rhsContract = rhsContract.clone();
+      lhsBatch = lhsBatch.clone();
+      rhsBatch = rhsBatch.clone();
+    }
+
+    static Dims of(Params p) {
+      return new Dims(
+          p.ints("lhs_contract"), p.ints("rhs_contract"), p.ints("lhs_batch"), p.ints("rhs_batch"));
+    }
+
+    Params params() {
+      return Params.of(
+          "lhs_contract",
+          lhsContract,
+          "rhs_contract",
+          rhsContract,
+          "lhs_batch",
+          lhsBatch,
+          "rhs_batch",
+          rhsBatch);
+    }
+  }
+
+  /** Axes of a rank-{@code rank} operand that are neither batch nor contracting, in order. */
+  static int[] free(int rank, int[] batch, int[] contract) {
+    boolean[] used = new boolean[rank];
+    for (int a : batch) {
+      used[a] = true;
+    }
+    for (int a : contract) {
+      used[a] = true;
+    }
+    int[] f = new int[rank - batch.length - contract.length];
+    int j = 0;
+    for (int a = 0; a < rank; a++) {
+      if (!used[a]) {
+        f[j++] = a;
+      }
+    }
+    return f;
+  }
+
+  public static final Primitive DOT_GENERAL =
+      Primitive.single("dot_general")
+          .shapeRule(
+              (in, p) -> {
+                arity("dot_general", in, 2);
+                AbstractValue x = in.get(0);
+                AbstractValue y = in.get(1);
+                Dims d = Dims.of(p);
+                if (x.dtype() != y.dtype()) {
+                  throw new IllegalArgumentException(
+                      "'dot_general' needs operands of one dtype, got " + x + " and " + y);
+                }
+                if (d.lhsContract().length != d.rhsContract().length
+                    || d.lhsBatch().length != d.rhsBatch().length) {
+                  throw new IllegalArgumentException(
+                      "'dot_general': lhs and rhs must name as many contracting and batch axes, got "
+                          + d);
+                }
+                Shapes.axes("dot_general", x.shape(), concat(d.lhsContract(), d.lhsBatch()));
+                Shapes.axes("dot_general", y.shape(), concat(d.rhsContract(), d.rhsBatch()));
+                for (int k = 0; k < d.lhsContract().length; k++) {
+                  check(x, y, d.lhsContract()[k], d.rhsContract()[k], "contracting");
+                }
+                for (int k = 0; k < d.lhsBatch().length; k++) {
+                  check(x, y, d.lhsBatch()[k], d.rhsBatch()[k], "batch");
+                }
+                List<Integer> shape = new ArrayList<>();
+                for (int a : d.lhsBatch()) {
+                  shape.add(x.shape().dim(a));
+                }
+                for (int a : free(x.rank(), d.lhsBatch(), d.lhsContract())) {
+                  shape.add(x.shape().dim(a));
+                }
+                for (int a : free(y.rank(), d.rhsBatch(), d.rhsContract())) {
+                  shape.add(y.shape().dim(a));
+                }
+                return List.of(
+                    new AbstractValue(
+                        Shape.of(shape.stream().mapToInt(Integer::intValue).toArray()), x.dtype()));
+              })
+          .reference(LinearAlgebra::referenceDot)
+          .transpose(LinearAlgebra::transposeDot)
+          .batch(LinearAlgebra::batchDot);
+
+  static {
+    DOT_GENERAL.jvp(
+        (x, t, p) -> {
+          Tensor out = DOT_GENERAL.bind1(p, x.get(0), x.get(1));
+          Tensor a = t.get(0) == null ? null : DOT_GENERAL.bind1(p, t.get(0), x.get(1));
+          Tensor b = t.get(1) == null ? null : DOT_GENERAL.bind1(p, x.get(0), t.get(1));
+          return JvpResult.of(out, AdMath.addTangents(a, b));
+        });
+  }
+
+  private static void check(AbstractValue x, AbstractValue y, int a, int b, String kind) {
+    if (x.shape().dim(a) != y.shape().dim(b)) {
+      throw new IllegalArgumentException(
+          "'dot_general': "
+              + kind
+              + " axis "
+              + a
+              + " of "
+              + x
+              + " (size "
+              + x.shape().dim(a)
+              + ") does not match axis "
+              + b
+              + " of "
+              + y
+              + " (size "
+              + y.shape().dim(b)
+              + ")");
+    }
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  private static List<HostArray> referenceDot(
+      List<HostArray> in, Params p, List<AbstractValue> out) {
+    HostArray x = in.get(0);
+    HostArray y = in.get(1);
+    Dims d = Dims.of(p);
+    int[] xd = x.shape().dims();
+    int[] yd = y.shape().dims();
+    int[] xf = free(xd.length, d.lhsBatch(), d.lhsContract());
+    int[] yf = free(yd.length, d.rhsBatch(), d.rhsContract());
+    int nb = d.lhsBatch().length;
+    int[] cd = new int[d.lhsContract().length];
+    for (int k = 0; k < cd.length; k++) {
+      cd[k] = xd[d.lhsContract()[k]];
+    }
+    long csize = Shape.of(cd).size();
+    int[] od = out.get(0).shape().dims();
+    HostArray r = HostArray.zeros(out.get(0));
+    int[] oi = new int[od.length];
+    int[] ci = new int[cd.length];
+    int[] xi = new int[xd.length];
+    int[] yi = new int[yd.length];
+    boolean floating = x.dtype().isFloating();
+    for (int o = 0; o < r.size(); o++) {
+      Shapes.unravel(o, od, oi);
+      for (int k = 0; k < nb; k++) {
+        xi[d.lhsBatch()[k]] = oi[k];
+        yi[d.rhsBatch()[k]] = oi[k];
+      }
+      for (int k = 0; k < xf.length; k++) {
+        xi[xf[k]] = oi[nb + k];
+      }
+      for (int k = 0; k < yf.length; k++) {
+        yi[yf[k]] = oi[nb + xf.length + k];
+      }
+      double ds = 0;
+      long ls = 0;
+      for (long c = 0; c < csize; c++) {
+        Shapes.unravel(c, cd, ci);
+        for (int k = 0; k < cd.length; k++) {
+          xi[d.lhsContract()[k]] = ci[k];
+          yi[d.rhsContract()[k]] = ci[k];
+        }
+        int xo = Shapes.ravel(xi, xd);
+        int yo = Shapes.ravel(yi, yd);
+        if (floating) {
+          ds += x.getDouble(xo) * y.getDouble(yo);
+        } else {
+          ls += x.getLong(xo) * y.getLong(yo);
+        }
+      }
+      if (floating) {
+        r.setDouble(o, ds);
+      } else {
+        r.setLong(o, ls);
+      }
+    }
+    return List.of(r);
+  }
+
+  /** Rank of each value among the sorted values. */
+  private static int[] ranks(int[] v) {
+    int[] sorted = v.clone();
+    Arrays.sort(sorted);
+    int[] r = new int[v.length];
+    for (int k = 0; k < v.length; k++) {
+      r[k] = Arrays.binarySearch(sorted, v[k]);
+    }
+    return r;
+  }
+
+  /**
+   * Cotangent of one operand ({@code self}) given the other: contract the cotangent's axes that
+   * belong to the other operand's free axes, then permute into {@code self}'s layout.
+   */
+  private static Tensor transposeOperand(
+      Tensor ct,
+      Tensor other,
+      int selfRank,
+      int[] selfBatch,
+      int[] selfContract,
+      int[] otherBatch,
+      int[] otherContract,
+      int otherRank,
+      boolean selfIsLhs) {
+    int nb = selfBatch.length;
+    int[] selfFree = free(selfRank, selfBatch, selfContract);
+    int[] otherFree = free(otherRank, otherBatch, otherContract);
+    // Positions of the other operand's free axes and of the batch axes within ct.
+    int otherFreeStart = selfIsLhs ? nb + selfFree.length : nb;
+    int[] ctContract = new int[otherFree.length];
+    for (int k = 0; k < otherFree.length; k++) {
+      ctContract[k] = otherFreeStart + k;
+    }
+    int[] ctBatch = new int[nb];
+    for (int k = 0; k < nb; k++) {
+      ctBatch[k] = k;
+    }
+    Tensor r =
+        DOT_GENERAL.bind1(new Dims(ctContract, otherFree, ctBatch, otherBatch).params(), ct, other);
+    // r axes: [batch..., ct free (= self free, in order)..., other's remaining (= otherContract,
+    // sorted)...]
+    int[] perm = new int[selfRank];
+    for (int k = 0; k < nb; k++) {
+      perm[selfBatch[k]] = k;
+    }
+    for (int k = 0; k < selfFree.length; k++) {
+      perm[selfFree[k]] = nb + k;
+    }
+    int[] cr = ranks(otherContract);
+    for (int k = 0; k < selfContract.length; k++) {
+      perm[selfContract[k]] = nb + selfFree.length + cr[k];
+    }
+    // perm[a] = position in r of self's axis a: output axis a takes r's axis perm[a].
+    return Structural.transpose(r, perm);
+  }
+
+  private static List<Tensor> transposeDot(List<Tensor> cts, List<Object> args, Params p) {
+    Tensor ct = cts.get(0);
+    Dims d = Dims.of(p);
+    if (args.get(0) instanceof Linear && args.get(1) instanceof Linear) {
+      throw new UnsupportedOperationException(
+          "'dot_general' of two tangents is not linear and cannot be transposed");
+    }
+    if (ct == null) {
+      return Arrays.asList(null, null);
+    }
+    if (args.get(0) instanceof Linear lx) {
+      Tensor y = (Tensor) args.get(1);
+      return Arrays.asList(
+          transposeOperand(
+              ct,
+              y,
+              lx.aval().rank(),
+              d.lhsBatch(),
+              d.lhsContract(),
+              d.rhsBatch(),
+              d.rhsContract(),
+              y.rank(),
+              true),
+          null);
+    }
+    Linear ly = (Linear) args.get(1);
+    Tensor x = (Tensor) args.get(0);
+    return Arrays.asList(
+        null,
+        transposeOperand(
+            ct,
+            x,
+            ly.aval().rank(),
+            d.rhsBatch(),
+            d.rhsContract(),
+            d.lhsBatch(),
+            d.lhsContract(),
+            x.rank(),
+            false));
+  }
+
+  private static int[] shift(int[] a) {
+    int[] r = new int[a.length];
+    for (int k = 0; k < a.length; k++) {
+      r[k] = a[k] + 1;
+    }
+    return r;
+  }
+
+  private static int[] prepend0(int[] a) {
+    int[] r = new int[a.length + 1];
+    System.arraycopy(a, 0, r, 1, a.length);
+    return r;
+  }
+
+  private static Batched batchDot(List<Tensor> args, int[] bd, Params p) {
+    Dims d = Dims.of(p);
+    Tensor x = args.get(0);
+    Tensor y = args.get(1);
+    boolean bx = bd[0] != Primitive.NOT_MAPPED;
+    boolean by = bd[1] != Primitive.NOT_MAPPED;
+    if (bx) {
+      x = Structural.moveAxis(x, bd[0], 0);
+    }
+    if (by) {
+      y = Structural.moveAxis(y, bd[1], 0);
+    }
+    int[] lc = bx ? shift(d.lhsContract()) : d.lhsContract();
+    int[] lb = bx ? shift(d.lhsBatch()) : d.lhsBatch();
+    int[] rc = by ? shift(d.rhsContract()) : d.rhsContract();
+    int[] rb = by ? shift(d.rhsBatch()) : d.rhsBatch();
+    int nb = d.lhsBatch().length;
+    if (bx && by) {
+      Tensor out = DOT_GENERAL.bind1(new Dims(lc, rc, prepend0(lb), prepend0(rb)).params(), x, y);
+      return Batched.of(out, 0);
+    }
+    Tensor out = DOT_GENERAL.bind1(new Dims(lc, rc, lb, rb).params(), x, y);
+    if (bx) {
+      return Batched.of(out, nb);
+    }
+    int xFree = free(x.rank(), lb, lc).length;
+    return Batched.of(out, nb + xFree);
+  }
+
+  /** Binds dot_general. */
+  public static Tensor dotGeneral(Tensor x, Tensor y, Dims dims) {
+    return DOT_GENERAL.bind1(dims.params(), x, y);
+  }
+}
