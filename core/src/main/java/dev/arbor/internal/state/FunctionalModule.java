@@ -3,6 +3,7 @@ package dev.arbor.internal.state;
 import dev.arbor.module.Module;
 import dev.arbor.module.StatefulFn;
 import dev.arbor.random.Key;
+import dev.arbor.tree.Static;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -26,7 +27,12 @@ public final class FunctionalModule<I, O> implements Module<I, O> {
   private final Map<String, Object> variables;
 
   /** Modules initialized inside this one, in order: returned again by later calls. */
-  private final List<FunctionalModule<?, ?>> nested;
+  @Static private final List<FunctionalModule<?, ?>> nested;
+
+  /** For pytree unflatten (a no-arg constructor plus field writes). */
+  private FunctionalModule() {
+    this(null, null, Map.of(), List.of());
+  }
 
   private FunctionalModule(
       StatefulFn<I, O> fn,

@@ -1,6 +1,7 @@
 package dev.arbor.internal.state;
 
 import dev.arbor.module.Module;
+import dev.arbor.tree.Static;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -21,8 +22,10 @@ import java.util.Map;
  * from method handles (no reflection per call).
  *
  * <p>The child/aux rule follows DESIGN.md (Pytrees): primitives, boxed primitives, strings, enums,
- * {@code Class} and functional interfaces are aux; a {@code Module}-typed slot is a child; a slot
- * declared {@code Object} is decided by its run-time value.
+ * {@code Class}, functional interfaces, {@code @Static} and transient fields are aux; a {@code
+ * Module}-typed slot is a child; a slot declared {@code Object} is decided by its run-time value.
+ * TODO(issue 5): derive this from {@code dev.arbor.tree} (Trees.flatten/replaceAt) so registered
+ * node types count too.
  */
 final class ModuleStructure {
   private static final ClassValue<ModuleStructure> CACHE =
@@ -68,8 +71,8 @@ final class ModuleStructure {
           for (int i = 0; i < components.length; i++) {
             RecordComponent c = components[i];
             types[i] = c.getType();
-            found.add(
-                new Slot(c.getName(), kind(c.getType()), lookup.unreflect(c.getAccessor()), null));
+            Kind k = c.isAnnotationPresent(Static.class) ? Kind.AUX : kind(c.getType());
+            found.add(new Slot(c.getName(), k, lookup.unreflect(c.getAccessor()), null));
           }
           ctor = lookup.findConstructor(type, MethodType.methodType(void.class, types));
         } else {
@@ -84,7 +87,11 @@ final class ModuleStructure {
                 continue;
               }
               f.setAccessible(true);
-              Kind k = f.isSynthetic() ? Kind.AUX : kind(f.getType());
+              boolean aux =
+                  f.isSynthetic()
+                      || f.isAnnotationPresent(Static.class)
+                      || Modifier.isTransient(f.getModifiers());
+              Kind k = aux ? Kind.AUX : kind(f.getType());
               found.add(new Slot(f.getName(), k, l.unreflectGetter(f), l.unreflectSetter(f)));
             }
           }
