@@ -454,7 +454,7 @@ public final class Arbor {
    * The shapes and dtypes of {@code f}'s output (a tree of {@link ArraySpec}) for inputs shaped
    * like {@code specs} (a tree of tensors or ArraySpecs), without computing anything.
    */
-  public static <T> Object evalShape(Function<T, ?> f, T specs) {
+  public static <T> Object evalShape(Function<T, ?> f, Object specs) {
     Staged s = stage(f, specs);
     List<Object> leaves = new ArrayList<>();
     for (AbstractValue a : s.graph.outputAvals()) {
@@ -466,7 +466,7 @@ public final class Arbor {
   private record Staged(Graph graph, FlatFn<Object, Object> fn) {}
 
   @SuppressWarnings("unchecked")
-  private static <T> Staged stage(Function<T, ?> f, T example) {
+  private static <T> Staged stage(Function<T, ?> f, Object example) {
     Trees.Flat flat = Trees.flatten(example);
     FlatFn<Object, Object> ff = new FlatFn<>((Function<Object, Object>) f, flat.treeDef());
     StagingTrace trace = new StagingTrace(FlatFn.describe("makeGraph", f));
