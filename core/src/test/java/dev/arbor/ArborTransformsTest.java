@@ -261,4 +261,44 @@ class ArborTransformsTest {
     assertTrue(d.contains("reference: rank 0, available, default"), d);
     assertTrue(d.contains("dot_general: jvp transpose batch reference"), d);
   }
+
+  @Test
+  void collectivesUnderNamedVmap() {
+    Tensor xs = Tensor.fromArray(new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
+    Tensor centered = Arbor.vmap((Tensor x) -> x.sub(Ops.pmean(x, "b")), 0, 0, "b").apply(xs);
+    assertArrayEquals(new double[] {-2, -2, 0, 0, 2, 2}, centered.toDoubleArray(), 1e-12);
+    Tensor total = Arbor.vmap((Tensor x) -> Ops.psum(x, "b"), 0, null, "b").apply(xs);
+    assertArrayEquals(new double[] {9, 12}, total.toDoubleArray(), 1e-12);
+    Tensor mx = Arbor.vmap((Tensor x) -> Ops.pmax(x, "b"), 0, null, "b").apply(xs);
+    assertArrayEquals(new double[] {5, 6}, mx.toDoubleArray(), 1e-12);
+    Tensor all = Arbor.vmap((Tensor x) -> Ops.allGather(x, "b"), 0, null, "b").apply(xs);
+    assertArrayEquals(xs.toDoubleArray(), all.toDoubleArray(), 1e-12);
+    // nested vmaps: the inner collective names the outer axis
+    Tensor cube = RuleChecks.random(RNG, -1, 1, 2, 3);
+    Tensor outerSum =
+        Arbor.vmap(
+                (Tensor row) -> Arbor.vmap((Tensor x) -> Ops.psum(x, "outer")).apply(row),
+                0,
+                null,
+                "outer")
+            .apply(cube);
+    assertArrayEquals(Ops.sum(cube, 0).toDoubleArray(), outerSum.toDoubleArray(), 1e-12);
+    var e = assertThrows(IllegalArgumentException.class, () -> Ops.psum(xs, "nope"));
+    assertTrue(
+        e.getMessage().contains("'nope'") && e.getMessage().contains("vmap"), e.getMessage());
+  }
+
+  @Test
+  void gradThroughACollective() {
+    Tensor xs = Tensor.fromArray(new double[] {1, 2, 3}, 3);
+    // d/dx of sum_i (x_i - mean(x))^2 == 2 (x - mean)
+    Tensor g =
+        Arbor.grad(
+                (Tensor x) ->
+                    Arbor.vmap((Tensor xi) -> xi.sub(Ops.pmean(xi, "b")).pow(2.0), 0, 0, "b")
+                        .apply(x)
+                        .sum())
+            .apply(xs);
+    assertArrayEquals(new double[] {-2, 0, 2}, g.toDoubleArray(), 1e-12);
+  }
 }

@@ -331,4 +331,26 @@ public final class Ops {
     }
     return r;
   }
+
+  // ------------------------------------------------------------ collectives over named vmap axes
+
+  /** Sum over the vmap axis named {@code axisName}; the result is the same for every index. */
+  public static Tensor psum(Tensor x, String axisName) {
+    return dev.arbor.core.primitives.Collectives.psum(x, axisName);
+  }
+
+  /** Mean over the vmap axis named {@code axisName}. */
+  public static Tensor pmean(Tensor x, String axisName) {
+    return dev.arbor.core.primitives.Collectives.pmean(x, axisName);
+  }
+
+  /** Maximum over the vmap axis named {@code axisName}. */
+  public static Tensor pmax(Tensor x, String axisName) {
+    return dev.arbor.core.primitives.Collectives.pmax(x, axisName);
+  }
+
+  /** The values at every index of the vmap axis named {@code axisName}, stacked on a new axis 0. */
+  public static Tensor allGather(Tensor x, String axisName) {
+    return dev.arbor.core.primitives.Collectives.allGather(x, axisName);
+  }
 }

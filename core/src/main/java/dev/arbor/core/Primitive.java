@@ -258,6 +258,14 @@ public final class Primitive {
         throw new NullPointerException("null input to '" + name + "'");
       }
     }
+    if (collectiveRule != null) {
+      // A collective belongs to the trace that names its axis even when no input is that trace's
+      // tracer (a constant inside vmap, a cotangent in a backward pass).
+      Trace owner = TraceStack.claiming(this, params);
+      if (owner != null && (top == null || owner.level() > top.level())) {
+        top = owner;
+      }
+    }
     if (top == null) {
       top = EvalTrace.INSTANCE;
     }

@@ -20,7 +20,8 @@ public final class Primitives {
         "dev.arbor.core.primitives.Elementwise",
         "dev.arbor.core.primitives.Structural",
         "dev.arbor.core.primitives.Reductions",
-        "dev.arbor.core.primitives.LinearAlgebra"
+        "dev.arbor.core.primitives.LinearAlgebra",
+        "dev.arbor.core.primitives.Collectives"
       };
 
   private Primitives() {}
