@@ -351,7 +351,7 @@ public final class Ops {
 
   /** {@code x[start:end:step]} along {@code axis}; {@code step >= 1}. */
   public static Tensor slice(Tensor x, int axis, long start, long end, int step) {
-    int a = x.shape().normalizeAxis(axis);
+    int a = axisOf("slice", x, axis);
     int n = x.shape().dim(a);
     long s = start < 0 ? start + n : start;
     long e = end < 0 ? end + n : end;
@@ -499,7 +499,7 @@ public final class Ops {
       throw new IllegalArgumentException("concat: needs at least one tensor");
     }
     Tensor[] p = promoteAll(xs);
-    int a = p[0].shape().normalizeAxis(axis);
+    int a = axisOf("concat", p[0], axis);
     for (Tensor t : p) {
       if (t.rank() != p[0].rank()) {
         throw new IllegalArgumentException(
@@ -536,6 +536,23 @@ public final class Ops {
     return Indexing.concatenate(expanded, a);
   }
 
+  /** {@code axis} normalized against {@code x}'s rank, or an error naming {@code op}. */
+  private static int axisOf(String op, Tensor x, int axis) {
+    int a = axis < 0 ? axis + x.rank() : axis;
+    if (a < 0 || a >= x.rank()) {
+      throw new IllegalArgumentException(
+          op
+              + ": axis "
+              + axis
+              + " is out of range for shape "
+              + x.shape()
+              + " (rank "
+              + x.rank()
+              + ")");
+    }
+    return a;
+  }
+
   private static Tensor[] promoteAll(Tensor... xs) {
     DType t = xs[0].dtype();
     for (Tensor x : xs) {
@@ -562,7 +579,7 @@ public final class Ops {
    * out of range are an error; indices that are tracers are clamped (as XLA does).
    */
   public static Tensor take(Tensor x, Tensor indices, int axis) {
-    int a = x.shape().normalizeAxis(axis);
+    int a = axisOf("take", x, axis);
     Tensor idx = normalizeIndices("take", indices, x.shape(), a);
     return Indexing.gather(x, idx, a, 0);
   }
@@ -572,7 +589,7 @@ public final class Ops {
    * along {@code axis} it picks elements, the other axes broadcast against {@code x}'s.
    */
   public static Tensor takeAlongAxis(Tensor x, Tensor indices, int axis) {
-    int a = x.shape().normalizeAxis(axis);
+    int a = axisOf("takeAlongAxis", x, axis);
     if (indices.rank() != x.rank()) {
       throw new IllegalArgumentException(
           "takeAlongAxis: indices "

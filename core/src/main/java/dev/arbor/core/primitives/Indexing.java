@@ -1127,8 +1127,31 @@ public final class Indexing {
     if (dims.length == 0) {
       return x;
     }
-    int[] d = Shapes.axes("expand_dims", Shape.of(new int[x.rank() + dims.length]), dims);
+    int outRank = x.rank() + dims.length;
+    int[] d = new int[dims.length];
+    for (int k = 0; k < dims.length; k++) {
+      d[k] = dims[k] < 0 ? dims[k] + outRank : dims[k];
+      if (d[k] < 0 || d[k] >= outRank) {
+        throw error(
+            "expand_dims",
+            "axis "
+                + dims[k]
+                + " is out of range for a result of rank "
+                + outRank
+                + " (inserting "
+                + dims.length
+                + " axes into "
+                + x.dtype().shortName()
+                + x.shape()
+                + ")");
+      }
+    }
     Arrays.sort(d);
+    for (int k = 1; k < d.length; k++) {
+      if (d[k] == d[k - 1]) {
+        throw error("expand_dims", "axis repeated in " + str(dims));
+      }
+    }
     return EXPAND_DIMS.bind1(Params.of("dims", d), x);
   }
 
