@@ -9,6 +9,7 @@ import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
 import dev.arbor.testing.RuleChecks;
+import dev.arbor.transform.ad.Ad;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -224,6 +225,12 @@ class IndexingTest {
     return new Nd(x.dims(), r);
   }
 
+  /** The gradient of a scalar function by linearize + transpose (reverse mode). */
+  static Tensor grad(Function<Tensor, Tensor> f, Tensor x) {
+    Ad.Linearized lin = Ad.linearize(l -> List.of(f.apply(l.get(0))), List.of(x), "grad");
+    return lin.transpose(List.of(Tensor.scalar(1.0, lin.primals().get(0).dtype()))).get(0);
+  }
+
   static List<Tensor> scalars(List<Tensor> l, int from) {
     return l.subList(from, l.size());
   }
@@ -358,6 +365,45 @@ class IndexingTest {
             ax(-1, 1, -1),
             ax(-1, -1, 3),
             ax(2, 0, 1)),
+        // ---- compositions: gradients (scatter_add, dynamic_update_slice) under jvp/vjp/vmap
+        spec(
+            "grad(sum(sin(take)))",
+            l -> grad(x -> Ops.sum(Ops.sin(Ops.take(x, l.get(1), 0))), l.get(0)),
+            List.of(In.f64(4, 2), In.ints(0, 4, 5)),
+            l -> {
+              Nd x = l.get(0);
+              double[] g = new double[x.v().length];
+              for (double i : l.get(1).v()) {
+                for (int c = 0; c < 2; c++) {
+                  g[x.offset((int) i, c)] += Math.cos(x.at((int) i, c));
+                }
+              }
+              return new Nd(x.dims(), g);
+            },
+            ax(0, -1),
+            ax(-1, 0),
+            ax(2, 0)),
+        spec(
+            "grad(sum(sin(dynamic_slice)))",
+            l ->
+                grad(
+                    x -> Ops.sum(Ops.sin(Indexing.dynamicSlice(x, scalars(l, 1), ax(2, 2)))),
+                    l.get(0)),
+            List.of(In.f64(4, 3), In.ints(-1, 4), In.ints(-1, 3)),
+            l -> {
+              Nd x = l.get(0);
+              int s0 = clamp(l.get(1).v()[0], 0, 2);
+              int s1 = clamp(l.get(2).v()[0], 0, 1);
+              return Nd.build(
+                  x.dims(),
+                  o -> {
+                    boolean in = o[0] >= s0 && o[0] < s0 + 2 && o[1] >= s1 && o[1] < s1 + 2;
+                    return in ? Math.cos(x.at(o)) : 0;
+                  });
+            },
+            ax(0, -1, -1),
+            ax(-1, 0, 0),
+            ax(1, 0, -1)),
         // ---- the numpy surface
         spec(
             "Ops.slice-negative",
