@@ -56,24 +56,27 @@ public final class Random {
 
   /** Uniform on {@code [0, 1)}, F32. */
   public static Tensor uniform(Key key, int... dims) {
-    return uniform(key, DType.F32, 0, 1, dims);
+    return uniform(key, DType.F32, dims, 0, 1);
   }
 
   /** Uniform on {@code [0, 1)} of a float dtype. */
   public static Tensor uniform(Key key, DType dtype, int... dims) {
-    return uniform(key, dtype, 0, 1, dims);
+    return uniform(key, dtype, dims, 0, 1);
   }
 
-  /** Uniform on {@code [minval, maxval)}, F32. */
-  public static Tensor uniform(Key key, double minval, double maxval, int... dims) {
-    return uniform(key, DType.F32, minval, maxval, dims);
+  /**
+   * Uniform on {@code [minval, maxval)}, F32. The dims are an explicit array here: with varargs,
+   * {@code uniform(key, -2, 3, 100)} would silently mean the shape {@code [-2, 3, 100]}.
+   */
+  public static Tensor uniform(Key key, int[] dims, double minval, double maxval) {
+    return uniform(key, DType.F32, dims, minval, maxval);
   }
 
   /**
    * Uniform on {@code [minval, maxval)} of a float dtype: the top 23 (F32) or 52 (F64) of the
    * random bits as a mantissa in {@code [0, 1)}, scaled, and clamped below at {@code minval}.
    */
-  public static Tensor uniform(Key key, DType dtype, double minval, double maxval, int... dims) {
+  public static Tensor uniform(Key key, DType dtype, int[] dims, double minval, double maxval) {
     requireFloat("uniform", dtype);
     Tensor unit;
     if (dtype == DType.F32) {
@@ -100,7 +103,7 @@ public final class Random {
   public static Tensor normal(Key key, DType dtype, int... dims) {
     requireFloat("normal", dtype);
     double lo = dtype == DType.F32 ? Math.nextUp(-1.0f) : Math.nextUp(-1.0);
-    Tensor u = uniform(key, dtype, lo, 1, dims);
+    Tensor u = uniform(key, dtype, dims, lo, 1);
     return Elementwise.erfInv(u).mul(Math.sqrt(2));
   }
 
@@ -123,7 +126,7 @@ public final class Random {
   public static Tensor categorical(Key key, Tensor logits, int axis) {
     DType t = logits.dtype().isFloating() ? logits.dtype() : DType.F32;
     double tiny = t == DType.F32 ? Float.MIN_NORMAL : Double.MIN_NORMAL;
-    Tensor u = uniform(key, t, tiny, 1, logits.shape().dims());
+    Tensor u = uniform(key, t, logits.shape().dims(), tiny, 1);
     Tensor gumbel = Ops.neg(Ops.log(Ops.neg(Ops.log(u))));
     return Reductions.argmax(Ops.add(gumbel, logits), axis);
   }
