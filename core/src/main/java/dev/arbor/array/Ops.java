@@ -4,6 +4,7 @@ import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Shapes;
 import dev.arbor.core.primitives.Sorting;
 import dev.arbor.core.primitives.Structural;
 import java.util.Arrays;
@@ -534,7 +535,7 @@ public final class Ops {
    */
   public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
     Tensor f = floating(x);
-    int a = f.shape().normalizeAxis(axis);
+    int a = Shapes.axes("logSumExp", f.shape(), new int[] {axis})[0];
     Tensor m = keepAxis(Reductions.max(f, a), a);
     Tensor inf = Tensor.full(Double.POSITIVE_INFINITY, f.dtype(), m.shape().dims());
     Tensor finite = Elementwise.lt(Elementwise.abs(m), inf);
@@ -547,7 +548,7 @@ public final class Ops {
   /** {@code exp(x) / sum(exp(x), axis)} along {@code axis}, computed stably; same shape as x. */
   public static Tensor softmax(Tensor x, int axis) {
     Tensor f = floating(x);
-    int a = f.shape().normalizeAxis(axis);
+    int a = Shapes.axes("softmax", f.shape(), new int[] {axis})[0];
     Tensor e = exp(sub(f, keepAxis(Reductions.max(f, a), a)));
     return div(e, keepAxis(Reductions.sum(e, a), a));
   }
