@@ -2,7 +2,6 @@ package dev.arbor.random;
 
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
-import dev.arbor.array.Shape;
 import dev.arbor.array.Tensor;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Generators;
@@ -157,6 +156,6 @@ public final class Key {
       long[] w = data.toLongArray();
       return "Key[" + (w[0] & 0xFFFFFFFFL) + ", " + (w[1] & 0xFFFFFFFFL) + "]";
     }
-    return "Key" + Shape.of(data.shape().dims()) + "(" + data + ")";
+    return "Key(" + data + ")";
   }
 }
