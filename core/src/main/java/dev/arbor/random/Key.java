@@ -3,11 +3,13 @@ package dev.arbor.random;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.core.primitives.Threefry;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -149,10 +151,36 @@ public final class Key {
     }
   }
 
+  /**
+   * Keys with concrete data are equal when their data has the same shape and words (keys are
+   * values, and {@code State.init} callers compare them); keys holding tracers are equal only to
+   * themselves.
+   */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Key k)) {
+      return false;
+    }
+    if (k.data == data) {
+      return true;
+    }
+    return data instanceof ConcreteTensor
+        && k.data instanceof ConcreteTensor
+        && data.shape().equals(k.data.shape())
+        && Arrays.equals(data.toLongArray(), k.data.toLongArray());
+  }
+
+  @Override
+  public int hashCode() {
+    return data instanceof ConcreteTensor
+        ? Arrays.hashCode(data.toLongArray())
+        : System.identityHashCode(data);
+  }
+
   /** Renders the words, e.g. {@code Key[0, 42]}, or the shape for traced/batched keys. */
   @Override
   public String toString() {
-    if (data.rank() == 1 && data instanceof dev.arbor.core.ConcreteTensor) {
+    if (data.rank() == 1 && data instanceof ConcreteTensor) {
       long[] w = data.toLongArray();
       return "Key[" + (w[0] & 0xFFFFFFFFL) + ", " + (w[1] & 0xFFFFFFFFL) + "]";
     }

@@ -94,6 +94,15 @@ class RandomTest {
   }
 
   @Test
+  void keysWithEqualWordsAreEqualValues() {
+    assertEquals(Key.of(42), Key.of(42));
+    assertEquals(Key.of(42).hashCode(), Key.of(42).hashCode());
+    assertFalse(Key.of(42).equals(Key.of(43)));
+    assertEquals(Key.of(5).split(2)[1], Key.of(5).split(2)[1]);
+    assertFalse(Key.of(5).splitBatch(2).equals(Key.of(5)));
+  }
+
+  @Test
   void keyOfSeedSplitsSeedIntoWords() {
     assertArrayEquals(new long[] {0, 42}, words(Key.of(42)));
     assertArrayEquals(new long[] {0xFFFFFFFFL, 0xFFFFFFFFL}, words(Key.of(-1)));
