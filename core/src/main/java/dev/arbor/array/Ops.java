@@ -6,6 +6,7 @@ import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.StopGradient;
 import dev.arbor.core.primitives.Shapes;
 import dev.arbor.core.primitives.Sorting;
 import dev.arbor.core.primitives.Structural;
@@ -176,6 +177,14 @@ public final class Ops {
         broadcastTo(c, s.dims()),
         broadcastTo(astype(a, t), s.dims()),
         broadcastTo(astype(b, t), s.dims()));
+  }
+
+  /**
+   * {@code x} unchanged, but treated as a constant by differentiation: its tangent is zero, so no
+   * gradient flows through it. Batches elementwise.
+   */
+  public static Tensor stopGradient(Tensor x) {
+    return StopGradient.stopGradient(x);
   }
 
   public static Tensor astype(Tensor x, DType t) {
