@@ -12,6 +12,7 @@ module dev.arbor {
   exports dev.arbor.core;
   exports dev.arbor.core.primitives;
   exports dev.arbor.module;
+  exports dev.arbor.transform;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
   exports dev.arbor.tree;

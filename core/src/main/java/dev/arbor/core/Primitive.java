@@ -96,6 +96,17 @@ public final class Primitive {
     List<HostArray> apply(List<HostArray> inputs, Params params, List<AbstractValue> outputs);
   }
 
+  /**
+   * How a higher-order primitive (one that carries sub-graphs or functions, such as {@code cond} or
+   * {@code scan}) runs on concrete tensors: by binding the primitives of its sub-graphs, so that it
+   * needs no kernel of its own. The eval trace uses it when the backend has no kernel for the
+   * primitive; {@code args} are concrete.
+   */
+  @FunctionalInterface
+  public interface EvalRule {
+    List<Tensor> apply(List<Tensor> args, Params params);
+  }
+
   private final String name;
   private final boolean multipleResults;
   private volatile ShapeRule shapeRule;
@@ -104,6 +115,7 @@ public final class Primitive {
   private volatile BatchRule batchRule;
   private volatile ReferenceKernel referenceKernel;
   private volatile CollectiveRule collectiveRule;
+  private volatile EvalRule evalRule;
 
   private Primitive(String name, boolean multipleResults) {
     this.name = Objects.requireNonNull(name);
@@ -163,6 +175,26 @@ public final class Primitive {
 
   public CollectiveRule collectiveRule() {
     return collectiveRule;
+  }
+
+  /** Sets the eager implementation of a higher-order primitive (see {@link EvalRule}). */
+  public Primitive eval(EvalRule r) {
+    this.evalRule = r;
+    return this;
+  }
+
+  /** Whether this primitive runs eagerly through an {@link EvalRule} instead of a kernel. */
+  public boolean hasEvalRule() {
+    return evalRule != null;
+  }
+
+  /** The eager implementation of a higher-order primitive. */
+  public EvalRule evalRule() {
+    EvalRule r = evalRule;
+    if (r == null) {
+      throw new UnsupportedOperationException("'" + name + "' has no eval rule");
+    }
+    return r;
   }
 
   public Primitive reference(ReferenceKernel k) {
