@@ -277,9 +277,7 @@ public final class Control {
     int nc = body.hoisted().size();
     List<Tensor> operands = concat(body.hoisted(), carry, xl);
     List<Tensor> res =
-        Scan.PRIMITIVE.bind(
-            operands,
-            Scan.params(body.graph(), nc, nk, length, reverse, new boolean[operands.size()]));
+        Scan.PRIMITIVE.bind(operands, Scan.params(body.graph(), nc, nk, length, reverse));
     return new Scanned(res.subList(0, nk), res.subList(nk, res.size()));
   }
 }

@@ -30,12 +30,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code scan[body=B, nconsts=c, ncarry=k, length=n, reverse=r, linear=L]} primitive: operands
- * {@code (consts(c), init(k), xs…)}, each {@code xs} with a leading axis of {@code n}. For {@code
- * i} in {@code 0..n-1} (descending when {@code reverse}), {@code (carry, y_i) = B(consts, carry,
- * xs[i])}; returns the final carry and the {@code y}s stacked along a new leading axis (at {@code
- * i}). {@code linear} marks operands the body is linear in (set by the JVP rule on its tangent
- * operands; read by the transpose rule). {@code Control.scan} and {@code Control.fori} bind it.
+ * The {@code scan[body=B, nconsts=c, ncarry=k, length=n, reverse=r]} primitive: operands {@code
+ * (consts(c), init(k), xs…)}, each {@code xs} with a leading axis of {@code n}. For {@code i} in
+ * {@code 0..n-1} (descending when {@code reverse}), {@code (carry, y_i) = B(consts, carry, xs[i])};
+ * returns the final carry and the {@code y}s stacked along a new leading axis (at {@code i}).
+ * {@code Control.scan} and {@code Control.fori} bind it.
  */
 public final class Scan {
   private Scan() {}
@@ -52,21 +51,9 @@ public final class Scan {
         .batch(Scan::batch);
   }
 
-  static Params params(
-      Graph body, int nconsts, int ncarry, int length, boolean reverse, boolean[] linear) {
+  static Params params(Graph body, int nconsts, int ncarry, int length, boolean reverse) {
     return Params.of(
-        "body",
-        body,
-        "nconsts",
-        nconsts,
-        "ncarry",
-        ncarry,
-        "length",
-        length,
-        "reverse",
-        reverse,
-        "linear",
-        linear.clone());
+        "body", body, "nconsts", nconsts, "ncarry", ncarry, "length", length, "reverse", reverse);
   }
 
   private static List<AbstractValue> shape(List<AbstractValue> in, Params p) {
@@ -164,8 +151,8 @@ public final class Scan {
    * The JVP of a scan is a scan over (primal carry, tangent carry) whose body is the body's JVP.
    * Which carries need a tangent is a fixed point. The primal outputs come from the original scan
    * on the primals and the tangent scan returns only tangents (its primal carry is recomputed), so
-   * under linearize the primal runs for real and the staged tangent scan is linear in the operands
-   * marked in {@code linear}.
+   * under linearize the primal runs for real and the staged tangent scan is linear in its tangent
+   * operands.
    */
   private static JvpResult jvp(List<Tensor> primals, List<Tensor> tangents, Params p) {
     Graph body = p.get("body", Graph.class);
@@ -243,18 +230,10 @@ public final class Scan {
                 bodyIn.subList(nc + nk, bodyIn.size()),
                 pick(bodyIn.subList(nc + nk, bodyIn.size()), nzX)),
             "jvp of scan");
-    boolean[] linear =
-        SubGraphs.concat(
-            new boolean[nc],
-            SubGraphs.filled(tc.size(), true),
-            new boolean[nk],
-            SubGraphs.filled(tk.size(), true),
-            new boolean[nx],
-            SubGraphs.filled(tx.size(), true));
     List<Tensor> res =
         PRIMITIVE.bind(
             concat(c, tc, k0, tk, xs, tx),
-            params(tangentBody, nc + tc.size(), nk + tk.size(), length, reverse, linear));
+            params(tangentBody, nc + tc.size(), nk + tk.size(), length, reverse));
     List<Tensor> tangentsOut = new ArrayList<>(expand(res.subList(nk, nk + tk.size()), fin));
     tangentsOut.addAll(expand(res.subList(nk + tk.size(), res.size()), nzY));
     return new JvpResult(outs, tangentsOut);
@@ -276,13 +255,14 @@ public final class Scan {
     int nk = p.intValue("ncarry");
     int length = p.intValue("length");
     boolean reverse = p.get("reverse", Boolean.class);
-    boolean[] linearParam = p.get("linear", boolean[].class);
     int n = args.size();
     int ny = body.outputs().size() - nk;
     boolean[] lin = new boolean[n];
     for (int k = 0; k < n; k++) {
-      lin[k] = args.get(k) instanceof Linear || linearParam[k];
+      lin[k] = args.get(k) instanceof Linear;
     }
+    // A carry whose tangent started as a (known) instantiated zero is linear all the same once the
+    // body feeds it from a linear value: linearity of carries is a fixed point.
     while (true) {
       boolean[] out = dependsOn(body, lin);
       boolean changed = false;
@@ -304,10 +284,7 @@ public final class Scan {
     List<Tensor> known = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       if (!lin[k]) {
-        if (!(args.get(k) instanceof Tensor t)) {
-          throw new AssertionError("scan operand " + k + " is linear but the body is not");
-        }
-        known.add(t);
+        known.add((Tensor) args.get(k));
       }
     }
     int nCN = count(cL, false);
@@ -345,9 +322,7 @@ public final class Scan {
               concat(pick(cA, cNm), pick(kA, kNm), pick(xA, xNm)),
               "residuals of a transposed scan");
       List<Tensor> r =
-          PRIMITIVE.bind(
-              concat(cN, kN, xN),
-              params(residualBody, nCN, nKN, length, reverse, new boolean[known.size()]));
+          PRIMITIVE.bind(concat(cN, kN, xN), params(residualBody, nCN, nKN, length, reverse));
       residuals = r.subList(nKN, r.size());
     }
 
@@ -418,13 +393,7 @@ public final class Scan {
     List<Tensor> r =
         PRIMITIVE.bind(
             concat(cN, accInit, ctKInit, residuals, xN, ctYs),
-            params(
-                transposedBody,
-                nCN,
-                nCL + nKL,
-                length,
-                !reverse,
-                new boolean[nCN + nCL + nKL + nKN + xN.size() + nYL]));
+            params(transposedBody, nCN, nCL + nKL, length, !reverse));
     // r holds the cotangents of the linear consts, carries and xs, in operand order.
     List<Tensor> linCts = r;
     List<Tensor> result = new ArrayList<>(n);
@@ -513,15 +482,7 @@ public final class Scan {
     Graph batched =
         derive(in -> batchRun(body, in, mask, size, force).outputs(), bodyAvals, "vmap of scan");
     List<Tensor> outs =
-        PRIMITIVE.bind(
-            ops,
-            params(
-                batched,
-                nc,
-                nk,
-                length,
-                p.get("reverse", Boolean.class),
-                p.get("linear", boolean[].class)));
+        PRIMITIVE.bind(ops, params(batched, nc, nk, length, p.get("reverse", Boolean.class)));
     int[] outDims = new int[nk + ny];
     for (int k = 0; k < nk + ny; k++) {
       outDims[k] = !force[k] ? Primitive.NOT_MAPPED : k < nk ? 0 : 1;

@@ -420,6 +420,29 @@ class ControlTest {
   }
 
   @Test
+  void gradOfScanWithAConstantInitialCarry() {
+    // The carry's tangent starts as a zero and becomes nonzero through w: the tangent scan carries
+    // an instantiated zero that its transpose must still treat as linear.
+    Random rng = new Random(13);
+    Tensor h0 = random(rng, -1, 1, 2);
+    Tensor xs = random(rng, -1, 1, 5, 2);
+    Tensor w = random(rng, -1, 1, 2);
+    Tensor g = grad(l -> rnn(List.of(l.get(0), h0, xs)).get(0).sum(), List.of(w)).get(0);
+    Tensor gu =
+        grad(
+                l -> {
+                  Tensor h = h0;
+                  for (int i = 0; i < 5; i++) {
+                    h = Ops.tanh(h.mul(l.get(0)).add(dev.arbor.testing.Slicing.index(xs, 0, i)));
+                  }
+                  return h.sum();
+                },
+                List.of(w))
+            .get(0);
+    assertArrayEquals(gu.toDoubleArray(), g.toDoubleArray(), 1e-12);
+  }
+
+  @Test
   void compositionsOfGradAndScan() {
     Random rng = new Random(11);
     List<Tensor> in =

@@ -76,10 +76,7 @@ class CustomTest {
             .get(0);
     assertArrayEquals(new double[] {3, 3, 3, 3, 3, 3, 3, 3}, vg.toDoubleArray(), 1e-12);
     Tensor gv =
-        grad(
-                l -> vmap(SIN_WITH_TRIPLE_TANGENT, l, new int[] {0}).get(0).sum(),
-                List.of(xs))
-            .get(0);
+        grad(l -> vmap(SIN_WITH_TRIPLE_TANGENT, l, new int[] {0}).get(0).sum(), List.of(xs)).get(0);
     assertArrayEquals(vg.toDoubleArray(), gv.toDoubleArray(), 1e-12);
     // Second order through the rule.
     checkJvp("grad of softplus", gradFn(loss), List.of(x), 1e-6);
@@ -97,7 +94,8 @@ class CustomTest {
                       var f =
                           Custom.customJvp(
                               m -> List.of(m.get(0).mul(w)),
-                              (x, t) -> new Custom.JvpOut(List.of(x.get(0).mul(w)), List.of(t.get(0))));
+                              (x, t) ->
+                                  new Custom.JvpOut(List.of(x.get(0).mul(w)), List.of(t.get(0))));
                       return f.apply(List.of(Tensor.of(1.0))).get(0).sum();
                     },
                     List.of(Tensor.of(2.0))));
@@ -122,7 +120,9 @@ class CustomTest {
     assertArrayEquals(new double[] {10, -20}, g.toDoubleArray(), 1e-12);
     // Composed with ordinary ops on both sides.
     Tensor g2 =
-        grad(l -> Ops.sin(SQUARE_WITH_TEN_X.apply(List.of(l.get(0).mul(3.0))).get(0)).sum(), List.of(x))
+        grad(
+                l -> Ops.sin(SQUARE_WITH_TEN_X.apply(List.of(l.get(0).mul(3.0))).get(0)).sum(),
+                List.of(x))
             .get(0);
     double[] want = new double[2];
     for (int k = 0; k < 2; k++) {
@@ -149,7 +149,8 @@ class CustomTest {
     UnsupportedOperationException e =
         assertThrows(
             UnsupportedOperationException.class,
-            () -> Ad.jvp(SQUARE_WITH_TEN_X, List.of(Tensor.of(1.0)), List.of(Tensor.of(1.0)), "jvp"));
+            () ->
+                Ad.jvp(SQUARE_WITH_TEN_X, List.of(Tensor.of(1.0)), List.of(Tensor.of(1.0)), "jvp"));
     assertTrue(e.getMessage().contains("customJvp"), e.getMessage());
   }
 
@@ -206,7 +207,8 @@ class CustomTest {
     COUNTED_TANH.jvp(
         (x, t, p) -> {
           Tensor y = COUNTED_TANH.bind1(x.get(0));
-          Tensor d = Elementwise.sub(dev.arbor.core.primitives.AdMath.onesLike(y), Elementwise.mul(y, y));
+          Tensor d =
+              Elementwise.sub(dev.arbor.core.primitives.AdMath.onesLike(y), Elementwise.mul(y, y));
           return JvpResult.of(y, Elementwise.mul(t.get(0), d));
         });
   }
