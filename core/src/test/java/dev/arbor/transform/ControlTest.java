@@ -15,6 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Graph;
+import dev.arbor.core.StagingTrace;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.transform.ad.Ad;
 import java.util.List;
@@ -482,6 +485,29 @@ class ControlTest {
                     3,
                     false));
     assertTrue(len.getMessage().contains("leading axis"), len.getMessage());
+  }
+
+  @Test
+  void controlFlowStagesIntoAGraph() {
+    // Under a staging trace (what jit uses) the cond and scan become single equations carrying
+    // their sub-graphs, and the staged graph evaluates like the eager code.
+    Tensor y = Tensor.of(1.0, 2.0);
+    StagingTrace s = new StagingTrace("makeGraph");
+    Graph g;
+    try {
+      Tensor x = s.newInput(AbstractValue.of(DType.F64, 2));
+      Tensor c = condFn(List.of(x, y)).get(0);
+      g = s.toGraph(List.of(Ops.sum(rnn(List.of(c, x, Ops.reshape(c, 1, 2))).get(1))));
+    } finally {
+      s.end();
+    }
+    List<String> names = g.equations().stream().map(e -> e.primitive().name()).toList();
+    assertTrue(names.contains("cond") && names.contains("scan"), names.toString());
+    for (Tensor x : List.of(Tensor.of(0.5, 0.1), Tensor.of(-0.5, 0.1))) {
+      Tensor c = condFn(List.of(x, y)).get(0);
+      double eager = Ops.sum(rnn(List.of(c, x, Ops.reshape(c, 1, 2))).get(1)).item();
+      assertEquals(eager, g.evaluate(List.of(x)).get(0).item(), 1e-12);
+    }
   }
 
   // ------------------------------------------------------------ stop_gradient
