@@ -14,6 +14,7 @@ module dev.arbor {
   exports dev.arbor.module;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
+  exports dev.arbor.transform.jit;
   exports dev.arbor.tree;
 
   uses dev.arbor.backend.Backend;
