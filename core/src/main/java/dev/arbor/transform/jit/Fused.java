@@ -37,11 +37,20 @@ public final class Fused {
           .shapeRule(
               (in, p) -> {
                 Graph g = p.get(GRAPH, Graph.class);
-                if (!in.equals(g.inputAvals())) {
+                // Runs on every execution of a cluster: plain loops, no streams.
+                boolean same = in.size() == g.inputs().size();
+                for (int k = 0; same && k < in.size(); k++) {
+                  same = in.get(k).equals(g.inputs().get(k).aval());
+                }
+                if (!same) {
                   throw new IllegalArgumentException(
                       "'fused' takes " + g.inputAvals() + " (its sub-graph's inputs), got " + in);
                 }
-                return g.outputAvals();
+                List<AbstractValue> out = new ArrayList<>(g.outputs().size());
+                for (Var v : g.outputs()) {
+                  out.add(v.aval());
+                }
+                return out;
               })
           .reference((in, p, out) -> interpret(p.get(GRAPH, Graph.class), in));
 

@@ -28,7 +28,7 @@ public final class Jit {
 
   /** Jits {@code f} with the default configuration. */
   public static JitFunction<Object> jit(Function<List<Tensor>, List<Tensor>> f) {
-    return jit("jit", f);
+    return jit("f", f);
   }
 
   /** Jits {@code f}; {@code name} appears in errors and trace descriptions. */

@@ -3,6 +3,7 @@ package dev.arbor.transform.jit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.arbor.array.DType;
@@ -19,6 +20,7 @@ import dev.arbor.core.Var;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.testing.RuleChecks;
+import dev.arbor.transform.ad.Ad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -327,6 +329,17 @@ class GraphPassesTest {
     assertEquals(2, f.equations().stream().filter(e -> e.primitive() == Fused.FUSED).count());
     assertEquals(g.toString(), Fusion.inline(f).toString());
     assertFusedEqualsUnfused(g, f);
+  }
+
+  @Test
+  void fusedGraphsAreNotTransformed() {
+    Graph f = Fusion.cluster(stage(l -> List.of(Ops.tanh(Ops.exp(l.get(0)))), F64_3));
+    Tensor x = Tensor.of(1.0, 2.0, 3.0);
+    UnsupportedOperationException e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> Ad.jvp(f::evaluate, List.of(x), List.of(x), "jvp of a fused graph"));
+    assertTrue(e.getMessage().contains("no JVP rule for 'fused'"), e.getMessage());
   }
 
   @Test
