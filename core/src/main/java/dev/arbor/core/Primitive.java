@@ -127,14 +127,17 @@ public final class Primitive {
     this.multipleResults = multipleResults;
   }
 
-  /** A new single-result primitive; register it with {@link Primitives#register}. */
+  /**
+   * A new single-result primitive, listed in {@link Primitives} (a second primitive with the same
+   * name is reported there and not listed).
+   */
   public static Primitive single(String name) {
-    return new Primitive(name, false);
+    return Primitives.register(new Primitive(name, false));
   }
 
-  /** A new primitive with several results. */
+  /** A new primitive with several results, listed in {@link Primitives}. */
   public static Primitive multi(String name) {
-    return new Primitive(name, true);
+    return Primitives.register(new Primitive(name, true));
   }
 
   /** The primitive's name as printed in graphs ({@code tanh}, {@code dot_general}). */
@@ -281,6 +284,14 @@ public final class Primitive {
         }
       } else if (a == null) {
         throw new NullPointerException("null input to '" + name + "'");
+      }
+    }
+    if (collectiveRule != null) {
+      // A collective belongs to the trace that names its axis even when no input is that trace's
+      // tracer (a constant inside vmap, a cotangent in a backward pass).
+      Trace owner = TraceStack.claiming(this, params);
+      if (owner != null && (top == null || owner.level() > top.level())) {
+        top = owner;
       }
     }
     if (top == null) {

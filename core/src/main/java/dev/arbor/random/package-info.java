@@ -1,0 +1,2 @@
+/** Splittable PRNG keys. */
+package dev.arbor.random;
