@@ -11,11 +11,18 @@ module dev.arbor {
   exports dev.arbor.backend;
   exports dev.arbor.core;
   exports dev.arbor.core.primitives;
+  exports dev.arbor.instrument;
   exports dev.arbor.module;
+  exports dev.arbor.plugin;
+  exports dev.arbor.random;
   exports dev.arbor.transform;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
+  exports dev.arbor.transform.jit;
   exports dev.arbor.tree;
+  exports dev.arbor.tree.spi;
 
   uses dev.arbor.backend.Backend;
+  uses dev.arbor.instrument.SelfAttacher;
+  uses dev.arbor.tree.spi.NodeType;
 }

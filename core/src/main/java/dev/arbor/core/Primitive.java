@@ -69,6 +69,22 @@ public final class Primitive {
     Batched apply(List<Tensor> args, int[] dims, Params params);
   }
 
+  /**
+   * What a primitive does to elements, for graph passes (fusion clustering) and backends that
+   * generate code per cluster. Declared by the builders beside each primitive; {@link #OTHER}
+   * unless said otherwise.
+   */
+  public enum Kind {
+    /** Output element {@code i} depends only on element {@code i} of each operand (same shape). */
+    ELEMENTWISE,
+    /** {@code broadcast_in_dim}-like: replicates operand elements into a larger shape. */
+    BROADCAST,
+    /** Reduces one operand over a set of axes, which are dropped from the shape. */
+    REDUCTION,
+    /** Anything else (contractions, reshapes, control flow, …): never fused. */
+    OTHER
+  }
+
   /** Batch axis value meaning "this value has no batch axis". */
   public static final int NOT_MAPPED = -1;
 
@@ -116,20 +132,24 @@ public final class Primitive {
   private volatile ReferenceKernel referenceKernel;
   private volatile CollectiveRule collectiveRule;
   private volatile EvalRule evalRule;
+  private volatile Kind kind = Kind.OTHER;
 
   private Primitive(String name, boolean multipleResults) {
     this.name = Objects.requireNonNull(name);
     this.multipleResults = multipleResults;
   }
 
-  /** A new single-result primitive; register it with {@link Primitives#register}. */
+  /**
+   * A new single-result primitive, listed in {@link Primitives} (a second primitive with the same
+   * name is reported there and not listed).
+   */
   public static Primitive single(String name) {
-    return new Primitive(name, false);
+    return Primitives.register(new Primitive(name, false));
   }
 
-  /** A new primitive with several results. */
+  /** A new primitive with several results, listed in {@link Primitives}. */
   public static Primitive multi(String name) {
-    return new Primitive(name, true);
+    return Primitives.register(new Primitive(name, true));
   }
 
   /** The primitive's name as printed in graphs ({@code tanh}, {@code dot_general}). */
@@ -166,6 +186,17 @@ public final class Primitive {
   public Primitive collective(CollectiveRule r) {
     this.collectiveRule = r;
     return this;
+  }
+
+  /** Declares what this primitive does to elements (default {@link Kind#OTHER}). */
+  public Primitive kind(Kind k) {
+    this.kind = Objects.requireNonNull(k);
+    return this;
+  }
+
+  /** What this primitive does to elements; graph passes fuse by it. */
+  public Kind kind() {
+    return kind;
   }
 
   /** Whether this is a collective over a named axis. */
@@ -285,6 +316,14 @@ public final class Primitive {
         }
       } else if (a == null) {
         throw new NullPointerException("null input to '" + name + "'");
+      }
+    }
+    if (collectiveRule != null) {
+      // A collective belongs to the trace that names its axis even when no input is that trace's
+      // tracer (a constant inside vmap, a cotangent in a backward pass).
+      Trace owner = TraceStack.claiming(this, params);
+      if (owner != null && (top == null || owner.level() > top.level())) {
+        top = owner;
       }
     }
     if (top == null) {

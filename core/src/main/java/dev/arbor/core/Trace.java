@@ -64,6 +64,14 @@ public abstract class Trace {
     }
   }
 
+  /**
+   * Whether this trace must process {@code p} even when none of its inputs is this trace's tracer:
+   * true for a vmap's trace and a collective over its axis name.
+   */
+  protected boolean claims(Primitive p, Params params) {
+    return false;
+  }
+
   /** Brings a value of a lower level (a concrete tensor or an outer tracer) into this trace. */
   protected abstract Tensor pure(Tensor value);
 

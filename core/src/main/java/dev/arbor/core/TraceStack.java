@@ -23,6 +23,16 @@ final class TraceStack {
     s.pop();
   }
 
+  /** The innermost active trace that claims {@code p} (see {@link Trace#claims}), or null. */
+  static Trace claiming(Primitive p, Params params) {
+    for (Trace t : STACK.get()) {
+      if (t.claims(p, params)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   static int depth() {
     return STACK.get().size();
   }

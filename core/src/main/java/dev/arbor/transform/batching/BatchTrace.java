@@ -54,6 +54,11 @@ public final class BatchTrace extends Trace {
   }
 
   @Override
+  protected boolean claims(Primitive p, Params params) {
+    return axisName != null && p.isCollective() && axisName.equals(params.get("axis_name"));
+  }
+
+  @Override
   protected Tensor pure(Tensor value) {
     return new BatchTracer(this, value, Primitive.NOT_MAPPED);
   }

@@ -1,0 +1,415 @@
+package dev.arbor.tree;
+
+import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.RandomAccess;
+import java.util.SequencedMap;
+
+/** The built-in node kinds: null, List, Map, object arrays, Optional, and opaque identity nodes. */
+final class BuiltinKinds {
+  private BuiltinKinds() {}
+
+  private static final TreeDefNode[] NONE = new TreeDefNode[0];
+
+  /** {@code null}: a node with no children. */
+  static final NodeKind NULL =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          return NULL_DEF;
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          return null;
+        }
+
+        @Override
+        Split split(Object node) {
+          return new Split(null, new Object[0]);
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          return null;
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          return "null";
+        }
+      };
+
+  static final TreeDefNode NULL_DEF = TreeDefNode.of(NULL, null, NONE);
+
+  /** Any {@code List}; rebuilt as an unmodifiable list. */
+  static final NodeKind LIST =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          List<?> list = (List<?>) node;
+          int n = list.size();
+          TreeDefNode[] defs = new TreeDefNode[n];
+          if (list instanceof RandomAccess) {
+            for (int i = 0; i < n; i++) {
+              defs[i] = f.visit(list.get(i));
+            }
+          } else {
+            int i = 0;
+            for (Object child : list) {
+              defs[i++] = f.visit(child);
+            }
+          }
+          return TreeDefNode.of(this, null, defs);
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          TreeDefNode[] defs = def.children;
+          Object[] out = new Object[defs.length];
+          for (int i = 0; i < out.length; i++) {
+            out[i] = u.build(defs[i]);
+          }
+          return new FrozenList(out);
+        }
+
+        @Override
+        Split split(Object node) {
+          return new Split(null, ((List<?>) node).toArray());
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          return new FrozenList(children.clone());
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          return "List" + children;
+        }
+      };
+
+  /**
+   * Any {@code Map}. Ordered maps ({@link SequencedMap}: {@code LinkedHashMap}, {@code TreeMap}, …)
+   * keep their encounter order; all others ({@code HashMap}, {@code Map.of}, …) are sorted by key,
+   * so the structure never depends on hashing. Rebuilt as an unmodifiable insertion-ordered map.
+   */
+  static final NodeKind MAP =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          Map<?, ?> map = (Map<?, ?>) node;
+          Object[] keys = new Object[map.size()];
+          Object[] values = new Object[keys.length];
+          entries(map, keys, values);
+          TreeDefNode[] defs = new TreeDefNode[keys.length];
+          for (int i = 0; i < defs.length; i++) {
+            defs[i] = f.visit(values[i]);
+          }
+          return TreeDefNode.of(this, new MapKeys(keys), defs);
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          Object[] keys = ((MapKeys) def.aux).keys;
+          LinkedHashMap<Object, Object> out = LinkedHashMap.newLinkedHashMap(keys.length);
+          for (int i = 0; i < keys.length; i++) {
+            out.put(keys[i], u.build(def.children[i]));
+          }
+          return Collections.unmodifiableSequencedMap(out);
+        }
+
+        @Override
+        Split split(Object node) {
+          Map<?, ?> map = (Map<?, ?>) node;
+          Object[] keys = new Object[map.size()];
+          Object[] values = new Object[keys.length];
+          entries(map, keys, values);
+          return new Split(new MapKeys(keys), values);
+        }
+
+        @Override
+        KeyPath.Entry key(Object aux, int i) {
+          return new KeyPath.MapKey(((MapKeys) aux).keys[i]);
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          Object[] keys = ((MapKeys) aux).keys;
+          LinkedHashMap<Object, Object> out = LinkedHashMap.newLinkedHashMap(keys.length);
+          for (int i = 0; i < keys.length; i++) {
+            out.put(keys[i], children[i]);
+          }
+          return Collections.unmodifiableSequencedMap(out);
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          Object[] keys = ((MapKeys) aux).keys;
+          StringBuilder b = new StringBuilder("Map{");
+          for (int i = 0; i < keys.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(new KeyPath.MapKey(keys[i]));
+            b.append(": ").append(children.get(i));
+          }
+          return b.append('}').toString();
+        }
+      };
+
+  /** Fills keys and values in the deterministic order described on {@link #MAP}. */
+  private static void entries(Map<?, ?> map, Object[] keys, Object[] values) {
+    if (map instanceof SequencedMap<?, ?> || keys.length < 2) {
+      int i = 0;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (i == keys.length) {
+          throw concurrentChange(map);
+        }
+        keys[i] = e.getKey();
+        values[i] = e.getValue();
+        i++;
+      }
+      if (i != keys.length) {
+        throw concurrentChange(map);
+      }
+      return;
+    }
+    Object[] sorted = map.entrySet().toArray();
+    if (sorted.length != keys.length) {
+      throw concurrentChange(map);
+    }
+    try {
+      Arrays.sort(sorted, BuiltinKinds::compareKeys);
+    } catch (ClassCastException | NullPointerException e) {
+      throw unsortable(map, e);
+    }
+    for (int i = 0; i < sorted.length; i++) {
+      Map.Entry<?, ?> e = (Map.Entry<?, ?>) sorted[i];
+      keys[i] = e.getKey();
+      values[i] = e.getValue();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static int compareKeys(Object a, Object b) {
+    Object ka = ((Map.Entry<?, ?>) a).getKey();
+    Object kb = ((Map.Entry<?, ?>) b).getKey();
+    if (ka instanceof String sa && kb instanceof String sb) {
+      return sa.compareTo(sb);
+    }
+    if (!(ka instanceof Comparable<?>)) {
+      throw new ClassCastException("not Comparable: " + ka);
+    }
+    return ((Comparable<Object>) ka).compareTo(kb);
+  }
+
+  private static IllegalArgumentException concurrentChange(Map<?, ?> map) {
+    return new IllegalArgumentException(
+        "a " + map.getClass().getName() + " changed size while it was being flattened");
+  }
+
+  private static IllegalArgumentException unsortable(Map<?, ?> map, Throwable cause) {
+    List<String> types = new ArrayList<>();
+    for (Object k : map.keySet()) {
+      String t = k == null ? "null" : k.getClass().getName();
+      if (!types.contains(t)) {
+        types.add(t);
+      }
+    }
+    return new IllegalArgumentException(
+        "cannot flatten a "
+            + map.getClass().getName()
+            + " with keys of type "
+            + types
+            + ": an unordered map is flattened in sorted key order, so its keys must be mutually"
+            + " Comparable (e.g. all String). Use an ordered map (LinkedHashMap, TreeMap) to give"
+            + " the order yourself.",
+        cause);
+  }
+
+  /** A map node's keys, in flatten order: its aux data. */
+  static final class MapKeys {
+    final Object[] keys;
+    private int hash;
+
+    MapKeys(Object[] keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof MapKeys m && Arrays.equals(keys, m.keys);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = hash;
+      if (h == 0) {
+        h = Arrays.hashCode(keys);
+        hash = h;
+      }
+      return h;
+    }
+
+    @Override
+    public String toString() {
+      return Arrays.toString(keys);
+    }
+  }
+
+  /** Arrays of objects; the component type is the aux data, so it survives unflatten. */
+  static final NodeKind ARRAY =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          Object[] array = (Object[]) node;
+          TreeDefNode[] defs = new TreeDefNode[array.length];
+          for (int i = 0; i < defs.length; i++) {
+            defs[i] = f.visit(array[i]);
+          }
+          return TreeDefNode.of(this, array.getClass().getComponentType(), defs);
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          Object[] out = (Object[]) Array.newInstance((Class<?>) def.aux, def.children.length);
+          for (int i = 0; i < out.length; i++) {
+            Object child = u.build(def.children[i]);
+            store(out, i, child);
+          }
+          return out;
+        }
+
+        @Override
+        Split split(Object node) {
+          Object[] array = (Object[]) node;
+          return new Split(array.getClass().getComponentType(), array.clone());
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          Object[] out = (Object[]) Array.newInstance((Class<?>) aux, children.length);
+          for (int i = 0; i < out.length; i++) {
+            store(out, i, children[i]);
+          }
+          return out;
+        }
+
+        private static void store(Object[] out, int i, Object child) {
+          try {
+            out[i] = child;
+          } catch (ArrayStoreException e) {
+            throw new IllegalArgumentException(
+                "cannot put a "
+                    + child.getClass().getName()
+                    + " at ["
+                    + i
+                    + "] of a "
+                    + out.getClass().getComponentType().getSimpleName()
+                    + "[]: arrays keep their component type through unflatten. Use a List for"
+                    + " trees whose leaves change type.",
+                e);
+          }
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          return ((Class<?>) aux).getSimpleName() + "[]" + children;
+        }
+      };
+
+  /** {@code Optional}: empty has no children, present has one. */
+  static final NodeKind OPTIONAL =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          Optional<?> o = (Optional<?>) node;
+          return o.isPresent()
+              ? TreeDefNode.of(this, Boolean.TRUE, new TreeDefNode[] {f.visit(o.get())})
+              : TreeDefNode.of(this, Boolean.FALSE, NONE);
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          return def.children.length == 0
+              ? Optional.empty()
+              : Optional.ofNullable(u.build(def.children[0]));
+        }
+
+        @Override
+        Split split(Object node) {
+          Optional<?> o = (Optional<?>) node;
+          return o.isPresent()
+              ? new Split(Boolean.TRUE, new Object[] {o.get()})
+              : new Split(Boolean.FALSE, new Object[0]);
+        }
+
+        @Override
+        KeyPath.Entry key(Object aux, int i) {
+          return new KeyPath.Field("value");
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          return children.length == 0 ? Optional.empty() : Optional.ofNullable(children[0]);
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          return children.isEmpty() ? "Optional.empty" : "Optional[" + children.get(0) + "]";
+        }
+      };
+
+  /**
+   * Opaque nodes that cannot be rebuilt from parts (lambda modules, enum modules): no children; the
+   * instance itself is the aux data, compared by identity.
+   */
+  static final NodeKind IDENTITY =
+      new NodeKind() {
+        @Override
+        TreeDefNode flatten(Object node, Flattener f) {
+          return TreeDefNode.of(this, new Identity(node), NONE);
+        }
+
+        @Override
+        Object unflatten(TreeDefNode def, Unflattener u) {
+          return ((Identity) def.aux).value;
+        }
+
+        @Override
+        Split split(Object node) {
+          return new Split(new Identity(node), new Object[0]);
+        }
+
+        @Override
+        Object rebuild(Object aux, Object[] children) {
+          return ((Identity) aux).value;
+        }
+
+        @Override
+        String describe(Object aux, List<String> children) {
+          Object v = ((Identity) aux).value;
+          return "Module "
+              + v.getClass().getName()
+              + "@"
+              + Integer.toHexString(System.identityHashCode(v));
+        }
+      };
+
+  /** Aux data compared by identity. */
+  record Identity(Object value) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Identity i && i.value == value;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(value);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.arbor.tree;
+
+/** One unflatten pass: rebuilds nodes depth-first, taking leaves in order. */
+final class Unflattener {
+  private final Object[] leaves;
+  private int next;
+
+  Unflattener(Object[] leaves) {
+    this.leaves = leaves;
+  }
+
+  /** Rebuilds the subtree {@code def}. */
+  Object build(TreeDefNode def) {
+    if (def == TreeDefNode.LEAF) {
+      return leaves[next++];
+    }
+    try {
+      return def.kind.unflatten(def, this);
+    } catch (RebuildFailure f) {
+      throw f;
+    } catch (RuntimeException | Error e) {
+      throw new RebuildFailure(def, e);
+    }
+  }
+
+  /** A node failed to rebuild; carries the failing def so the caller can compute its key path. */
+  static final class RebuildFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final transient TreeDefNode def;
+
+    RebuildFailure(TreeDefNode def, Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.def = def;
+    }
+  }
+}
