@@ -135,6 +135,32 @@ public final class Arbor {
 
   // ------------------------------------------------------------------ forward mode
 
+  /**
+   * Linearizes {@code f} at {@code primals}: the output and the JVP as a reusable linear function
+   * (JAX's {@code linearize}). Reverse mode is this plus a transpose.
+   */
+  public static <T, R> LinearizeResult<T, R> linearize(Function<T, R> f, T primals) {
+    Trees.Flat flat = Trees.flatten(primals);
+    FlatFn<T, R> ff = new FlatFn<>(f, flat.treeDef());
+    Ad.Linearized lin =
+        Ad.linearize(
+            ff, FlatFn.tensorLeaves(primals, "linearize primal"), FlatFn.describe("linearize", f));
+    R out = ff.rebuild(lin.primals());
+    return new LinearizeResult<>(
+        out,
+        t -> {
+          Trees.Flat tf = Trees.flatten(t);
+          if (!tf.treeDef().equals(flat.treeDef())) {
+            throw new IllegalArgumentException(
+                "the tangent must have the structure of the primals: primals "
+                    + flat.treeDef()
+                    + ", tangent "
+                    + tf.treeDef());
+          }
+          return ff.rebuild(lin.forward(FlatFn.tensorLeaves(t, "tangent")));
+        });
+  }
+
   /** The output of {@code f} at {@code primals} and its derivative along {@code tangents}. */
   public static <T, R> JvpResult<R> jvp(Function<T, R> f, T primals, T tangents) {
     Trees.Flat pf = Trees.flatten(primals);

@@ -301,4 +301,26 @@ class ArborTransformsTest {
             .apply(xs);
     assertArrayEquals(new double[] {-2, 0, 2}, g.toDoubleArray(), 1e-12);
   }
+
+  @Test
+  void linearizeGivesAReusableJvp() {
+    Tensor x = Tensor.of(0.5, 1.5);
+    LinearizeResult<Tensor, Tensor> lin = Arbor.linearize((Tensor t) -> Ops.sin(t).mul(t), x);
+    Tensor v = Tensor.of(1.0, -2.0);
+    JvpResult<Tensor> j = Arbor.jvp((Tensor t) -> Ops.sin(t).mul(t), x, v);
+    assertArrayEquals(j.tangent().toDoubleArray(), lin.jvp(v).toDoubleArray(), 1e-12);
+    assertArrayEquals(j.primal().toDoubleArray(), lin.output().toDoubleArray(), 1e-12);
+  }
+
+  @Test
+  void nanCheckerNamesThePrimitiveAndCaller() {
+    dev.arbor.core.NanCheck.setEnabled(true);
+    try {
+      var e = assertThrows(ArithmeticException.class, () -> Ops.log(Tensor.of(-1.0)));
+      assertTrue(e.getMessage().contains("'log'"), e.getMessage());
+      assertTrue(e.getMessage().contains("ArborTransformsTest"), e.getMessage());
+    } finally {
+      dev.arbor.core.NanCheck.setEnabled(false);
+    }
+  }
 }

@@ -156,53 +156,65 @@ public final class LinearAlgebra {
     Dims d = Dims.of(p);
     int[] xd = x.shape().dims();
     int[] yd = y.shape().dims();
+    long[] xs = x.shape().strides();
+    long[] ys = y.shape().strides();
     int[] xf = free(xd.length, d.lhsBatch(), d.lhsContract());
     int[] yf = free(yd.length, d.rhsBatch(), d.rhsContract());
     int nb = d.lhsBatch().length;
+    // Offsets of every contraction position in x and y, computed once.
     int[] cd = new int[d.lhsContract().length];
     for (int k = 0; k < cd.length; k++) {
       cd[k] = xd[d.lhsContract()[k]];
     }
-    long csize = Shape.of(cd).size();
+    int csize = (int) Shape.of(cd).size();
+    int[] xoff = new int[csize];
+    int[] yoff = new int[csize];
+    int[] ci = new int[cd.length];
+    for (int c = 0; c < csize; c++) {
+      Shapes.unravel(c, cd, ci);
+      long xo = 0;
+      long yo = 0;
+      for (int k = 0; k < cd.length; k++) {
+        xo += ci[k] * xs[d.lhsContract()[k]];
+        yo += ci[k] * ys[d.rhsContract()[k]];
+      }
+      xoff[c] = (int) xo;
+      yoff[c] = (int) yo;
+    }
     int[] od = out.get(0).shape().dims();
     HostArray r = HostArray.zeros(out.get(0));
     int[] oi = new int[od.length];
-    int[] ci = new int[cd.length];
-    int[] xi = new int[xd.length];
-    int[] yi = new int[yd.length];
     boolean floating = x.dtype().isFloating();
+    double[] xdv = floating ? x.doubles() : null;
+    double[] ydv = floating ? y.doubles() : null;
     for (int o = 0; o < r.size(); o++) {
       Shapes.unravel(o, od, oi);
+      long xb = 0;
+      long yb = 0;
       for (int k = 0; k < nb; k++) {
-        xi[d.lhsBatch()[k]] = oi[k];
-        yi[d.rhsBatch()[k]] = oi[k];
+        xb += oi[k] * xs[d.lhsBatch()[k]];
+        yb += oi[k] * ys[d.rhsBatch()[k]];
       }
       for (int k = 0; k < xf.length; k++) {
-        xi[xf[k]] = oi[nb + k];
+        xb += oi[nb + k] * xs[xf[k]];
       }
       for (int k = 0; k < yf.length; k++) {
-        yi[yf[k]] = oi[nb + xf.length + k];
+        yb += oi[nb + xf.length + k] * ys[yf[k]];
       }
-      double ds = 0;
-      long ls = 0;
-      for (long c = 0; c < csize; c++) {
-        Shapes.unravel(c, cd, ci);
-        for (int k = 0; k < cd.length; k++) {
-          xi[d.lhsContract()[k]] = ci[k];
-          yi[d.rhsContract()[k]] = ci[k];
-        }
-        int xo = Shapes.ravel(xi, xd);
-        int yo = Shapes.ravel(yi, yd);
-        if (floating) {
-          ds += x.getDouble(xo) * y.getDouble(yo);
-        } else {
-          ls += x.getLong(xo) * y.getLong(yo);
-        }
-      }
+      int xbase = (int) xb;
+      int ybase = (int) yb;
       if (floating) {
-        r.setDouble(o, ds);
+        double sum = 0;
+        for (int c = 0; c < csize; c++) {
+          sum += xdv[xbase + xoff[c]] * ydv[ybase + yoff[c]];
+        }
+        r.setDouble(o, sum);
       } else {
-        r.setLong(o, ls);
+        long sum = 0;
+        for (int c = 0; c < csize; c++) {
+          sum += x.getLong(xbase + xoff[c]) * y.getLong(ybase + yoff[c]);
+        }
+        r.setLong(o, sum);
       }
     }
     return List.of(r);
