@@ -3,6 +3,7 @@ package dev.arbor.array;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.StopGradient;
 import dev.arbor.core.primitives.Structural;
 import java.util.Arrays;
 
@@ -167,6 +168,14 @@ public final class Ops {
         broadcastTo(c, s.dims()),
         broadcastTo(astype(a, t), s.dims()),
         broadcastTo(astype(b, t), s.dims()));
+  }
+
+  /**
+   * {@code x} unchanged, but treated as a constant by differentiation: its tangent is zero, so no
+   * gradient flows through it. Batches elementwise.
+   */
+  public static Tensor stopGradient(Tensor x) {
+    return StopGradient.stopGradient(x);
   }
 
   public static Tensor astype(Tensor x, DType t) {
