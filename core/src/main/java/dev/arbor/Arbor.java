@@ -9,6 +9,7 @@ import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Primitives;
+import dev.arbor.core.Scope;
 import dev.arbor.core.StagingTrace;
 import dev.arbor.core.primitives.AdMath;
 import dev.arbor.core.primitives.Structural;
@@ -526,6 +527,18 @@ public final class Arbor {
   /** The name of the default backend. */
   public static String backend() {
     return Backends.defaultBackend().name();
+  }
+
+  /**
+   * Opens a memory scope on this thread: tensors created inside {@code try (var scope =
+   * Arbor.scope()) { … }} have their buffers released when the block ends, except those passed to
+   * {@link Scope#keep}. Use it in hot loops that should not wait for the garbage collector (which
+   * releases unreachable tensors' buffers anyway). Scopes nest; a kept tensor moves to the
+   * enclosing scope. Using a released tensor fails with an {@link IllegalStateException} that names
+   * {@code keep}.
+   */
+  public static Scope scope() {
+    return Scope.open();
   }
 
   /** Arbor's version, e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -244,4 +244,22 @@ public interface Tensor {
     return ConcreteTensor.of(
         HostArray.ofDoubles(new AbstractValue(Shape.of(dims), DType.F64), data.clone()));
   }
+
+  // --- indexing (prims-b)
+
+  /**
+   * {@code x[start:end]} along {@code axis}; negative bounds count from the end, bounds outside the
+   * axis are an error. See {@link Ops#slice(Tensor, int, long, long)}.
+   */
+  default Tensor slice(int axis, long start, long end) {
+    return Ops.slice(this, axis, start, end);
+  }
+
+  /**
+   * numpy integer indexing: {@code x.get(i, j)} fixes the first two axes and returns the rest (a
+   * scalar tensor when every axis is indexed). Negative indices count from the end.
+   */
+  default Tensor get(long... index) {
+    return Ops.get(this, index);
+  }
 }
