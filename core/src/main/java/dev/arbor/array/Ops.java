@@ -2,9 +2,12 @@ package dev.arbor.array;
 
 import dev.arbor.core.Tracer;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Shapes;
+import dev.arbor.core.primitives.Sorting;
 import dev.arbor.core.primitives.StopGradient;
 import dev.arbor.core.primitives.Structural;
 import java.util.ArrayList;
@@ -939,5 +942,276 @@ public final class Ops {
       r[i] = term.indexOf(letters.charAt(i));
     }
     return r;
+  }
+
+  // ================================================================ elementwise math (prims-a)
+
+  public static Tensor sqrt(Tensor x) {
+    return Elementwise.sqrt(floating(x));
+  }
+
+  /** {@code 1 / sqrt(x)}. */
+  public static Tensor rsqrt(Tensor x) {
+    return Elementwise.rsqrt(floating(x));
+  }
+
+  /** {@code log(1 + x)}, accurate for small x. */
+  public static Tensor log1p(Tensor x) {
+    return Elementwise.log1p(floating(x));
+  }
+
+  /** {@code exp(x) - 1}, accurate for small x. */
+  public static Tensor expm1(Tensor x) {
+    return Elementwise.expm1(floating(x));
+  }
+
+  /** The logistic sigmoid {@code 1 / (1 + exp(-x))}. */
+  public static Tensor sigmoid(Tensor x) {
+    return Elementwise.logistic(floating(x));
+  }
+
+  /** {@code max(x, 0)}, with derivative 0 at 0 (as JAX's {@code relu}). Keeps integer dtypes. */
+  public static Tensor relu(Tensor x) {
+    Tensor zero = Tensor.full(0, x.dtype(), x.shape().dims());
+    return Elementwise.select(Elementwise.gt(x, zero), x, zero);
+  }
+
+  /** The inverse error function on (-1, 1). */
+  public static Tensor erfInv(Tensor x) {
+    return Elementwise.erfInv(floating(x));
+  }
+
+  /** {@code |x|}; integer tensors stay integer. */
+  public static Tensor abs(Tensor x) {
+    return Elementwise.abs(x);
+  }
+
+  /** -1, 0 or 1 per element, in x's dtype. */
+  public static Tensor sign(Tensor x) {
+    return Elementwise.sign(x);
+  }
+
+  /** Rounds down; integer tensors are returned unchanged. */
+  public static Tensor floor(Tensor x) {
+    return x.dtype().isFloating() ? Elementwise.floor(x) : x;
+  }
+
+  /** Rounds up; integer tensors are returned unchanged. */
+  public static Tensor ceil(Tensor x) {
+    return x.dtype().isFloating() ? Elementwise.ceil(x) : x;
+  }
+
+  /** Rounds half to even (numpy's and {@code jnp.round}'s rule); integers are unchanged. */
+  public static Tensor round(Tensor x) {
+    return x.dtype().isFloating() ? Elementwise.round(x) : x;
+  }
+
+  /** The angle of the point {@code (b, a)}: {@code Math.atan2(a, b)} elementwise, broadcasting. */
+  public static Tensor atan2(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("atan2", a, b);
+    return Elementwise.atan2(floating(x[0]), floating(x[1]));
+  }
+
+  /**
+   * C-style remainder with the sign of {@code a} (Java's {@code %}, {@code lax.rem}); integer
+   * tensors stay integer and fail on division by zero.
+   */
+  public static Tensor rem(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("rem", a, b);
+    return Elementwise.rem(x[0], x[1]);
+  }
+
+  // ================================================================ comparisons (prims-a)
+
+  /** {@code a == b} elementwise as BOOL, broadcasting and promoting. */
+  public static Tensor equal(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("eq", a, b);
+    return Elementwise.eq(x[0], x[1]);
+  }
+
+  public static Tensor notEqual(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("ne", a, b);
+    return Elementwise.ne(x[0], x[1]);
+  }
+
+  public static Tensor less(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("lt", a, b);
+    return Elementwise.lt(x[0], x[1]);
+  }
+
+  public static Tensor lessEqual(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("le", a, b);
+    return Elementwise.le(x[0], x[1]);
+  }
+
+  public static Tensor greater(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("gt", a, b);
+    return Elementwise.gt(x[0], x[1]);
+  }
+
+  public static Tensor greaterEqual(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("ge", a, b);
+    return Elementwise.ge(x[0], x[1]);
+  }
+
+  // ================================================================ logical and bitwise (prims-a)
+
+  /** Logical and: non-bool operands count as {@code != 0}; the result is BOOL. */
+  public static Tensor logicalAnd(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("and", truth(a), truth(b));
+    return Elementwise.and(x[0], x[1]);
+  }
+
+  public static Tensor logicalOr(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("or", truth(a), truth(b));
+    return Elementwise.or(x[0], x[1]);
+  }
+
+  public static Tensor logicalXor(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("xor", truth(a), truth(b));
+    return Elementwise.xor(x[0], x[1]);
+  }
+
+  public static Tensor logicalNot(Tensor a) {
+    return Elementwise.not(truth(a));
+  }
+
+  private static Tensor truth(Tensor x) {
+    return x.dtype() == DType.BOOL ? x : Elementwise.ne0(x);
+  }
+
+  /** Bitwise and of integer (or bool) tensors, broadcasting and promoting. */
+  public static Tensor bitwiseAnd(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("and", a, b);
+    return Elementwise.and(x[0], x[1]);
+  }
+
+  public static Tensor bitwiseOr(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("or", a, b);
+    return Elementwise.or(x[0], x[1]);
+  }
+
+  public static Tensor bitwiseXor(Tensor a, Tensor b) {
+    Tensor[] x = promoteAndBroadcast("xor", a, b);
+    return Elementwise.xor(x[0], x[1]);
+  }
+
+  public static Tensor bitwiseNot(Tensor a) {
+    return Elementwise.not(a);
+  }
+
+  // ================================================================ reductions and scans (prims-a)
+
+  /** Minimum over {@code axes}; no axes means all. */
+  public static Tensor min(Tensor x, int... axes) {
+    return Reductions.min(x, axes.length == 0 ? allAxes(x) : axes);
+  }
+
+  /** Product over {@code axes}; no axes means all. */
+  public static Tensor prod(Tensor x, int... axes) {
+    return Reductions.prod(x, axes.length == 0 ? allAxes(x) : axes);
+  }
+
+  /** Index (I32) of the first maximum along {@code axis}, which is dropped. */
+  public static Tensor argmax(Tensor x, int axis) {
+    return Reductions.argmax(x, axis);
+  }
+
+  /** Index (I32) of the first minimum along {@code axis}, which is dropped. */
+  public static Tensor argmin(Tensor x, int axis) {
+    return Reductions.argmin(x, axis);
+  }
+
+  /** Inclusive running sums along {@code axis}; bool counts as I32. */
+  public static Tensor cumsum(Tensor x, int axis) {
+    return cumsum(x, axis, false);
+  }
+
+  /** Running sums along {@code axis}, from the end when {@code reverse}. */
+  public static Tensor cumsum(Tensor x, int axis, boolean reverse) {
+    Tensor v = x.dtype() == DType.BOOL ? astype(x, DType.I32) : x;
+    return Reductions.cumsum(v, axis, reverse);
+  }
+
+  /** {@code log(sum(exp(x), axis))}, computed stably; the axis is dropped. */
+  public static Tensor logSumExp(Tensor x, int axis) {
+    return logSumExp(x, axis, false);
+  }
+
+  /**
+   * {@code log(sum(exp(x), axis))}, computed stably by subtracting the maximum (a row of all {@code
+   * -inf} gives {@code -inf}); keeps the axis with size 1 when {@code keepDims}.
+   */
+  public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
+    Tensor f = floating(x);
+    int a = Shapes.axes("logSumExp", f.shape(), new int[] {axis})[0];
+    Tensor m = keepAxis(Reductions.max(f, a), a);
+    Tensor inf = Tensor.full(Double.POSITIVE_INFINITY, f.dtype(), m.shape().dims());
+    Tensor finite = Elementwise.lt(Elementwise.abs(m), inf);
+    Tensor shift = Elementwise.select(finite, m, Tensor.full(0, f.dtype(), m.shape().dims()));
+    Tensor s = Reductions.sum(exp(sub(f, shift)), a);
+    Tensor out = add(log(s), Reductions.sum(shift, a));
+    return keepDims ? keepAxis(out, a) : out;
+  }
+
+  /** {@code exp(x) / sum(exp(x), axis)} along {@code axis}, computed stably; same shape as x. */
+  public static Tensor softmax(Tensor x, int axis) {
+    Tensor f = floating(x);
+    int a = Shapes.axes("softmax", f.shape(), new int[] {axis})[0];
+    Tensor e = exp(sub(f, keepAxis(Reductions.max(f, a), a)));
+    return div(e, keepAxis(Reductions.sum(e, a), a));
+  }
+
+  /** {@code x - logSumExp(x, axis, keepDims=true)}. */
+  public static Tensor logSoftmax(Tensor x, int axis) {
+    Tensor f = floating(x);
+    return sub(f, logSumExp(f, axis, true));
+  }
+
+  /** Re-inserts a size-1 axis at {@code axis} of a reduced tensor. */
+  private static Tensor keepAxis(Tensor reduced, int axis) {
+    int[] d = reduced.shape().dims();
+    int[] k = new int[d.length + 1];
+    for (int i = 0, j = 0; i < k.length; i++) {
+      k[i] = i == axis ? 1 : d[j++];
+    }
+    return Structural.reshape(reduced, k);
+  }
+
+  /**
+   * One-hot F32 encoding: {@code labels} (I32/I64, any shape) become {@code [..., n]} with a 1 at
+   * each label; labels outside {@code [0, n)} give a row of zeros.
+   */
+  public static Tensor oneHot(Tensor labels, int n) {
+    if (!labels.dtype().isInteger()) {
+      throw new IllegalArgumentException(
+          "oneHot needs integer labels (I32 or I64), got "
+              + labels.dtype().shortName()
+              + labels.shape()
+              + "; convert with astype(DType.I32)");
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException("oneHot: n must be >= 0, got " + n);
+    }
+    int[] d = labels.shape().dims();
+    int[] out = Arrays.copyOf(d, d.length + 1);
+    out[d.length] = n;
+    int[] withUnit = Arrays.copyOf(d, d.length + 1);
+    withUnit[d.length] = 1;
+    Tensor expanded = broadcastTo(Structural.reshape(labels, withUnit), out);
+    Tensor classes = Generators.iota(labels.dtype(), out, d.length);
+    return astype(Elementwise.eq(expanded, classes), DType.F32);
+  }
+
+  // ================================================================ sorting (prims-a)
+
+  /** {@code x} sorted ascending along {@code axis} (NaN last), stably. */
+  public static Tensor sort(Tensor x, int axis) {
+    return Sorting.sort(java.util.List.of(x), axis).get(0);
+  }
+
+  /** The indices (I32) that sort {@code x} along {@code axis}, stably. */
+  public static Tensor argsort(Tensor x, int axis) {
+    return Sorting.argsort(x, axis);
   }
 }
