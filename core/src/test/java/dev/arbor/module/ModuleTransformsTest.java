@@ -259,50 +259,68 @@ class ModuleTransformsTest {
     }
   }
 
+  /** A functional dense layer whose weights are drawn from the init key. */
+  static Module<Tensor, Tensor> member(Key key, Tensor example) {
+    return State.init(
+            (Tensor x, Key k) -> {
+              Key[] ks = k.split(2);
+              Tensor w =
+                  State.variable("w", dev.arbor.random.Random.normal(ks[0], DType.F64, 3, 2));
+              Tensor b = State.variable("b", dev.arbor.random.Random.normal(ks[1], DType.F64, 2));
+              return Ops.tanh(x.matmul(w).add(b));
+            },
+            "member")
+        .apply(key, example);
+  }
+
   /**
-   * An ensemble: vmap of an initializer over a batch of initial parameters gives one module whose
-   * variables are batched; vmap over that module maps over its members. TODO(random): with the real
-   * {@code Key} (on the prims-a branch, not yet on main) initialize from {@code Key.splitBatch}
-   * instead of a batch of initial weights.
+   * An ensemble: vmap of an initializer over a batch of keys ({@code Key.splitBatch}) gives one
+   * module whose variables are batched; vmap over that module maps over its members. A {@code Key}
+   * is not a pytree node yet, so the vmap maps over its data and rewraps it.
    */
   @Test
   void vmapOfAnInitializerMakesAnEnsembleThatVmapMapsOver() {
     Tensor example = random(2, 3);
-    Function<Tensor, Module<Tensor, Tensor>> initialize =
-        w0 ->
-            State.init(
-                    (Tensor x, Key key) -> {
-                      Tensor w = State.variable("w", w0);
-                      Tensor b = State.variable("b", Tensor.zeros(2).astype(DType.F64));
-                      return Ops.tanh(x.matmul(w).add(b));
-                    },
-                    "member")
-                .apply(Key.of(0), example);
-    Tensor initialWeights = random(4, 3, 2); // 4 members
-    Module<Tensor, Tensor> ensemble = Arbor.vmap(initialize).apply(initialWeights);
+    Key root = Key.of(42);
+    Function<Tensor, Module<Tensor, Tensor>> initialize = data -> member(new Key(data), example);
+    Module<Tensor, Tensor> ensemble = Arbor.vmap(initialize).apply(root.splitBatch(4).data());
     assertEquals(List.of("w", "b"), List.copyOf(ensemble.variables().keySet()));
     assertArrayEquals(new int[] {4, 3, 2}, ((Tensor) ensemble.variables().get("w")).shape().dims());
     assertArrayEquals(new int[] {4, 2}, ((Tensor) ensemble.variables().get("b")).shape().dims());
 
     // every member on the same input
     Tensor x = random(5, 3);
-    Tensor outs = Arbor.vmap((Module<Tensor, Tensor> member) -> member.call(x)).apply(ensemble);
+    Tensor outs = Arbor.vmap((Module<Tensor, Tensor> m) -> m.call(x)).apply(ensemble);
     assertArrayEquals(new int[] {4, 5, 2}, outs.shape().dims());
     // members and inputs mapped together: member i sees batch i
     Tensor xs = random(4, 5, 3);
     record MemberInput(Module<Tensor, Tensor> member, Tensor x) {}
     Tensor paired =
         Arbor.vmap((MemberInput p) -> p.member().call(p.x())).apply(new MemberInput(ensemble, xs));
+    Key[] keys = root.split(4);
     for (int i = 0; i < 4; i++) {
-      Module<Tensor, Tensor> member = initialize.apply(row(initialWeights, i));
+      Module<Tensor, Tensor> one = member(keys[i], example);
       assertArrayEquals(
-          member.call(x).toDoubleArray(), row(outs, i).toDoubleArray(), 1e-12, "member " + i);
+          ((Tensor) one.variables().get("w")).toDoubleArray(),
+          row((Tensor) ensemble.variables().get("w"), i).toDoubleArray(),
+          1e-12,
+          "member " + i + " has the weights of split key " + i);
       assertArrayEquals(
-          member.call(row(xs, i)).toDoubleArray(),
+          one.call(x).toDoubleArray(), row(outs, i).toDoubleArray(), 1e-12, "member " + i);
+      assertArrayEquals(
+          one.call(row(xs, i)).toDoubleArray(),
           row(paired, i).toDoubleArray(),
           1e-12,
           "member " + i + " on its own batch");
     }
+    assertTrue(
+        row((Tensor) ensemble.variables().get("w"), 0)
+                .sub(row((Tensor) ensemble.variables().get("w"), 1))
+                .pow(2.0)
+                .sum()
+                .item()
+            > 1e-3,
+        "members differ");
   }
 
   /** Running mean of the inputs, reduced over the vmap axis named "batch". */
