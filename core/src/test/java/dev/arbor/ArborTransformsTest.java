@@ -323,4 +323,22 @@ class ArborTransformsTest {
       dev.arbor.core.NanCheck.setEnabled(false);
     }
   }
+
+  @Test
+  void keysArePytreesAndBatchUnderVmap() {
+    dev.arbor.random.Key k = dev.arbor.random.Key.of(3);
+    assertEquals(1, dev.arbor.tree.Trees.leaves(k).size());
+    dev.arbor.random.Key batch = k.splitBatch(4);
+    Tensor samples =
+        Arbor.vmap((dev.arbor.random.Key key) -> dev.arbor.random.Random.normal(key, 2))
+            .apply(batch);
+    assertEquals(dev.arbor.array.Shape.of(4, 2), samples.shape());
+    dev.arbor.random.Key[] ks = k.split(4);
+    for (int i = 0; i < 4; i++) {
+      assertArrayEquals(
+          dev.arbor.random.Random.normal(ks[i], 2).toDoubleArray(),
+          dev.arbor.testing.Slicing.index(samples, 0, i).toDoubleArray(),
+          1e-6);
+    }
+  }
 }

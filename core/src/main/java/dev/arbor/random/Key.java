@@ -29,9 +29,14 @@ import java.util.Objects;
  * Tensor w = Random.normal(ks[0], 3, 4);
  * }</pre>
  */
-// TODO(issue 3): annotate with @PytreeNode (data as the one child) once dev.arbor.tree has it.
+@dev.arbor.tree.PytreeNode
 public final class Key {
   private final Tensor data;
+
+  /** For unflattening (a pytree node with one child, {@code data}), so keys batch under vmap. */
+  private Key() {
+    this.data = null;
+  }
 
   /**
    * Wraps key data.
