@@ -275,15 +275,14 @@ class ModuleTransformsTest {
 
   /**
    * An ensemble: vmap of an initializer over a batch of keys ({@code Key.splitBatch}) gives one
-   * module whose variables are batched; vmap over that module maps over its members. A {@code Key}
-   * is not a pytree node yet, so the vmap maps over its data and rewraps it.
+   * module whose variables are batched; vmap over that module maps over its members.
    */
   @Test
   void vmapOfAnInitializerMakesAnEnsembleThatVmapMapsOver() {
     Tensor example = random(2, 3);
     Key root = Key.of(42);
-    Function<Tensor, Module<Tensor, Tensor>> initialize = data -> member(new Key(data), example);
-    Module<Tensor, Tensor> ensemble = Arbor.vmap(initialize).apply(root.splitBatch(4).data());
+    Function<Key, Module<Tensor, Tensor>> initialize = key -> member(key, example);
+    Module<Tensor, Tensor> ensemble = Arbor.vmap(initialize).apply(root.splitBatch(4));
     assertEquals(List.of("w", "b"), List.copyOf(ensemble.variables().keySet()));
     assertArrayEquals(new int[] {4, 3, 2}, ((Tensor) ensemble.variables().get("w")).shape().dims());
     assertArrayEquals(new int[] {4, 2}, ((Tensor) ensemble.variables().get("b")).shape().dims());
