@@ -17,6 +17,7 @@ module dev.arbor {
   exports dev.arbor.random;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
+  exports dev.arbor.transform.jit;
   exports dev.arbor.tree;
   exports dev.arbor.tree.spi;
 

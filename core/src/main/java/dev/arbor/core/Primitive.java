@@ -69,6 +69,22 @@ public final class Primitive {
     Batched apply(List<Tensor> args, int[] dims, Params params);
   }
 
+  /**
+   * What a primitive does to elements, for graph passes (fusion clustering) and backends that
+   * generate code per cluster. Declared by the builders beside each primitive; {@link #OTHER}
+   * unless said otherwise.
+   */
+  public enum Kind {
+    /** Output element {@code i} depends only on element {@code i} of each operand (same shape). */
+    ELEMENTWISE,
+    /** {@code broadcast_in_dim}-like: replicates operand elements into a larger shape. */
+    BROADCAST,
+    /** Reduces one operand over a set of axes, which are dropped from the shape. */
+    REDUCTION,
+    /** Anything else (contractions, reshapes, control flow, …): never fused. */
+    OTHER
+  }
+
   /** Batch axis value meaning "this value has no batch axis". */
   public static final int NOT_MAPPED = -1;
 
@@ -104,6 +120,7 @@ public final class Primitive {
   private volatile BatchRule batchRule;
   private volatile ReferenceKernel referenceKernel;
   private volatile CollectiveRule collectiveRule;
+  private volatile Kind kind = Kind.OTHER;
 
   private Primitive(String name, boolean multipleResults) {
     this.name = Objects.requireNonNull(name);
@@ -157,6 +174,17 @@ public final class Primitive {
   public Primitive collective(CollectiveRule r) {
     this.collectiveRule = r;
     return this;
+  }
+
+  /** Declares what this primitive does to elements (default {@link Kind#OTHER}). */
+  public Primitive kind(Kind k) {
+    this.kind = Objects.requireNonNull(k);
+    return this;
+  }
+
+  /** What this primitive does to elements; graph passes fuse by it. */
+  public Kind kind() {
+    return kind;
   }
 
   /** Whether this is a collective over a named axis. */
