@@ -10,8 +10,16 @@ import dev.arbor.WithAux;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Graph;
 import dev.arbor.testing.RuleChecks;
 import dev.arbor.testing.Slicing;
+import dev.arbor.transform.jit.Jit;
+import dev.arbor.transform.jit.JitFunction;
+import dev.arbor.tree.TreeDef;
+import dev.arbor.tree.Trees;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -196,5 +204,71 @@ class BatchNormTest {
       s += v * v;
     }
     return Math.sqrt(s);
+  }
+
+  /**
+   * {@code bn.callAndUpdate(x)} under {@code jit}, through the flat API (there is no pytree-level
+   * {@code Arbor.jit} yet): the module's leaves and {@code x} in; the output and the updated
+   * module's leaves out. The assigns are outputs of the staged graph.
+   */
+  static JitFunction<Object> jittedUpdate(TreeDef moduleDef, int leaves) {
+    return Jit.jit(
+        "BatchNorm.callAndUpdate",
+        in -> {
+          BatchNorm m = Trees.unflatten(moduleDef, in.subList(0, leaves));
+          Updated<Tensor, BatchNorm> u = State.callAndUpdate(m, in.get(leaves));
+          List<Tensor> out = new ArrayList<>();
+          out.add(u.output());
+          for (Object leaf : Trees.leaves(u.module())) {
+            out.add((Tensor) leaf);
+          }
+          return out;
+        });
+  }
+
+  @Test
+  void underJitTheAssignsAreOutputsOfTheStagedGraph() {
+    Tensor x = batch();
+    BatchNorm eager = BatchNorm.of(3, null);
+    Trees.Flat flat = Trees.flatten(eager);
+    int n = flat.leaves().size();
+    JitFunction<Object> step = jittedUpdate(flat.treeDef(), n);
+    List<Tensor> state = new ArrayList<>();
+    for (Object leaf : flat.leaves()) {
+      state.add((Tensor) leaf);
+    }
+    Tensor output = null;
+    for (int k = 0; k < 100; k++) {
+      List<Tensor> args = new ArrayList<>(state);
+      args.add(x);
+      List<Tensor> out = step.call(args);
+      output = out.get(0);
+      state = out.subList(1, out.size());
+      eager = State.update(eager, x);
+    }
+    assertEquals(1, step.traceCount(), "traced once; later calls run the compiled graph");
+    BatchNorm jitted = Trees.unflatten(flat.treeDef(), state);
+    assertArrayEquals(
+        eager.runningMean().toDoubleArray(), jitted.runningMean().toDoubleArray(), 1e-6);
+    assertArrayEquals(
+        eager.runningVar().toDoubleArray(), jitted.runningVar().toDoubleArray(), 1e-6);
+    assertArrayEquals(statistics(x)[0], jitted.runningMean().toDoubleArray(), 5e-5);
+    assertArrayEquals(
+        eager.call(x).toDoubleArray(), output.toDoubleArray(), 1e-5, "same output as eager");
+
+    List<AbstractValue> avals = new ArrayList<>();
+    for (Tensor t : state) {
+      avals.add(new AbstractValue(t.shape(), t.dtype()));
+    }
+    avals.add(new AbstractValue(x.shape(), x.dtype()));
+    Graph staged = step.lower(avals, null).staged();
+    assertEquals(1 + n, staged.outputs().size(), "the output and every state leaf");
+    // scale and offset are not assigned: their outputs are the inputs themselves
+    assertEquals(staged.inputs().get(2), staged.outputs().get(3));
+    assertEquals(staged.inputs().get(3), staged.outputs().get(4));
+    assertTrue(
+        !staged.inputs().contains(staged.outputs().get(1))
+            && !staged.inputs().contains(staged.outputs().get(2)),
+        "the running statistics are computed in the graph");
   }
 }
