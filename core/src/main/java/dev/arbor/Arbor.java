@@ -17,6 +17,7 @@ import dev.arbor.module.ArraySpec;
 import dev.arbor.plugin.PluginProblems;
 import dev.arbor.transform.ad.Ad;
 import dev.arbor.transform.batching.BatchTrace;
+import dev.arbor.transform.jit.JitConfig;
 import dev.arbor.tree.KeyPath;
 import dev.arbor.tree.TreeDef;
 import dev.arbor.tree.Trees;
@@ -465,6 +466,21 @@ public final class Arbor {
       h.setDouble(k * n + k, 1);
     }
     return ConcreteTensor.of(h);
+  }
+
+  // ------------------------------------------------------------------ jit
+
+  /**
+   * Compiles {@code f}: see {@link Jitted}. The cache holds {@code -Darbor.jit.cacheSize} entries
+   * (default 256) per jitted function.
+   */
+  public static <T, R> Jitted<T, R> jit(Function<T, R> f) {
+    return new Jitted<>(f, FlatFn.describe("jit", f), JitConfig.defaults());
+  }
+
+  /** As {@link #jit(Function)} with explicit options (cache size, fusion, constant folding). */
+  public static <T, R> Jitted<T, R> jit(Function<T, R> f, JitConfig config) {
+    return new Jitted<>(f, FlatFn.describe("jit", f), config);
   }
 
   // ------------------------------------------------------------------ staging

@@ -341,4 +341,38 @@ class ArborTransformsTest {
           1e-6);
     }
   }
+
+  @Test
+  void jitCachesBySignatureAndComposes() {
+    Jitted<Mlp, Tensor> j = Arbor.jit((Mlp p) -> predict(p, Tensor.ones(2, 3)).sum());
+    Mlp p = mlp();
+    double eager = predict(p, Tensor.ones(2, 3)).sum().item();
+    assertEquals(eager, j.apply(p).item(), 1e-12);
+    assertEquals(eager, j.apply(p).item(), 1e-12);
+    assertEquals(1, j.traceCount());
+    // grad(jit), jit(grad), vmap(jit), jit(vmap(grad))
+    Mlp g1 = Arbor.grad(j).apply(p);
+    Mlp g2 = Arbor.grad((Mlp q) -> predict(q, Tensor.ones(2, 3)).sum()).apply(p);
+    assertArrayEquals(g2.l1().w().toDoubleArray(), g1.l1().w().toDoubleArray(), 1e-12);
+    Jitted<Mlp, Mlp> jg = Arbor.jit(Arbor.grad(j));
+    assertArrayEquals(g2.l2().w().toDoubleArray(), jg.apply(p).l2().w().toDoubleArray(), 1e-12);
+    jg.apply(p);
+    assertEquals(1, jg.traceCount());
+    Tensor xs = RuleChecks.random(RNG, -1, 1, 5, 3);
+    Jitted<Tensor, Tensor> sq = Arbor.jit((Tensor x) -> Ops.tanh(x).mul(x).sum());
+    Tensor vj = Arbor.vmap(sq).apply(xs);
+    Tensor expected = Arbor.vmap((Tensor x) -> Ops.tanh(x).mul(x).sum()).apply(xs);
+    assertArrayEquals(expected.toDoubleArray(), vj.toDoubleArray(), 1e-12);
+    Jitted<Tensor, Tensor> jvg =
+        Arbor.jit(Arbor.vmap(Arbor.grad((Tensor x) -> Ops.tanh(x).mul(x).sum())));
+    assertArrayEquals(
+        Arbor.vmap(Arbor.grad((Tensor x) -> Ops.tanh(x).mul(x).sum())).apply(xs).toDoubleArray(),
+        jvg.apply(xs).toDoubleArray(),
+        1e-12);
+    // a new shape retraces
+    sq.apply(Tensor.ones(4));
+    sq.apply(Tensor.ones(4));
+    sq.apply(Tensor.ones(5));
+    assertEquals(3, sq.cacheSize()); // f64[3] (seen through vmap), f32[4], f32[5]
+  }
 }
