@@ -6,20 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.arbor.Arbor;
 import dev.arbor.GradAndAux;
+import dev.arbor.Jitted;
 import dev.arbor.WithAux;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
-import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.testing.RuleChecks;
 import dev.arbor.testing.Slicing;
-import dev.arbor.transform.jit.Jit;
-import dev.arbor.transform.jit.JitFunction;
-import dev.arbor.tree.TreeDef;
-import dev.arbor.tree.Trees;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -206,48 +200,23 @@ class BatchNormTest {
     return Math.sqrt(s);
   }
 
-  /**
-   * {@code bn.callAndUpdate(x)} under {@code jit}, through the flat API (there is no pytree-level
-   * {@code Arbor.jit} yet): the module's leaves and {@code x} in; the output and the updated
-   * module's leaves out. The assigns are outputs of the staged graph.
-   */
-  static JitFunction<Object> jittedUpdate(TreeDef moduleDef, int leaves) {
-    return Jit.jit(
-        "BatchNorm.callAndUpdate",
-        in -> {
-          BatchNorm m = Trees.unflatten(moduleDef, in.subList(0, leaves));
-          Updated<Tensor, BatchNorm> u = State.callAndUpdate(m, in.get(leaves));
-          List<Tensor> out = new ArrayList<>();
-          out.add(u.output());
-          for (Object leaf : Trees.leaves(u.module())) {
-            out.add((Tensor) leaf);
-          }
-          return out;
-        });
-  }
+  record Step(BatchNorm bn, Tensor x) {}
 
   @Test
   void underJitTheAssignsAreOutputsOfTheStagedGraph() {
     Tensor x = batch();
+    Function<Step, Updated<Tensor, BatchNorm>> update = s -> State.callAndUpdate(s.bn(), s.x());
+    Jitted<Step, Updated<Tensor, BatchNorm>> step = Arbor.jit(update);
     BatchNorm eager = BatchNorm.of(3, null);
-    Trees.Flat flat = Trees.flatten(eager);
-    int n = flat.leaves().size();
-    JitFunction<Object> step = jittedUpdate(flat.treeDef(), n);
-    List<Tensor> state = new ArrayList<>();
-    for (Object leaf : flat.leaves()) {
-      state.add((Tensor) leaf);
-    }
+    BatchNorm jitted = eager;
     Tensor output = null;
     for (int k = 0; k < 100; k++) {
-      List<Tensor> args = new ArrayList<>(state);
-      args.add(x);
-      List<Tensor> out = step.call(args);
-      output = out.get(0);
-      state = out.subList(1, out.size());
+      Updated<Tensor, BatchNorm> u = step.apply(new Step(jitted, x));
+      output = u.output();
+      jitted = u.module();
       eager = State.update(eager, x);
     }
     assertEquals(1, step.traceCount(), "traced once; later calls run the compiled graph");
-    BatchNorm jitted = Trees.unflatten(flat.treeDef(), state);
     assertArrayEquals(
         eager.runningMean().toDoubleArray(), jitted.runningMean().toDoubleArray(), 1e-6);
     assertArrayEquals(
@@ -256,13 +225,9 @@ class BatchNormTest {
     assertArrayEquals(
         eager.call(x).toDoubleArray(), output.toDoubleArray(), 1e-5, "same output as eager");
 
-    List<AbstractValue> avals = new ArrayList<>();
-    for (Tensor t : state) {
-      avals.add(new AbstractValue(t.shape(), t.dtype()));
-    }
-    avals.add(new AbstractValue(x.shape(), x.dtype()));
-    Graph staged = step.lower(avals, null).staged();
-    assertEquals(1 + n, staged.outputs().size(), "the output and every state leaf");
+    // inputs: the 4 state leaves, then x; outputs: the call's output, then the 4 state leaves
+    Graph staged = Arbor.makeGraph(update, new Step(BatchNorm.of(3, null), x));
+    assertEquals(5, staged.outputs().size(), "the output and every state leaf");
     // scale and offset are not assigned: their outputs are the inputs themselves
     assertEquals(staged.inputs().get(2), staged.outputs().get(3));
     assertEquals(staged.inputs().get(3), staged.outputs().get(4));
