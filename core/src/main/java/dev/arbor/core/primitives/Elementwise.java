@@ -171,7 +171,7 @@ public final class Elementwise {
 
   /** A new primitive with the elementwise batching rule. */
   static Primitive elementwise(String name) {
-    Primitive p = Primitive.single(name);
+    Primitive p = Primitive.single(name).kind(Primitive.Kind.ELEMENTWISE);
     return p.batch((args, dims, params) -> batchElementwise(p, args, dims, params));
   }
 

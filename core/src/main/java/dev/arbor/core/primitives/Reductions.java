@@ -41,6 +41,7 @@ public final class Reductions {
       String name, double dInit, long lInit, DoubleBinaryOperator f, LongBinaryOperator fi) {
     Primitive p =
         Primitive.single(name)
+            .kind(Primitive.Kind.REDUCTION)
             .shapeRule(
                 (in, params) -> {
                   arity(name, in, 1);
