@@ -8,6 +8,7 @@ import dev.arbor.backend.Backends;
 import dev.arbor.backend.Buffer;
 import dev.arbor.backend.HostArray;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 
 /**
  * A tensor with data: a buffer on one backend. Immutable. Its buffer is released when the tensor is
@@ -78,9 +79,13 @@ public final class ConcreteTensor implements Tensor {
     return backend.download(buffer());
   }
 
+  // The copies below read the buffer, not this tensor: each fences this tensor so that its Cleaner
+  // cannot release the buffer while it is being read (the JIT may otherwise consider the tensor
+  // unreachable once its buffer has been loaded).
+
   @Override
   public float[] toFloatArray() {
-    double[] d = host().toDoubles();
+    double[] d = toDoubleArray();
     float[] r = new float[d.length];
     for (int k = 0; k < d.length; k++) {
       r[k] = (float) d[k];
@@ -90,12 +95,20 @@ public final class ConcreteTensor implements Tensor {
 
   @Override
   public double[] toDoubleArray() {
-    return host().toDoubles();
+    try {
+      return host().toDoubles();
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
   public long[] toLongArray() {
-    return host().toLongs();
+    try {
+      return host().toLongs();
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
@@ -104,7 +117,11 @@ public final class ConcreteTensor implements Tensor {
     if (target == backend) {
       return this;
     }
-    return wrap(target, target.upload(host()), aval);
+    try {
+      return wrap(target, target.upload(host()), aval);
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
