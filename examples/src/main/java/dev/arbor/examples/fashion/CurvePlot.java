@@ -20,7 +20,12 @@ final class CurvePlot {
   private CurvePlot() {}
 
   static void write(
-      Path file, List<Double> loss, List<Double> trainAcc, List<Double> testAcc, String title)
+      Path file,
+      List<Double> loss,
+      int steps,
+      List<Double> trainAcc,
+      List<Double> testAcc,
+      String title)
       throws IOException {
     int w = 1000;
     int h = 420;
@@ -40,7 +45,8 @@ final class CurvePlot {
         50,
         420,
         320,
-        "training loss (per step)",
+        "training loss (x: step)",
+        steps,
         List.of(loss),
         null,
         new Color[] {Color.BLUE});
@@ -50,7 +56,8 @@ final class CurvePlot {
         50,
         420,
         320,
-        "accuracy per epoch (orange: train, green: test)",
+        "accuracy (x: epoch; orange: train, green: test)",
+        testAcc.size(),
         List.of(trainAcc, testAcc),
         new double[] {Math.max(0, min(trainAcc, testAcc) - 0.02), 1.0},
         new Color[] {new Color(230, 120, 0), new Color(0, 150, 60)});
@@ -78,6 +85,7 @@ final class CurvePlot {
       int w,
       int h,
       String title,
+      int xMax,
       List<List<Double>> series,
       double[] range,
       Color[] colors) {
@@ -114,7 +122,7 @@ final class CurvePlot {
       g.drawString(String.format(Locale.ROOT, "%.3g", v), x - 45, y + h - k * h / 4 + 4);
     }
     g.drawString("1", x, y + h + 15);
-    g.drawString(Integer.toString(n), x + w - 20, y + h + 15);
+    g.drawString(Integer.toString(xMax), x + w - 30, y + h + 15);
     g.setStroke(new BasicStroke(2f));
     for (int s = 0; s < series.size(); s++) {
       List<Double> data = series.get(s);
@@ -128,7 +136,9 @@ final class CurvePlot {
         if (px >= 0) {
           g.drawLine(px, py, cx, cy);
         }
-        g.fillOval(cx - 3, cy - 3, 6, 6);
+        if (data.size() <= 50) {
+          g.fillOval(cx - 3, cy - 3, 6, 6);
+        }
         px = cx;
         py = cy;
       }

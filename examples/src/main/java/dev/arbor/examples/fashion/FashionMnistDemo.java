@@ -287,6 +287,7 @@ public final class FashionMnistDemo implements Callable<Integer> {
     CurvePlot.write(
         plot,
         smooth(r.stepLoss(), Math.max(1, r.stepLoss().size() / 200)),
+        r.stepLoss().size(),
         r.trainAccuracy(),
         r.testAccuracy(),
         String.format(
@@ -334,6 +335,15 @@ public final class FashionMnistDemo implements Callable<Integer> {
     System.exit(
         new CommandLine(new FashionMnistDemo())
             .setCaseInsensitiveEnumValuesAllowed(true)
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  // Data and I/O problems are the user's to fix: one line, no stack trace.
+                  if (e instanceof IOException || e instanceof IllegalArgumentException) {
+                    cmd.getErr().println("arbor demo: " + e.getMessage());
+                    return 2;
+                  }
+                  throw e;
+                })
             .execute(args));
   }
 }

@@ -22,15 +22,7 @@ import dev.arbor.random.Key;
 public record Conv2d(Tensor kernel, Tensor bias, int stride, Padding padding)
     implements Module<Tensor, Tensor> {
   public Conv2d {
-    if (kernel == null || kernel.rank() != 4) {
-      throw new IllegalArgumentException(
-          "Conv2d needs an HWIO kernel [KH, KW, in, out], got "
-              + (kernel == null ? "null" : kernel.shape()));
-    }
-    if (bias != null && (bias.rank() != 1 || bias.shape().dim(0) != kernel.shape().dim(3))) {
-      throw new IllegalArgumentException(
-          "Conv2d: bias shape " + bias.shape() + " must be [out] for kernel " + kernel.shape());
-    }
+    // Tensor shapes are checked in call(): transformations rebuild layers with batched leaves.
     if (stride < 1 || padding == null) {
       throw new IllegalArgumentException(
           "Conv2d needs stride >= 1 and a padding, got " + stride + ", " + padding);

@@ -14,14 +14,6 @@ import dev.arbor.random.Random;
  * @param weight {@code [vocabulary, dim]}
  */
 public record Embedding(Tensor weight) implements Module<Tensor, Tensor> {
-  public Embedding {
-    if (weight == null || weight.rank() != 2) {
-      throw new IllegalArgumentException(
-          "Embedding needs a weight [vocabulary, dim], got "
-              + (weight == null ? "null" : weight.shape()));
-    }
-  }
-
   /** Rows drawn from {@code N(0, 1)}, as PyTorch and Equinox do. */
   public static Embedding init(Key key, int vocabulary, int dim) {
     return new Embedding(Random.normal(key, vocabulary, dim));
@@ -29,6 +21,10 @@ public record Embedding(Tensor weight) implements Module<Tensor, Tensor> {
 
   @Override
   public Tensor call(Tensor ids) {
+    if (weight.rank() != 2) {
+      throw new IllegalArgumentException(
+          "Embedding needs a weight [vocabulary, dim], got " + weight.shape());
+    }
     if (ids.dtype().isFloating() || ids.dtype() == DType.BOOL) {
       throw new IllegalArgumentException(
           "Embedding takes integer ids (I32/I64), got " + ids.dtype() + ids.shape());

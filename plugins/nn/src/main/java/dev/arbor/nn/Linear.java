@@ -16,23 +16,8 @@ import dev.arbor.random.Key;
  * @param bias {@code [out]}, or {@code null} for no bias
  */
 public record Linear(Tensor weight, Tensor bias) implements Module<Tensor, Tensor> {
-  public Linear {
-    if (weight == null || weight.rank() != 2) {
-      throw new IllegalArgumentException(
-          "Linear needs a weight of shape [in, out], got "
-              + (weight == null ? "null" : weight.shape()));
-    }
-    if (bias != null && (bias.rank() != 1 || bias.shape().dim(0) != weight.shape().dim(1))) {
-      throw new IllegalArgumentException(
-          "Linear: bias shape "
-              + bias.shape()
-              + " does not match weight "
-              + weight.shape()
-              + "; it must be [out] = ["
-              + weight.shape().dim(1)
-              + "]");
-    }
-  }
+  // No shape checks in the constructor: transformations rebuild layers with batched leaves (an
+  // ensemble's weight is [members, in, out]) or placeholders; call() checks what it uses.
 
   /** Weights and bias drawn with {@link WeightInit#UNIFORM_FAN_IN} (PyTorch's default). */
   public static Linear init(Key key, int in, int out) {
@@ -59,7 +44,14 @@ public record Linear(Tensor weight, Tensor bias) implements Module<Tensor, Tenso
 
   @Override
   public Tensor call(Tensor x) {
-    if (x.shape().dim(x.rank() - 1) != in()) {
+    if (weight.rank() != 2 || (bias != null && bias.shape().dim(0) != out())) {
+      throw new IllegalArgumentException(
+          "Linear needs a weight [in, out] and a bias [out], got weight "
+              + weight.shape()
+              + (bias == null ? "" : " and bias " + bias.shape())
+              + " (a batched layer, e.g. an ensemble, is called under vmap)");
+    }
+    if (x.rank() == 0 || x.shape().dim(x.rank() - 1) != in()) {
       throw new IllegalArgumentException(
           "Linear("
               + in()

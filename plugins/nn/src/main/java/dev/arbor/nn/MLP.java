@@ -24,19 +24,7 @@ public record MLP(List<Linear> layers, Activation activation) implements Module<
       throw new IllegalArgumentException("MLP needs at least one Linear layer and an activation");
     }
     layers = List.copyOf(layers);
-    for (int i = 1; i < layers.size(); i++) {
-      if (layers.get(i - 1).out() != layers.get(i).in()) {
-        throw new IllegalArgumentException(
-            "MLP: layer ["
-                + (i - 1)
-                + "] outputs "
-                + layers.get(i - 1).out()
-                + " features but layer ["
-                + i
-                + "] takes "
-                + layers.get(i).in());
-      }
-    }
+    // Sizes are checked by each layer's call: transformations rebuild MLPs with batched leaves.
   }
 
   /**

@@ -41,7 +41,11 @@ class LayersTest {
         new double[] {-4, -4}, d(new Linear(w, null).call(Tensor.of(1f, 0f, -1f))), 1e-6);
     var e = assertThrows(IllegalArgumentException.class, () -> l.call(Tensor.zeros(2, 4)));
     assertTrue(e.getMessage().contains("last axis must be 3"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new Linear(w, Tensor.zeros(3)));
+    var bias =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Linear(w, Tensor.zeros(3)).call(Tensor.zeros(3)));
+    assertTrue(bias.getMessage().contains("bias [out]"), bias.getMessage());
   }
 
   @Test
@@ -94,14 +98,28 @@ class LayersTest {
     MLP g = Arbor.grad((MLP m) -> m.call(x).sum()).apply(mlp);
     assertEquals(Shape.of(5, 4), g.layers().get(0).weight().shape());
     assertEquals(Activation.RELU, g.activation());
-    var e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                new MLP(
-                    List.of(Linear.init(Key.of(1), 3, 4), Linear.init(Key.of(2), 5, 1)),
-                    Activation.TANH));
-    assertTrue(e.getMessage().contains("outputs 4 features"), e.getMessage());
+    MLP mismatched =
+        new MLP(
+            List.of(Linear.init(Key.of(1), 3, 4), Linear.init(Key.of(2), 5, 1)), Activation.TANH);
+    var e = assertThrows(IllegalArgumentException.class, () -> mismatched.call(Tensor.zeros(3)));
+    assertTrue(e.getMessage().contains("last axis must be 5"), e.getMessage());
+  }
+
+  @Test
+  void layersRebuildWithBatchedLeavesUnderVmap() {
+    // an ensemble: vmap of an initializer over a batch of keys gives one MLP of batched leaves
+    Function<Key, MLP> init = k -> MLP.init(k, Activation.TANH, 3, 4, 2);
+    MLP ensemble = Arbor.vmap(init).apply(Key.of(5).splitBatch(3));
+    assertEquals(Shape.of(3, 3, 4), ensemble.layers().get(0).weight().shape());
+    Tensor x = normal(6, 2, 3);
+    Tensor outs = Arbor.vmap((MLP m) -> m.call(x)).apply(ensemble);
+    assertEquals(Shape.of(3, 2, 2), outs.shape());
+    MLP second = MLP.init(Key.of(5).split(3)[1], Activation.TANH, 3, 4, 2);
+    assertArrayEquals(d(second.call(x)), d(outs.get(1)), 1e-5);
+    Conv2d conv =
+        Arbor.vmap((Key k) -> Conv2d.init(k, 1, 2, 3, 1, Padding.SAME))
+            .apply(Key.of(1).splitBatch(2));
+    assertEquals(Shape.of(2, 3, 3, 1, 2), conv.kernel().shape());
   }
 
   @Test
