@@ -231,7 +231,8 @@ public final class FashionMnistDemo implements Callable<Integer> {
       double lossSum = 0;
       double hits = 0;
       for (int step = 0; step < steps; step++) {
-        try (Scope s = Arbor.scope()) {
+        // step-begin
+        try (Scope s = Arbor.scope()) { // releases this step's temporaries at once
           Tensor x = images(train, order, step * batchSize, batchSize, kind);
           Tensor y = labels(train, order, step * batchSize, batchSize);
           Function<Module<Tensor, Tensor>, WithAux<Tensor>> loss =
@@ -249,6 +250,7 @@ public final class FashionMnistDemo implements Callable<Integer> {
           lossSum += l;
           hits += Losses.accuracy(g.aux(), y).item() * batchSize;
         }
+        // step-end
         bar.step(step + 1, String.format(Locale.ROOT, "loss %.4f", lossSum / (step + 1)));
       }
       double secs = (System.nanoTime() - start) / 1e9;

@@ -3,10 +3,13 @@ package dev.arbor.nn.optim;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.tree.KeyPath;
 import dev.arbor.tree.Trees;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiPredicate;
 
 /**
  * The optimizers and gradient transformations (optax's names): {@link #sgd}, {@link #adam}, {@link
@@ -160,21 +163,54 @@ public final class Optimizers {
     return adamw(Schedule.constant(learningRate), 0.9, 0.999, 1e-8, weightDecay);
   }
 
+  /** Weight decay on every float leaf (optax's default: no mask). */
+  public static final BiPredicate<KeyPath, Tensor> DECAY_ALL = (path, leaf) -> true;
+
+  /**
+   * Weight decay only on leaves of rank 2 or more (dense weights, convolution kernels, embeddings):
+   * not on biases, normalization scales and offsets, or BatchNorm's running statistics.
+   */
+  public static final BiPredicate<KeyPath, Tensor> DECAY_MATRICES =
+      (path, leaf) -> leaf.rank() >= 2;
+
   /**
    * AdamW (Loshchilov and Hutter): Adam plus decoupled weight decay, {@code update = -lr * (m̂ /
-   * (sqrt(v̂) + eps) + weightDecay * param)}, applied to every float leaf (optax's default mask is
-   * none). Needs {@code params}.
+   * (sqrt(v̂) + eps) + weightDecay * param)}, applied to every float leaf ({@link #DECAY_ALL}, as
+   * optax's default). Needs {@code params}. With BatchNorm in the model, prefer the overload with
+   * {@link #DECAY_MATRICES}: decaying the running statistics biases them.
    */
   public static Optimizer<AdamState> adamw(
       Schedule learningRate, double b1, double b2, double eps, double weightDecay) {
-    if (!(weightDecay >= 0)) {
-      throw new IllegalArgumentException("adamw weightDecay must be >= 0, got " + weightDecay);
+    return adamw(learningRate, b1, b2, eps, weightDecay, DECAY_ALL);
+  }
+
+  /** AdamW decaying only the leaves for which {@code decay(keyPath, leaf)} holds. */
+  public static Optimizer<AdamState> adamw(
+      Schedule learningRate,
+      double b1,
+      double b2,
+      double eps,
+      double weightDecay,
+      BiPredicate<KeyPath, Tensor> decay) {
+    if (!(weightDecay >= 0) || decay == null) {
+      throw new IllegalArgumentException(
+          "adamw needs weightDecay >= 0 and a decay mask, got " + weightDecay + ", " + decay);
     }
-    return adamLike(learningRate, b1, b2, eps, weightDecay);
+    return adamLike(learningRate, b1, b2, eps, weightDecay, decay);
   }
 
   private static Optimizer<AdamState> adamLike(
       Schedule learningRate, double b1, double b2, double eps, double weightDecay) {
+    return adamLike(learningRate, b1, b2, eps, weightDecay, DECAY_ALL);
+  }
+
+  private static Optimizer<AdamState> adamLike(
+      Schedule learningRate,
+      double b1,
+      double b2,
+      double eps,
+      double weightDecay,
+      BiPredicate<KeyPath, Tensor> decay) {
     if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps >= 0)) {
       throw new IllegalArgumentException(
           "adam needs 0 <= b1, b2 < 1 and eps >= 0, got " + b1 + ", " + b2 + ", " + eps);
@@ -211,26 +247,29 @@ public final class Optimizers {
                 grads,
                 state.nu());
         Object ps = params == null ? grads : params;
-        P updates =
-            Trees.mapMany(
-                leaves -> {
-                  if (!trainable(leaves.get(0))) {
-                    return leaves.get(0);
-                  }
-                  Tensor m = (Tensor) leaves.get(1);
-                  Tensor v = (Tensor) leaves.get(2);
-                  Tensor mHat = m.div(c1.astype(m.dtype()));
-                  Tensor vHat = v.div(c2.astype(v.dtype()));
-                  Tensor d = mHat.div(Ops.sqrt(vHat).add(eps));
-                  if (weightDecay > 0) {
-                    d = d.add(((Tensor) leaves.get(3)).mul(weightDecay));
-                  }
-                  return scaled(d, lr);
-                },
-                grads,
-                mu,
-                nu,
-                ps);
+        // Leaf by leaf, in flatten order; whether weight decay applies comes from ps's key paths.
+        List<Object> gs = Trees.leaves(grads);
+        List<Object> ms = Trees.leaves(mu);
+        List<Object> vs = Trees.leaves(nu);
+        List<Map.Entry<KeyPath, Object>> pl = Trees.leavesWithPath(ps);
+        List<Object> out = new ArrayList<>(gs.size());
+        for (int i = 0; i < gs.size(); i++) {
+          if (!trainable(gs.get(i))) {
+            out.add(gs.get(i));
+            continue;
+          }
+          Tensor m = (Tensor) ms.get(i);
+          Tensor v = (Tensor) vs.get(i);
+          Tensor mHat = m.div(c1.astype(m.dtype()));
+          Tensor vHat = v.div(c2.astype(v.dtype()));
+          Tensor d = mHat.div(Ops.sqrt(vHat).add(eps));
+          Object p = pl.get(i).getValue();
+          if (weightDecay > 0 && trainable(p) && decay.test(pl.get(i).getKey(), (Tensor) p)) {
+            d = d.add(((Tensor) p).mul(weightDecay));
+          }
+          out.add(scaled(d, lr));
+        }
+        P updates = Trees.unflatten(Trees.structure(grads), out);
         return new Step<>(updates, new AdamState(count, mu, nu));
       }
     };

@@ -86,6 +86,15 @@ class OptimizersTest {
         assertEquals(expected[t], p.item(), 1e-6, "step " + t + " wd " + wd);
       }
     }
+    // a mask: decay the matrix, not the vector
+    record Layer(Tensor w, Tensor b) {}
+    Layer layer = new Layer(Tensor.ones(2, 2), Tensor.ones(2));
+    Layer zero = new Layer(Tensor.zeros(2, 2), Tensor.zeros(2));
+    var masked =
+        Optimizers.adamw(Schedule.constant(0.1), 0.9, 0.999, 1e-8, 0.5, Optimizers.DECAY_MATRICES);
+    Layer u = masked.update(zero, masked.init(layer), layer).updates();
+    assertArrayEquals(new double[] {-0.05, -0.05, -0.05, -0.05}, d(u.w()), 1e-7);
+    assertArrayEquals(new double[] {0, 0}, d(u.b()), 0);
     var adamw = Optimizers.adamw(0.01, 0.1);
     assertThrows(IllegalArgumentException.class, () -> adamw.update(G, adamw.init(P), null));
   }
