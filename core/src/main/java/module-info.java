@@ -15,8 +15,10 @@ module dev.arbor {
   exports dev.arbor.module;
   exports dev.arbor.plugin;
   exports dev.arbor.random;
+  exports dev.arbor.transform;
   exports dev.arbor.transform.ad;
   exports dev.arbor.transform.batching;
+  exports dev.arbor.transform.jit;
   exports dev.arbor.tree;
   exports dev.arbor.tree.spi;
 

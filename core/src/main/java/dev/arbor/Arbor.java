@@ -9,6 +9,7 @@ import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Primitives;
+import dev.arbor.core.Scope;
 import dev.arbor.core.StagingTrace;
 import dev.arbor.core.primitives.AdMath;
 import dev.arbor.core.primitives.Structural;
@@ -16,6 +17,7 @@ import dev.arbor.module.ArraySpec;
 import dev.arbor.plugin.PluginProblems;
 import dev.arbor.transform.ad.Ad;
 import dev.arbor.transform.batching.BatchTrace;
+import dev.arbor.transform.jit.JitConfig;
 import dev.arbor.tree.KeyPath;
 import dev.arbor.tree.TreeDef;
 import dev.arbor.tree.Trees;
@@ -466,6 +468,122 @@ public final class Arbor {
     return ConcreteTensor.of(h);
   }
 
+  // ------------------------------------------------------------------ jit
+
+  /**
+   * Compiles {@code f}: see {@link Jitted}. The cache holds {@code -Darbor.jit.cacheSize} entries
+   * (default 256) per jitted function.
+   */
+  public static <T, R> Jitted<T, R> jit(Function<T, R> f) {
+    return new Jitted<>(f, FlatFn.describe("jit", f), JitConfig.defaults());
+  }
+
+  /** As {@link #jit(Function)} with explicit options (cache size, fusion, constant folding). */
+  public static <T, R> Jitted<T, R> jit(Function<T, R> f, JitConfig config) {
+    return new Jitted<>(f, FlatFn.describe("jit", f), config);
+  }
+
+  // ------------------------------------------------------------------ control flow on pytrees
+
+  /**
+   * {@code pred ? onTrue(operand) : onFalse(operand)} decided at run time (JAX's {@code lax.cond}):
+   * both branches are staged once and must return the same structure, shapes and dtypes.
+   * Differentiable and batchable (a batched predicate runs both branches and selects).
+   *
+   * @param pred a scalar bool tensor
+   */
+  public static <T, R> R cond(
+      Tensor pred, Function<T, R> onTrue, Function<T, R> onFalse, T operand) {
+    return switchCase(
+        pred.dtype() == DType.BOOL ? pred.astype(DType.I32) : pred,
+        List.of(onFalse, onTrue),
+        operand);
+  }
+
+  /**
+   * {@code branches.get(index)(operand)} (JAX's {@code lax.switch}); an index out of range is
+   * clamped. All branches must return the same structure, shapes and dtypes.
+   */
+  public static <T, R> R switchCase(Tensor index, List<Function<T, R>> branches, T operand) {
+    TreeIO in = TreeIO.of(operand);
+    TreeIO[] out = new TreeIO[1];
+    List<Function<List<Tensor>, List<Tensor>>> flat = new ArrayList<>();
+    for (Function<T, R> b : branches) {
+      flat.add(TreeIO.flat(b, in, out, "every branch of switchCase/cond"));
+    }
+    List<Tensor> r = dev.arbor.transform.Control.switchCase(index, flat, in.tensors());
+    return out[0].rebuild(r);
+  }
+
+  /**
+   * Repeats {@code carry = body(carry)} while {@code cond(carry)} holds (JAX's {@code
+   * lax.while_loop}). Forward-differentiable and batchable; reverse mode is refused (use {@link
+   * #fori} or {@link #scan}).
+   */
+  public static <C> C whileLoop(Function<C, Tensor> cond, Function<C, C> body, C init) {
+    TreeIO in = TreeIO.of(init);
+    TreeIO[] out = new TreeIO[1];
+    List<Tensor> r =
+        dev.arbor.transform.Control.whileLoop(
+            l -> cond.apply(in.rebuild(l)),
+            TreeIO.flat(body, in, out, "the whileLoop body"),
+            in.tensors());
+    return in.rebuild(r);
+  }
+
+  /**
+   * {@code for (i = lower; i < upper; i++) carry = body(i, carry)} with static bounds (JAX's {@code
+   * lax.fori_loop}); lowered to a scan, so it is differentiable in both modes.
+   */
+  public static <C> C fori(int lower, int upper, BiFunction<Tensor, C, C> body, C init) {
+    TreeIO in = TreeIO.of(init);
+    TreeIO[] out = new TreeIO[1];
+    List<Tensor> r =
+        dev.arbor.transform.Control.fori(
+            lower,
+            upper,
+            (i, l) -> TreeIO.flat((C c) -> body.apply(i, c), in, out, "the fori body").apply(l),
+            in.tensors());
+    return in.rebuild(r);
+  }
+
+  /**
+   * Scans {@code f} over the leading axis of {@code xs} (JAX's {@code lax.scan}): {@code f(carry,
+   * x)} returns the next carry and a per-step output; the result holds the final carry and the
+   * per-step outputs stacked on a new axis 0. Differentiable in both modes (reverse mode stores one
+   * carry per step and recomputes the rest).
+   */
+  public static <C, X, Y> ScanResult<C, Y> scan(
+      BiFunction<C, X, ScanResult<C, Y>> f, C init, X xs) {
+    TreeIO carryIn = TreeIO.of(init);
+    TreeIO xsIn = TreeIO.of(xs);
+    if (xsIn.tensors().isEmpty()) {
+      throw new IllegalArgumentException("scan needs at least one tensor in xs to scan over");
+    }
+    TreeIO[] carryOut = new TreeIO[1];
+    TreeIO[] ysOut = new TreeIO[1];
+    dev.arbor.transform.Control.Scanned s =
+        dev.arbor.transform.Control.scan(
+            (c, x) -> {
+              ScanResult<C, Y> r = f.apply(carryIn.rebuild(c), xsIn.rebuild(x));
+              TreeIO co = TreeIO.of(r.carry());
+              TreeIO yo = TreeIO.of(r.ys());
+              if (!co.sameShapeAs(carryIn)) {
+                throw new IllegalArgumentException(
+                    "the scan body must return a carry of the init's structure "
+                        + carryIn.def()
+                        + ", got "
+                        + co.def());
+              }
+              carryOut[0] = co;
+              ysOut[0] = yo;
+              return new dev.arbor.transform.Control.Scanned(co.tensors(), yo.tensors());
+            },
+            carryIn.tensors(),
+            xsIn.tensors());
+    return new ScanResult<>(carryIn.rebuild(s.carry()), ysOut[0].rebuild(s.ys()));
+  }
+
   // ------------------------------------------------------------------ staging
 
   /**
@@ -526,6 +644,18 @@ public final class Arbor {
   /** The name of the default backend. */
   public static String backend() {
     return Backends.defaultBackend().name();
+  }
+
+  /**
+   * Opens a memory scope on this thread: tensors created inside {@code try (var scope =
+   * Arbor.scope()) { … }} have their buffers released when the block ends, except those passed to
+   * {@link Scope#keep}. Use it in hot loops that should not wait for the garbage collector (which
+   * releases unreachable tensors' buffers anyway). Scopes nest; a kept tensor moves to the
+   * enclosing scope. Using a released tensor fails with an {@link IllegalStateException} that names
+   * {@code keep}.
+   */
+  public static Scope scope() {
+    return Scope.open();
   }
 
   /** Arbor's version, e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -323,4 +323,112 @@ class ArborTransformsTest {
       dev.arbor.core.NanCheck.setEnabled(false);
     }
   }
+
+  @Test
+  void keysArePytreesAndBatchUnderVmap() {
+    dev.arbor.random.Key k = dev.arbor.random.Key.of(3);
+    assertEquals(1, dev.arbor.tree.Trees.leaves(k).size());
+    dev.arbor.random.Key batch = k.splitBatch(4);
+    Tensor samples =
+        Arbor.vmap((dev.arbor.random.Key key) -> dev.arbor.random.Random.normal(key, 2))
+            .apply(batch);
+    assertEquals(dev.arbor.array.Shape.of(4, 2), samples.shape());
+    dev.arbor.random.Key[] ks = k.split(4);
+    for (int i = 0; i < 4; i++) {
+      assertArrayEquals(
+          dev.arbor.random.Random.normal(ks[i], 2).toDoubleArray(),
+          dev.arbor.testing.Slicing.index(samples, 0, i).toDoubleArray(),
+          1e-6);
+    }
+  }
+
+  @Test
+  void jitCachesBySignatureAndComposes() {
+    Jitted<Mlp, Tensor> j = Arbor.jit((Mlp p) -> predict(p, Tensor.ones(2, 3)).sum());
+    Mlp p = mlp();
+    double eager = predict(p, Tensor.ones(2, 3)).sum().item();
+    assertEquals(eager, j.apply(p).item(), 1e-12);
+    assertEquals(eager, j.apply(p).item(), 1e-12);
+    assertEquals(1, j.traceCount());
+    // grad(jit), jit(grad), vmap(jit), jit(vmap(grad))
+    Mlp g1 = Arbor.grad(j).apply(p);
+    Mlp g2 = Arbor.grad((Mlp q) -> predict(q, Tensor.ones(2, 3)).sum()).apply(p);
+    assertArrayEquals(g2.l1().w().toDoubleArray(), g1.l1().w().toDoubleArray(), 1e-12);
+    Jitted<Mlp, Mlp> jg = Arbor.jit(Arbor.grad(j));
+    assertArrayEquals(g2.l2().w().toDoubleArray(), jg.apply(p).l2().w().toDoubleArray(), 1e-12);
+    jg.apply(p);
+    assertEquals(1, jg.traceCount());
+    Tensor xs = RuleChecks.random(RNG, -1, 1, 5, 3);
+    Jitted<Tensor, Tensor> sq = Arbor.jit((Tensor x) -> Ops.tanh(x).mul(x).sum());
+    Tensor vj = Arbor.vmap(sq).apply(xs);
+    Tensor expected = Arbor.vmap((Tensor x) -> Ops.tanh(x).mul(x).sum()).apply(xs);
+    assertArrayEquals(expected.toDoubleArray(), vj.toDoubleArray(), 1e-12);
+    Jitted<Tensor, Tensor> jvg =
+        Arbor.jit(Arbor.vmap(Arbor.grad((Tensor x) -> Ops.tanh(x).mul(x).sum())));
+    assertArrayEquals(
+        Arbor.vmap(Arbor.grad((Tensor x) -> Ops.tanh(x).mul(x).sum())).apply(xs).toDoubleArray(),
+        jvg.apply(xs).toDoubleArray(),
+        1e-12);
+    // a new shape retraces
+    sq.apply(Tensor.ones(4));
+    sq.apply(Tensor.ones(4));
+    sq.apply(Tensor.ones(5));
+    assertEquals(3, sq.cacheSize()); // f64[3] (seen through vmap), f32[4], f32[5]
+  }
+
+  record Carry(Tensor h, Tensor count) {}
+
+  @Test
+  void controlFlowOnPytrees() {
+    Dense d = new Dense(Tensor.of(1.0, 2.0), Tensor.of(3.0));
+    Dense r =
+        Arbor.cond(
+            Tensor.scalar(1, DType.BOOL),
+            (Dense x) -> new Dense(x.w().mul(2.0), x.b()),
+            (Dense x) -> x,
+            d);
+    assertArrayEquals(new double[] {2, 4}, r.w().toDoubleArray());
+    Carry c =
+        Arbor.fori(
+            0,
+            5,
+            (i, k) -> new Carry(k.h().mul(2.0), k.count().add(1L)),
+            new Carry(Tensor.of(1.0), Tensor.of(0)));
+    assertEquals(32.0, c.h().item());
+    assertEquals(5.0, c.count().item());
+    Tensor w =
+        Arbor.whileLoop(
+            (Tensor x) -> x.sum().lt(Tensor.of(100.0).sum()),
+            (Tensor x) -> x.mul(3.0),
+            Tensor.of(1.0));
+    assertEquals(243.0, w.item());
+    ScanResult<Tensor, Tensor> s =
+        Arbor.scan(
+            (Tensor acc, Tensor x) -> new ScanResult<>(acc.add(x), acc.add(x)),
+            Tensor.of(0.0),
+            Tensor.of(1.0, 2.0, 3.0));
+    assertArrayEquals(new double[] {1, 3, 6}, s.ys().toDoubleArray());
+    // grad through a pytree scan of an RNN-like step
+    Tensor g =
+        Arbor.grad(
+                (Tensor a) ->
+                    Arbor.scan(
+                            (Tensor h, Tensor x) -> new ScanResult<>(Ops.tanh(h.mul(a).add(x)), h),
+                            Tensor.of(0.5),
+                            Tensor.of(1.0, -1.0, 2.0))
+                        .carry()
+                        .sum())
+            .apply(Tensor.of(0.7));
+    double eps = 1e-6;
+    Function<Double, Double> unrolled =
+        a -> {
+          double h = 0.5;
+          for (double x : new double[] {1, -1, 2}) {
+            h = Math.tanh(h * a + x);
+          }
+          return h;
+        };
+    assertEquals(
+        (unrolled.apply(0.7 + eps) - unrolled.apply(0.7 - eps)) / (2 * eps), g.item(), 1e-7);
+  }
 }

@@ -244,4 +244,92 @@ public interface Tensor {
     return ConcreteTensor.of(
         HostArray.ofDoubles(new AbstractValue(Shape.of(dims), DType.F64), data.clone()));
   }
+
+  // --- indexing (prims-b)
+
+  /**
+   * {@code x[start:end]} along {@code axis}; negative bounds count from the end, bounds outside the
+   * axis are an error. See {@link Ops#slice(Tensor, int, long, long)}.
+   */
+  default Tensor slice(int axis, long start, long end) {
+    return Ops.slice(this, axis, start, end);
+  }
+
+  /**
+   * numpy integer indexing: {@code x.get(i, j)} fixes the first two axes and returns the rest (a
+   * scalar tensor when every axis is indexed). Negative indices count from the end.
+   */
+  default Tensor get(long... index) {
+    return Ops.get(this, index);
+  }
+
+  // ================================================================ math and reductions (prims-a)
+
+  default Tensor exp() {
+    return Ops.exp(this);
+  }
+
+  default Tensor log() {
+    return Ops.log(this);
+  }
+
+  default Tensor tanh() {
+    return Ops.tanh(this);
+  }
+
+  default Tensor sqrt() {
+    return Ops.sqrt(this);
+  }
+
+  default Tensor abs() {
+    return Ops.abs(this);
+  }
+
+  default Tensor sigmoid() {
+    return Ops.sigmoid(this);
+  }
+
+  default Tensor relu() {
+    return Ops.relu(this);
+  }
+
+  /** Minimum over {@code axes}, or over everything when none are given. */
+  default Tensor min(int... axes) {
+    return Ops.min(this, axes);
+  }
+
+  /** Product over {@code axes}, or over everything when none are given. */
+  default Tensor prod(int... axes) {
+    return Ops.prod(this, axes);
+  }
+
+  /** Index (I32) of the first maximum along {@code axis}. */
+  default Tensor argmax(int axis) {
+    return Ops.argmax(this, axis);
+  }
+
+  /** Index (I32) of the first minimum along {@code axis}. */
+  default Tensor argmin(int axis) {
+    return Ops.argmin(this, axis);
+  }
+
+  /** Running sums along {@code axis}. */
+  default Tensor cumsum(int axis) {
+    return Ops.cumsum(this, axis);
+  }
+
+  /** {@code this < o} elementwise (BOOL), broadcasting. */
+  default Tensor lt(Tensor o) {
+    return Ops.less(this, o);
+  }
+
+  /** {@code this > o} elementwise (BOOL), broadcasting. */
+  default Tensor gt(Tensor o) {
+    return Ops.greater(this, o);
+  }
+
+  /** {@code this == o} elementwise (BOOL), broadcasting. */
+  default Tensor eq(Tensor o) {
+    return Ops.equal(this, o);
+  }
 }

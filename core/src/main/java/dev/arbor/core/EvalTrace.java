@@ -56,6 +56,10 @@ final class EvalTrace extends Trace {
     }
     List<AbstractValue> outAvals = p.abstractEval(inAvals, params);
     Kernel kernel = backend.kernel(p).orElse(null);
+    if (kernel == null && p.hasEvalRule()) {
+      // A higher-order primitive (cond, scan, ...) runs its sub-graphs' primitives on this backend.
+      return p.evalRule().apply(args, params);
+    }
     List<Buffer> outs;
     if (kernel != null) {
       List<Buffer> bufs = new ArrayList<>(args.size());

@@ -120,7 +120,8 @@ public final class Graph {
       }
       sb.append(" = ").append(e.primitive().name());
       if (!e.params().asMap().isEmpty()) {
-        sb.append('[').append(e.params()).append(']');
+        // Sub-graphs in parameters (fusion clusters, control flow) print indented one level.
+        sb.append('[').append(e.params().toString().replace("\n", "\n    ")).append(']');
       }
       for (Var v : e.inputs()) {
         sb.append(' ').append(name(v, names));

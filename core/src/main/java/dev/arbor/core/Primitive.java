@@ -69,6 +69,22 @@ public final class Primitive {
     Batched apply(List<Tensor> args, int[] dims, Params params);
   }
 
+  /**
+   * What a primitive does to elements, for graph passes (fusion clustering) and backends that
+   * generate code per cluster. Declared by the builders beside each primitive; {@link #OTHER}
+   * unless said otherwise.
+   */
+  public enum Kind {
+    /** Output element {@code i} depends only on element {@code i} of each operand (same shape). */
+    ELEMENTWISE,
+    /** {@code broadcast_in_dim}-like: replicates operand elements into a larger shape. */
+    BROADCAST,
+    /** Reduces one operand over a set of axes, which are dropped from the shape. */
+    REDUCTION,
+    /** Anything else (contractions, reshapes, control flow, …): never fused. */
+    OTHER
+  }
+
   /** Batch axis value meaning "this value has no batch axis". */
   public static final int NOT_MAPPED = -1;
 
@@ -96,6 +112,17 @@ public final class Primitive {
     List<HostArray> apply(List<HostArray> inputs, Params params, List<AbstractValue> outputs);
   }
 
+  /**
+   * How a higher-order primitive (one that carries sub-graphs or functions, such as {@code cond} or
+   * {@code scan}) runs on concrete tensors: by binding the primitives of its sub-graphs, so that it
+   * needs no kernel of its own. The eval trace uses it when the backend has no kernel for the
+   * primitive; {@code args} are concrete.
+   */
+  @FunctionalInterface
+  public interface EvalRule {
+    List<Tensor> apply(List<Tensor> args, Params params);
+  }
+
   private final String name;
   private final boolean multipleResults;
   private volatile ShapeRule shapeRule;
@@ -104,6 +131,8 @@ public final class Primitive {
   private volatile BatchRule batchRule;
   private volatile ReferenceKernel referenceKernel;
   private volatile CollectiveRule collectiveRule;
+  private volatile EvalRule evalRule;
+  private volatile Kind kind = Kind.OTHER;
 
   private Primitive(String name, boolean multipleResults) {
     this.name = Objects.requireNonNull(name);
@@ -159,6 +188,17 @@ public final class Primitive {
     return this;
   }
 
+  /** Declares what this primitive does to elements (default {@link Kind#OTHER}). */
+  public Primitive kind(Kind k) {
+    this.kind = Objects.requireNonNull(k);
+    return this;
+  }
+
+  /** What this primitive does to elements; graph passes fuse by it. */
+  public Kind kind() {
+    return kind;
+  }
+
   /** Whether this is a collective over a named axis. */
   public boolean isCollective() {
     return collectiveRule != null;
@@ -166,6 +206,26 @@ public final class Primitive {
 
   public CollectiveRule collectiveRule() {
     return collectiveRule;
+  }
+
+  /** Sets the eager implementation of a higher-order primitive (see {@link EvalRule}). */
+  public Primitive eval(EvalRule r) {
+    this.evalRule = r;
+    return this;
+  }
+
+  /** Whether this primitive runs eagerly through an {@link EvalRule} instead of a kernel. */
+  public boolean hasEvalRule() {
+    return evalRule != null;
+  }
+
+  /** The eager implementation of a higher-order primitive. */
+  public EvalRule evalRule() {
+    EvalRule r = evalRule;
+    if (r == null) {
+      throw new UnsupportedOperationException("'" + name + "' has no eval rule");
+    }
+    return r;
   }
 
   public Primitive reference(ReferenceKernel k) {

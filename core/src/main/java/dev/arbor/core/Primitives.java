@@ -21,7 +21,11 @@ public final class Primitives {
         "dev.arbor.core.primitives.Structural",
         "dev.arbor.core.primitives.Reductions",
         "dev.arbor.core.primitives.LinearAlgebra",
-        "dev.arbor.core.primitives.Collectives"
+        "dev.arbor.core.primitives.Collectives",
+        "dev.arbor.core.primitives.Indexing",
+        "dev.arbor.core.primitives.Sorting",
+        "dev.arbor.core.primitives.Generators",
+        "dev.arbor.core.primitives.Threefry"
       };
 
   private Primitives() {}

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A block whose tensors' buffers are released eagerly when it closes, for hot loops that should not
@@ -29,6 +30,21 @@ public final class Scope implements AutoCloseable {
     Scope s = new Scope();
     OPEN.get().push(s);
     return s;
+  }
+
+  /**
+   * Runs {@code body} as if no scope were open on this thread: tensors it creates are released only
+   * by the garbage collector. For values that outlive the caller's block by design, such as the
+   * constants of a graph that {@code jit} caches. Scopes opened inside {@code body} work as usual.
+   */
+  public static <T> T untracked(Supplier<T> body) {
+    ArrayDeque<Scope> saved = OPEN.get();
+    OPEN.set(new ArrayDeque<>());
+    try {
+      return body.get();
+    } finally {
+      OPEN.set(saved);
+    }
   }
 
   static void track(ConcreteTensor t) {

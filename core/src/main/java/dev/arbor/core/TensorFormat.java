@@ -11,7 +11,7 @@ final class TensorFormat {
   private TensorFormat() {}
 
   static String format(ConcreteTensor t) {
-    if (t.buffer().isReleased()) {
+    if (t.rawBuffer().isReleased()) {
       return "Tensor(" + t.aval() + ", released)";
     }
     HostArray h = t.host();

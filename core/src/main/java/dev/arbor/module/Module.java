@@ -45,10 +45,11 @@ public interface Module<I, O> {
   }
 
   /**
-   * The module's state by name, in declaration order: for a record or class, each pytree-valued
-   * component or field (not primitives, strings, enums, classes or functional interfaces); for a
-   * functional module, its declared variables. Never {@code null}; unmodifiable; values may be
-   * {@code null}.
+   * The module's state by name, in declaration order: for a record or class, its children as a
+   * pytree node ({@code dev.arbor.tree.Trees}: not primitives, strings, enums, classes, functional
+   * interfaces, {@code @Static} components or transient fields; a registered {@code NodeType}
+   * decides for its class); for a functional module, its declared variables. Never {@code null};
+   * unmodifiable; values may be {@code null}.
    */
   default Map<String, Object> variables() {
     return StateFrames.variables(this);

@@ -1,9 +1,11 @@
 package dev.arbor.module;
 
+import dev.arbor.Arbor;
 import dev.arbor.internal.state.FunctionalModule;
 import dev.arbor.internal.state.ParallelModule;
 import dev.arbor.internal.state.SequentialModule;
 import dev.arbor.internal.state.StateFrames;
+import dev.arbor.random.Key;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -65,6 +67,42 @@ public final class State {
     }
     StatefulFn<I, O> stateful = (x, key) -> f.apply(x);
     return init(stateful, name);
+  }
+
+  /**
+   * The shapes and dtypes of {@code f}'s output for inputs shaped like {@code inputSpecs}, without
+   * computing any values (Oryx's {@code spec}). {@code inputSpecs} is a pytree whose leaves are
+   * {@link ArraySpec}s or tensors (only their shape and dtype are used); the result has the
+   * structure of the output with an {@link ArraySpec} at every tensor leaf. Pass a module's call
+   * ({@code State.spec(m::call, specs)}), its update ({@code m::update}: a module of specs), or any
+   * function; it is {@link Arbor#evalShape}.
+   *
+   * <pre>{@code
+   * Object out = State.spec(dense::call, ArraySpec.of(DType.F32, 32, 784)); // f32[32, 10]
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if a leaf of {@code inputSpecs} is neither an {@code
+   *     ArraySpec} nor a tensor, or {@code f} rejects the shapes (the error is the one {@code f}
+   *     would raise on real inputs)
+   */
+  public static <I> Object spec(Function<I, ?> f, Object inputSpecs) {
+    if (f == null) {
+      throw new IllegalArgumentException("State.spec needs a function, got null");
+    }
+    return Arbor.evalShape(f, inputSpecs);
+  }
+
+  /**
+   * {@link #spec(Function, Object)} for the function of a functional module before it is
+   * initialized: runs {@code f} with {@code Key.of(0)}, outside any state context, so each {@link
+   * #variable} gives its initial value (whose shape is what matters).
+   */
+  public static <I> Object spec(StatefulFn<I, ?> f, Object inputSpecs) {
+    if (f == null) {
+      throw new IllegalArgumentException("State.spec needs a function, got null");
+    }
+    Key key = Key.of(0);
+    return Arbor.evalShape((I x) -> f.apply(x, key), inputSpecs);
   }
 
   /** Typed {@link Module#update}: returns a module of the same type as {@code m}. */

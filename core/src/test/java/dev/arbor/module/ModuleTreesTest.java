@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.arbor.array.Tensor;
 import dev.arbor.random.Key;
+import dev.arbor.tree.KeyPath;
 import dev.arbor.tree.Trees;
+import dev.arbor.tree.spi.NodeType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +60,96 @@ class ModuleTreesTest {
     WithStatic m = new WithStatic(Tensor.scalar(2), Tensor.scalar(1));
     assertEquals(List.of("w"), List.copyOf(m.variables().keySet()));
     assertEquals(1, Trees.leaves(m).size());
+  }
+
+  /** No no-arg constructor, final fields: only a registered node type can rebuild it. */
+  static final class Affine implements Module<Tensor, Tensor> {
+    final Tensor scale;
+    final Tensor shift;
+
+    Affine(Tensor scale, Tensor shift) {
+      this.scale = scale;
+      this.shift = shift;
+    }
+
+    @Override
+    public Tensor call(Tensor x) {
+      State.assign("shift", shift.add(1.0));
+      return x.mul(scale).add(shift);
+    }
+  }
+
+  static final class AffineNodeType implements NodeType<Affine> {
+    @Override
+    public Class<Affine> type() {
+      return Affine.class;
+    }
+
+    @Override
+    public Children flatten(Affine a) {
+      return new Children(List.of(a.scale, a.shift), null);
+    }
+
+    @Override
+    public Affine unflatten(Object aux, List<?> children) {
+      return new Affine((Tensor) children.get(0), (Tensor) children.get(1));
+    }
+
+    @Override
+    public List<KeyPath> keys(Affine a) {
+      return List.of(KeyPath.root().field("scale"), KeyPath.root().field("shift"));
+    }
+  }
+
+  /** An opaque holder (a leaf by the built-in rule) made a node by registration. */
+  static final class Box {
+    final Object content;
+
+    Box(Object content) {
+      this.content = content;
+    }
+  }
+
+  static final class BoxNodeType implements NodeType<Box> {
+    @Override
+    public Class<Box> type() {
+      return Box.class;
+    }
+
+    @Override
+    public Children flatten(Box b) {
+      return new Children(java.util.Collections.singletonList(b.content), null);
+    }
+
+    @Override
+    public Box unflatten(Object aux, List<?> children) {
+      return new Box(children.get(0));
+    }
+  }
+
+  record HoldsBox(Box box) implements Module<Tensor, Tensor> {
+    @Override
+    public Tensor call(Tensor x) {
+      @SuppressWarnings("unchecked")
+      Module<Tensor, Tensor> inner = (Module<Tensor, Tensor>) box.content;
+      return inner.apply(x);
+    }
+  }
+
+  @Test
+  void registeredNodeTypesDecideVariablesAndRebuilding() {
+    Trees.register(new AffineNodeType());
+    Trees.register(new BoxNodeType());
+    Affine a = new Affine(Tensor.scalar(2), Tensor.scalar(0));
+    assertEquals(List.of("scale", "shift"), List.copyOf(a.variables().keySet()));
+    Affine next = State.update(a, Tensor.scalar(1));
+    assertEquals(1.0, next.shift.item(), "rebuilt through the registered node type");
+    assertEquals(2.0, next.scale.item());
+
+    // an inner module inside a registered container is found and replaced by identity
+    HoldsBox outer = new HoldsBox(new Box(new Counter(Tensor.scalar(0))));
+    HoldsBox updated = State.update(outer, Tensor.scalar(1));
+    assertEquals(1.0, ((Counter) updated.box().content).count().item());
+    assertEquals(List.of("box"), List.copyOf(outer.variables().keySet()));
   }
 }

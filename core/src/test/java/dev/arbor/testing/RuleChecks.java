@@ -115,6 +115,8 @@ public final class RuleChecks {
     double lhs = 0;
     for (int k = 0; k < xs.size(); k++) {
       if (xs.get(k).dtype() == DType.F64) {
+        // A transpose rule that returns the right values in the wrong shape must not pass.
+        assertEquals(xs.get(k).shape(), cts.get(k).shape(), name + ": shape of cotangent " + k);
         lhs += dot(cts.get(k), vs.get(k));
       }
     }

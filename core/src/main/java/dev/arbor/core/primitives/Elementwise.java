@@ -171,7 +171,7 @@ public final class Elementwise {
 
   /** A new primitive with the elementwise batching rule. */
   static Primitive elementwise(String name) {
-    Primitive p = Primitive.single(name);
+    Primitive p = Primitive.single(name).kind(Primitive.Kind.ELEMENTWISE);
     return p.batch((args, dims, params) -> batchElementwise(p, args, dims, params));
   }
 
@@ -481,5 +481,347 @@ public final class Elementwise {
 
   public static Tensor convert(Tensor x, DType to) {
     return x.dtype() == to ? x : CONVERT.bind1(Params.of("dtype", to), x);
+  }
+
+  // ================================================================ more math (prims-a)
+
+  /** A binary op on integer (and, where {@code allowBool}, boolean) operands; no derivative. */
+  @FunctionalInterface
+  interface IntegralOp {
+    long apply(long a, long b, DType t);
+  }
+
+  static Primitive integral(String name, boolean allowBool, IntegralOp f) {
+    Primitive p =
+        elementwise(name)
+            .shapeRule(
+                (in, params) -> {
+                  arity(name, in, 2);
+                  AbstractValue a = sameShapeAndType(name, in);
+                  requireIntegral(name, a, allowBool);
+                  return List.of(a);
+                })
+            .reference(
+                (in, params, out) -> {
+                  long[] a = in.get(0).longs();
+                  long[] b = in.get(1).longs();
+                  DType t = in.get(0).dtype();
+                  HostArray r = HostArray.zeros(out.get(0));
+                  for (int k = 0; k < a.length; k++) {
+                    r.setLong(k, f.apply(a[k], b[k], t));
+                  }
+                  return List.of(r);
+                });
+    return p.jvp((xs, ts, params) -> JvpResult.of(p.bind1(params, xs.get(0), xs.get(1)), null));
+  }
+
+  private static void requireIntegral(String name, AbstractValue a, boolean allowBool) {
+    if (a.dtype().isFloating() || (!allowBool && a.dtype() == DType.BOOL)) {
+      throw new IllegalArgumentException(
+          "'"
+              + name
+              + "' needs "
+              + (allowBool ? "integer or bool" : "integer")
+              + " operands, got "
+              + a
+              + (a.dtype().isFloating() ? "; convert with astype(DType.I32)" : ""));
+    }
+  }
+
+  /** Numerically stable logistic function {@code 1 / (1 + exp(-x))}. */
+  static double logistic(double x) {
+    if (x >= 0) {
+      return 1 / (1 + Math.exp(-x));
+    }
+    double e = Math.exp(x);
+    return e / (1 + e);
+  }
+
+  public static final Primitive LOG1P =
+      unary("log1p", Math::log1p, (x, y, t) -> div(t, add(AdMath.onesLike(x), x)));
+  public static final Primitive EXPM1 =
+      unary("expm1", Math::expm1, (x, y, t) -> mul(t, add(y, AdMath.onesLike(y))));
+
+  /** The sigmoid {@code 1 / (1 + exp(-x))} (JAX's {@code lax.logistic}). */
+  public static final Primitive LOGISTIC =
+      unary(
+          "logistic",
+          Elementwise::logistic,
+          (x, y, t) -> mul(t, mul(y, sub(AdMath.onesLike(y), y))));
+
+  public static final Primitive SQRT =
+      unary("sqrt", Math::sqrt, (x, y, t) -> div(t, mul(AdMath.fullLike(y, 2), y)));
+
+  /** {@code 1 / sqrt(x)}. */
+  public static final Primitive RSQRT =
+      unary(
+          "rsqrt",
+          v -> 1 / Math.sqrt(v),
+          (x, y, t) -> mul(t, mul(AdMath.fullLike(y, -0.5), div(y, x))));
+
+  /**
+   * The inverse error function on (-1, 1) (±inf at ±1, NaN outside), computed in double with Giles'
+   * approximation ("Approximating the erfinv function", GPU Computing Gems Jade, 2011), relative
+   * error below 1e-15 on most of the domain.
+   */
+  public static final Primitive ERF_INV =
+      unary(
+          "erf_inv",
+          Elementwise::erfInv,
+          (x, y, t) -> mul(t, mul(AdMath.fullLike(y, Math.sqrt(Math.PI) / 2), exp(mul(y, y)))));
+
+  /** {@code |x|}; on integers {@code abs(MIN_VALUE)} wraps to {@code MIN_VALUE}, as in C. */
+  public static final Primitive ABS = unary("abs", false, Math::abs, Math::abs);
+
+  static {
+    ABS.jvp(
+        (x, t, p) ->
+            JvpResult.of(abs(x.get(0)), t.get(0) == null ? null : mul(t.get(0), sign(x.get(0)))));
+  }
+
+  /** -1, 0 or 1 (NaN stays NaN; -0.0 stays -0.0); integers too. Derivative zero. */
+  public static final Primitive SIGN = piecewiseConstant("sign", Math::signum, Long::signum);
+
+  /** Floats only ({@code Ops.floor} returns integer tensors unchanged). */
+  public static final Primitive FLOOR = piecewiseConstant("floor", Math::floor, null);
+
+  public static final Primitive CEIL = piecewiseConstant("ceil", Math::ceil, null);
+
+  /**
+   * Rounds half to even, as numpy's and {@code jnp.round} do (not {@code lax.round}'s default of
+   * half away from zero): 0.5 → 0, 1.5 → 2, -2.5 → -2.
+   */
+  public static final Primitive ROUND = piecewiseConstant("round", Math::rint, null);
+
+  /** {@code atan2(x, y)}: the angle of the point (y, x), as {@code Math.atan2(x, y)}. */
+  public static final Primitive ATAN2 =
+      binary(
+          "atan2",
+          Math::atan2,
+          null,
+          (x, y, o, t) -> mul(t, div(y, add(mul(x, x), mul(y, y)))),
+          (x, y, o, t) -> neg(mul(t, div(x, add(mul(x, x), mul(y, y))))));
+
+  /**
+   * C-style remainder {@code x - y * trunc(x / y)}: the sign of the dividend, as {@code lax.rem}
+   * and Java's {@code %} (numpy's {@code mod} differs for negative operands). Integer division by
+   * zero fails. JVP: {@code dx - dy * trunc(x / y)}.
+   */
+  public static final Primitive REM =
+      binary(
+          "rem",
+          (a, b) -> a % b,
+          Elementwise::intRem,
+          (x, y, o, t) -> t,
+          (x, y, o, t) -> neg(mul(t, trunc(div(x, y)))));
+
+  static long intRem(long a, long b) {
+    if (b == 0) {
+      throw new ArithmeticException("integer remainder by zero in 'rem'");
+    }
+    return a % b;
+  }
+
+  private static Tensor trunc(Tensor q) {
+    return select(ge(q, AdMath.zerosLike(q)), floor(q), ceil(q));
+  }
+
+  /** Bitwise and; logical and on bool. */
+  public static final Primitive AND = integral("and", true, (a, b, t) -> a & b);
+
+  /** Bitwise or; logical or on bool. */
+  public static final Primitive OR = integral("or", true, (a, b, t) -> a | b);
+
+  /** Bitwise exclusive or; logical xor on bool. */
+  public static final Primitive XOR = integral("xor", true, (a, b, t) -> a ^ b);
+
+  /** Bitwise complement; logical not on bool. */
+  public static final Primitive NOT =
+      elementwise("not")
+          .shapeRule(
+              (in, p) -> {
+                arity("not", in, 1);
+                requireIntegral("not", in.get(0), true);
+                return List.of(in.get(0));
+              })
+          .reference(
+              (in, p, out) -> {
+                HostArray x = in.get(0);
+                HostArray r = HostArray.zeros(out.get(0));
+                boolean bool = x.dtype() == DType.BOOL;
+                for (int k = 0; k < r.size(); k++) {
+                  r.setLong(k, bool ? 1 - x.getLong(k) : ~x.getLong(k));
+                }
+                return List.of(r);
+              });
+
+  static {
+    NOT.jvp((x, t, p) -> JvpResult.of(not(x.get(0)), null));
+  }
+
+  /**
+   * {@code x << y} on integers; shifts of the bit width or more (or negative) give 0, as in {@code
+   * lax.shift_left}.
+   */
+  public static final Primitive SHIFT_LEFT =
+      integral("shift_left", false, (a, b, t) -> b < 0 || b >= bits(t) ? 0 : a << b);
+
+  /**
+   * {@code x >>> y} on integers, treating them as unsigned of their width (so an I32 holding uint32
+   * bits shifts as uint32); shifts of the bit width or more give 0.
+   */
+  public static final Primitive SHIFT_RIGHT_LOGICAL =
+      integral(
+          "shift_right_logical",
+          false,
+          (a, b, t) -> b < 0 || b >= bits(t) ? 0 : (t == DType.I32 ? a & 0xFFFFFFFFL : a) >>> b);
+
+  private static int bits(DType t) {
+    return t == DType.I32 ? 32 : 64;
+  }
+
+  /** Giles' double-precision erfinv; see {@link #ERF_INV}. */
+  static double erfInv(double x) {
+    if (Double.isNaN(x) || x < -1 || x > 1) {
+      return Double.NaN;
+    }
+    if (x == 1 || x == -1) {
+      return x * Double.POSITIVE_INFINITY;
+    }
+    double w = -Math.log((1.0 - x) * (1.0 + x));
+    double[] c;
+    if (w < 6.25) {
+      w -= 3.125;
+      c = ERF_INV_CENTRAL;
+    } else if (w < 16.0) {
+      w = Math.sqrt(w) - 3.25;
+      c = ERF_INV_TAIL;
+    } else {
+      w = Math.sqrt(w) - 5.0;
+      c = ERF_INV_FAR_TAIL;
+    }
+    double p = c[0];
+    for (int k = 1; k < c.length; k++) {
+      p = c[k] + p * w;
+    }
+    return p * x;
+  }
+
+  private static final double[] ERF_INV_CENTRAL = {
+    -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18,
+    1.115787767802518096e-17, -1.333171662854620906e-16, 2.0972767875968561637e-17,
+    6.6376381343583238325e-15, -4.0545662729752068639e-14, -8.1519341976054721522e-14,
+    2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
+    1.051212273321532285e-09, -4.1126339803469836976e-09, -2.9070369957882005086e-08,
+    4.2347877827932403518e-07, -1.3654692000834678645e-06, -1.3882523362786468719e-05,
+    0.0001867342080340571352, -0.00074070253416626697512, -0.0060336708714301490533,
+    0.24015818242558961693, 1.6536545626831027356
+  };
+  private static final double[] ERF_INV_TAIL = {
+    2.2137376921775787049e-09, 9.0756561938885390979e-08, -2.7517406297064545428e-07,
+    1.8239629214389227755e-08, 1.5027403968909827627e-06, -4.013867526981545969e-06,
+    2.9234449089955446044e-06, 1.2475304481671778723e-05, -4.7318229009055733981e-05,
+    6.8284851459573175448e-05, 2.4031110387097893999e-05, -0.0003550375203628474796,
+    0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066,
+    -0.0037512085075692412107, 0.005370914553590063617, 1.0052589676941592334,
+    3.0838856104922207635
+  };
+  private static final double[] ERF_INV_FAR_TAIL = {
+    -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+    -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+    2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+    -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
+    7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+    1.0103004648645343977, 4.8499064014085844221
+  };
+
+  // ---------------------------------------------------------------- binders (prims-a)
+
+  public static Tensor log1p(Tensor x) {
+    return LOG1P.bind1(x);
+  }
+
+  public static Tensor expm1(Tensor x) {
+    return EXPM1.bind1(x);
+  }
+
+  public static Tensor logistic(Tensor x) {
+    return LOGISTIC.bind1(x);
+  }
+
+  public static Tensor sqrt(Tensor x) {
+    return SQRT.bind1(x);
+  }
+
+  public static Tensor rsqrt(Tensor x) {
+    return RSQRT.bind1(x);
+  }
+
+  public static Tensor erfInv(Tensor x) {
+    return ERF_INV.bind1(x);
+  }
+
+  public static Tensor abs(Tensor x) {
+    return ABS.bind1(x);
+  }
+
+  public static Tensor sign(Tensor x) {
+    return SIGN.bind1(x);
+  }
+
+  public static Tensor floor(Tensor x) {
+    return FLOOR.bind1(x);
+  }
+
+  public static Tensor ceil(Tensor x) {
+    return CEIL.bind1(x);
+  }
+
+  public static Tensor round(Tensor x) {
+    return ROUND.bind1(x);
+  }
+
+  public static Tensor atan2(Tensor x, Tensor y) {
+    return ATAN2.bind1(x, y);
+  }
+
+  public static Tensor rem(Tensor x, Tensor y) {
+    return REM.bind1(x, y);
+  }
+
+  public static Tensor and(Tensor x, Tensor y) {
+    return AND.bind1(x, y);
+  }
+
+  public static Tensor or(Tensor x, Tensor y) {
+    return OR.bind1(x, y);
+  }
+
+  public static Tensor xor(Tensor x, Tensor y) {
+    return XOR.bind1(x, y);
+  }
+
+  public static Tensor not(Tensor x) {
+    return NOT.bind1(x);
+  }
+
+  public static Tensor shiftLeft(Tensor x, Tensor y) {
+    return SHIFT_LEFT.bind1(x, y);
+  }
+
+  public static Tensor shiftRightLogical(Tensor x, Tensor y) {
+    return SHIFT_RIGHT_LOGICAL.bind1(x, y);
+  }
+
+  public static Tensor ne(Tensor x, Tensor y) {
+    return NE.bind1(x, y);
+  }
+
+  public static Tensor le(Tensor x, Tensor y) {
+    return LE.bind1(x, y);
+  }
+
+  public static Tensor ge(Tensor x, Tensor y) {
+    return GE.bind1(x, y);
   }
 }

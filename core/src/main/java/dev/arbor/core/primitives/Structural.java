@@ -33,6 +33,7 @@ public final class Structural {
    */
   public static final Primitive BROADCAST_IN_DIM =
       Primitive.single("broadcast_in_dim")
+          .kind(Primitive.Kind.BROADCAST)
           .shapeRule(
               (in, p) -> {
                 arity("broadcast_in_dim", in, 1);

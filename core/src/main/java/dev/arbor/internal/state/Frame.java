@@ -118,7 +118,6 @@ final class Frame {
     if (module instanceof FunctionalModule<?, ?> fm) {
       return fm.rebuilt(assigned, replacements);
     }
-    return (Module<?, ?>)
-        ModuleStructure.of(module.getClass()).rebuild(module, assigned, replacements);
+    return (Module<?, ?>) ModuleStructure.rebuild(module, assigned, replacements);
   }
 }

@@ -70,7 +70,7 @@ public final class FunctionalModule<I, O> implements Module<I, O> {
         new FunctionalModule<>(
             fn,
             name,
-            Collections.unmodifiableMap(new LinkedHashMap<>(collector.declared)),
+            Collections.unmodifiableSequencedMap(new LinkedHashMap<>(collector.declared)),
             List.copyOf(collector.nested));
     if (top != null && top.init != null) {
       top.init.nest(module);
@@ -135,7 +135,7 @@ public final class FunctionalModule<I, O> implements Module<I, O> {
 
   private FunctionalModule<I, O> withVariables(Map<String, Object> newVariables) {
     return new FunctionalModule<>(
-        fn, name, Collections.unmodifiableMap(new LinkedHashMap<>(newVariables)), nested);
+        fn, name, Collections.unmodifiableSequencedMap(new LinkedHashMap<>(newVariables)), nested);
   }
 
   /** This module with {@code assigned} variables and inner-module {@code replacements} applied. */

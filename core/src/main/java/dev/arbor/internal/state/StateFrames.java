@@ -131,6 +131,6 @@ public final class StateFrames {
     if (m instanceof FunctionalModule<?, ?> fm) {
       return fm.variables();
     }
-    return ModuleStructure.of(m.getClass()).variables(m);
+    return ModuleStructure.variables(m);
   }
 }

@@ -189,6 +189,18 @@ public final class Ad {
         Var v = e.inputs().get(k);
         Tensor c = k < inCts.size() ? inCts.get(k) : null;
         if (c != null && linear.contains(v)) {
+          if (!c.shape().equals(v.aval().shape()) || c.dtype() != v.aval().dtype()) {
+            throw new AssertionError(
+                "transpose rule of '"
+                    + e.primitive().name()
+                    + "' returned a cotangent "
+                    + c.dtype().shortName()
+                    + c.shape()
+                    + " for operand "
+                    + k
+                    + " of type "
+                    + v.aval());
+          }
           ct.merge(v, c, AdMath::addTangents);
         }
       }
