@@ -73,6 +73,10 @@ public final class PrimitiveCases {
     unary(cases, r, Elementwise.TANH, Domain.ANY, Kind.TRANSCENDENTAL);
     unary(cases, r, Elementwise.SIN, Domain.ANY, Kind.TRANSCENDENTAL);
     unary(cases, r, Elementwise.COS, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.LOGISTIC, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.SQRT, Domain.POSITIVE, Kind.EXACT);
+    unary(cases, r, Elementwise.RSQRT, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.ABS, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.ADD, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.SUB, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.MUL, Domain.ANY, Kind.EXACT);
@@ -111,6 +115,7 @@ public final class PrimitiveCases {
     reshape(cases, r);
     reductions(cases, r, Reductions.REDUCE_SUM, Kind.ACCUMULATING);
     reductions(cases, r, Reductions.REDUCE_MAX, Kind.EXACT);
+    reductions(cases, r, Reductions.REDUCE_MIN, Kind.EXACT);
     dots(cases, r);
     return cases;
   }

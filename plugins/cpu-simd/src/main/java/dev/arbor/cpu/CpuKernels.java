@@ -44,6 +44,10 @@ final class CpuKernels {
     unary(m, backend, Elementwise.TANH, Unary.TANH);
     unary(m, backend, Elementwise.SIN, Unary.SIN);
     unary(m, backend, Elementwise.COS, Unary.COS);
+    unary(m, backend, Elementwise.LOGISTIC, Unary.LOGISTIC);
+    unary(m, backend, Elementwise.SQRT, Unary.SQRT);
+    unary(m, backend, Elementwise.RSQRT, Unary.RSQRT);
+    unary(m, backend, Elementwise.ABS, Unary.ABS);
     binary(m, backend, Elementwise.ADD, Binary.ADD);
     binary(m, backend, Elementwise.SUB, Binary.SUB);
     binary(m, backend, Elementwise.MUL, Binary.MUL);
@@ -64,6 +68,7 @@ final class CpuKernels {
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
     reduction(m, backend, Reductions.REDUCE_SUM, ReduceLoops.Op.SUM);
     reduction(m, backend, Reductions.REDUCE_MAX, ReduceLoops.Op.MAX);
+    reduction(m, backend, Reductions.REDUCE_MIN, ReduceLoops.Op.MIN);
     m.put(
         LinearAlgebra.DOT_GENERAL,
         (in, inAvals, params, outAvals) ->
