@@ -28,21 +28,23 @@ final class Converts {
       return List.of(y);
     }
     CpuThreads.parallelFor(
-        y.size(),
-        CpuKernels.GRAIN,
-        64,
-        (lo, hi) -> {
-          if (from.isFloating()) {
-            for (long i = lo; i < hi; i++) {
-              putDouble(ys, to, i, getDouble(x, from, i));
-            }
-          } else {
-            for (long i = lo; i < hi; i++) {
-              putLong(ys, to, i, getLong(x, from, i));
-            }
-          }
-        });
+        y.size(), CpuKernels.GRAIN, 64, (lo, hi) -> range(x, from, ys, to, lo, hi));
     return List.of(y);
+  }
+
+  /** Converts elements {@code [lo, hi)} of {@code x} into {@code y}. */
+  static void range(MemorySegment x, DType from, MemorySegment y, DType to, long lo, long hi) {
+    if (from == to) {
+      MemorySegment.copy(x, lo * from.byteSize(), y, lo * to.byteSize(), (hi - lo) * to.byteSize());
+    } else if (from.isFloating()) {
+      for (long i = lo; i < hi; i++) {
+        putDouble(y, to, i, getDouble(x, from, i));
+      }
+    } else {
+      for (long i = lo; i < hi; i++) {
+        putLong(y, to, i, getLong(x, from, i));
+      }
+    }
   }
 
   private static double getDouble(MemorySegment s, DType t, long i) {

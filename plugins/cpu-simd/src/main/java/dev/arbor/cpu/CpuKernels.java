@@ -14,6 +14,7 @@ import dev.arbor.core.primitives.Structural;
 import dev.arbor.cpu.ElementwiseLoops.Binary;
 import dev.arbor.cpu.ElementwiseLoops.Compare;
 import dev.arbor.cpu.ElementwiseLoops.Unary;
+import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -34,41 +35,61 @@ final class CpuKernels {
   /** Elements per parallel chunk of an elementwise loop (about 64-128 KiB of data). */
   static final long GRAIN = 1 << 15;
 
+  /** Primitives with elementwise loops, by identity. */
+  static final Map<Primitive, Unary> UNARY = new IdentityHashMap<>();
+
+  static final Map<Primitive, Binary> BINARY = new IdentityHashMap<>();
+  static final Map<Primitive, Compare> COMPARE = new IdentityHashMap<>();
+
+  static {
+    UNARY.put(Elementwise.NEG, Unary.NEG);
+    UNARY.put(Elementwise.EXP, Unary.EXP);
+    UNARY.put(Elementwise.LOG, Unary.LOG);
+    UNARY.put(Elementwise.TANH, Unary.TANH);
+    UNARY.put(Elementwise.SIN, Unary.SIN);
+    UNARY.put(Elementwise.COS, Unary.COS);
+    UNARY.put(Elementwise.LOGISTIC, Unary.LOGISTIC);
+    UNARY.put(Elementwise.SQRT, Unary.SQRT);
+    UNARY.put(Elementwise.RSQRT, Unary.RSQRT);
+    UNARY.put(Elementwise.ABS, Unary.ABS);
+    BINARY.put(Elementwise.ADD, Binary.ADD);
+    BINARY.put(Elementwise.SUB, Binary.SUB);
+    BINARY.put(Elementwise.MUL, Binary.MUL);
+    BINARY.put(Elementwise.DIV, Binary.DIV);
+    BINARY.put(Elementwise.MAX, Binary.MAX);
+    BINARY.put(Elementwise.MIN, Binary.MIN);
+    BINARY.put(Elementwise.POW, Binary.POW);
+    COMPARE.put(Elementwise.EQ, Compare.EQ);
+    COMPARE.put(Elementwise.NE, Compare.NE);
+    COMPARE.put(Elementwise.LT, Compare.LT);
+    COMPARE.put(Elementwise.LE, Compare.LE);
+    COMPARE.put(Elementwise.GT, Compare.GT);
+    COMPARE.put(Elementwise.GE, Compare.GE);
+  }
+
+  /** The reduction primitives with loops, by identity. */
+  static final Map<Primitive, ReduceLoops.Op> REDUCE = new IdentityHashMap<>();
+
+  static {
+    REDUCE.put(Reductions.REDUCE_SUM, ReduceLoops.Op.SUM);
+    REDUCE.put(Reductions.REDUCE_MAX, ReduceLoops.Op.MAX);
+    REDUCE.put(Reductions.REDUCE_MIN, ReduceLoops.Op.MIN);
+  }
+
   private CpuKernels() {}
 
   static Map<Primitive, Kernel> table(CpuBackend backend) {
     Map<Primitive, Kernel> m = new IdentityHashMap<>();
-    unary(m, backend, Elementwise.NEG, Unary.NEG);
-    unary(m, backend, Elementwise.EXP, Unary.EXP);
-    unary(m, backend, Elementwise.LOG, Unary.LOG);
-    unary(m, backend, Elementwise.TANH, Unary.TANH);
-    unary(m, backend, Elementwise.SIN, Unary.SIN);
-    unary(m, backend, Elementwise.COS, Unary.COS);
-    unary(m, backend, Elementwise.LOGISTIC, Unary.LOGISTIC);
-    unary(m, backend, Elementwise.SQRT, Unary.SQRT);
-    unary(m, backend, Elementwise.RSQRT, Unary.RSQRT);
-    unary(m, backend, Elementwise.ABS, Unary.ABS);
-    binary(m, backend, Elementwise.ADD, Binary.ADD);
-    binary(m, backend, Elementwise.SUB, Binary.SUB);
-    binary(m, backend, Elementwise.MUL, Binary.MUL);
-    binary(m, backend, Elementwise.DIV, Binary.DIV);
-    binary(m, backend, Elementwise.MAX, Binary.MAX);
-    binary(m, backend, Elementwise.MIN, Binary.MIN);
-    binary(m, backend, Elementwise.POW, Binary.POW);
-    compare(m, backend, Elementwise.EQ, Compare.EQ);
-    compare(m, backend, Elementwise.NE, Compare.NE);
-    compare(m, backend, Elementwise.LT, Compare.LT);
-    compare(m, backend, Elementwise.LE, Compare.LE);
-    compare(m, backend, Elementwise.GT, Compare.GT);
-    compare(m, backend, Elementwise.GE, Compare.GE);
+    UNARY.forEach((p, op) -> unary(m, backend, p, op));
+    BINARY.forEach((p, op) -> binary(m, backend, p, op));
+    COMPARE.forEach((p, op) -> compare(m, backend, p, op));
     m.put(Elementwise.SELECT, Selects::select);
     m.put(Elementwise.CONVERT, Converts::convert);
     m.put(Structural.BROADCAST_IN_DIM, LayoutKernels::broadcastInDim);
     m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
-    reduction(m, backend, Reductions.REDUCE_SUM, ReduceLoops.Op.SUM);
-    reduction(m, backend, Reductions.REDUCE_MAX, ReduceLoops.Op.MAX);
-    reduction(m, backend, Reductions.REDUCE_MIN, ReduceLoops.Op.MIN);
+    REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(Fused.FUSED, (in, inAvals, params, outAvals) -> FusedKernel.run(m, in, params, outAvals));
     m.put(
         LinearAlgebra.DOT_GENERAL,
         (in, inAvals, params, outAvals) ->

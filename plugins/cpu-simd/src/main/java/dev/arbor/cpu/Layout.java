@@ -92,7 +92,7 @@ final class Layout {
         });
   }
 
-  private static void copyRow(
+  static void copyRow(
       MemorySegment src, long s, long stride, MemorySegment dst, long d, long n, int esize) {
     if (stride == 1) {
       MemorySegment.copy(src, s * esize, dst, d * esize, n * esize);
@@ -137,6 +137,39 @@ final class Layout {
         }
       }
       default -> throw new AssertionError("element size " + esize);
+    }
+  }
+
+  /**
+   * Writes output elements {@code [from, from + n)} of the copy described by {@code plan} to {@code
+   * dst[0, n)}: the block form used inside fused loops.
+   */
+  static void copyRange(
+      MemorySegment src, int esize, Plan plan, long from, long n, MemorySegment dst) {
+    long[] dims = plan.dims();
+    long[] str = plan.strides();
+    int r = dims.length;
+    long[] idx = new long[r];
+    long rem = from;
+    long off = 0;
+    for (int a = r - 1; a >= 0; a--) {
+      idx[a] = rem % dims[a];
+      rem /= dims[a];
+      off += idx[a] * str[a];
+    }
+    long done = 0;
+    while (done < n) {
+      long run = Math.min(dims[r - 1] - idx[r - 1], n - done);
+      copyRow(src, off, str[r - 1], dst, done, run, esize);
+      done += run;
+      off += run * str[r - 1];
+      idx[r - 1] += run;
+      for (int a = r - 1; a > 0 && idx[a] == dims[a]; a--) {
+        off -= str[a] * dims[a];
+        idx[a] = 0;
+        idx[a - 1]++;
+        off += str[a - 1];
+      }
     }
   }
 

@@ -47,7 +47,7 @@ final class Selects {
     return List.of(y);
   }
 
-  private static void select4(
+  static void select4(
       MemorySegment p, MemorySegment a, MemorySegment b, MemorySegment y, long from, long to) {
     long i = from;
     for (long bound = from + F.loopBound(to - from); i < bound; i += F.length()) {
@@ -65,7 +65,7 @@ final class Selects {
     }
   }
 
-  private static void select8(
+  static void select8(
       MemorySegment p, MemorySegment a, MemorySegment b, MemorySegment y, long from, long to) {
     long i = from;
     for (long bound = from + D.loopBound(to - from); i < bound; i += D.length()) {
@@ -83,7 +83,7 @@ final class Selects {
     }
   }
 
-  private static void select1(
+  static void select1(
       MemorySegment p, MemorySegment a, MemorySegment b, MemorySegment y, long from, long to) {
     for (long i = from; i < to; i++) {
       y.set(
