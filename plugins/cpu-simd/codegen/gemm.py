@@ -24,16 +24,8 @@ def kernel(d):
         f"      c{r}1 = a.fma(b1, c{r}1);"
         for r in rows
     )
-    full = "\n".join(
-        f"      o = cOff + {r} * ldc;\n"
-        f"      {V}.fromMemorySegment({S}, c, o * {8 if T == 'F64' else 4}, O).add(c{r}0)"
-        f".intoMemorySegment(c, o * {8 if T == 'F64' else 4}, O);\n"
-        f"      {V}.fromMemorySegment({S}, c, (o + l) * {8 if T == 'F64' else 4}, O).add(c{r}1)"
-        f".intoMemorySegment(c, (o + l) * {8 if T == 'F64' else 4}, O);"
-        for r in rows
-    )
     part = "\n".join(
-        f"    c{r}0.intoArray(tmp, {r} * nrFull);\n    c{r}1.intoArray(tmp, {r} * nrFull + l);"
+        f"    c{r}0.intoArray(tmp, {r} * 2 * l);\n    c{r}1.intoArray(tmp, {r} * 2 * l + l);"
         for r in rows
     )
     return f"""
@@ -65,17 +57,35 @@ def kernel(d):
       ao += MR;
       bo += 2 * l;
     }}
-    if (mr == MR && nr == 2 * l) {{
-      long o;
-{full}
+{part}
+    writeBack{T}(tmp, c, cOff, ldc, mr, nr);
+  }}
+
+  /**
+   * C[0:mr, 0:nr] += tmp (an {MR} x 2-vector tile). Kept out of the micro-kernel so that C1 can
+   * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
+   * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
+   */
+  private static void writeBack{T}(
+      {t}[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {{
+    final int l = {S}.length();
+    final long es = ValueLayout.{d['L']}.byteSize();
+    if (nr == 2 * l) {{
+      for (int r = 0; r < mr; r++) {{
+        long o = (cOff + r * ldc) * es;
+        {V}.fromMemorySegment({S}, c, o, O)
+            .add({V}.fromArray({S}, tmp, r * 2 * l))
+            .intoMemorySegment(c, o, O);
+        {V}.fromMemorySegment({S}, c, o + l * es, O)
+            .add({V}.fromArray({S}, tmp, r * 2 * l + l))
+            .intoMemorySegment(c, o + l * es, O);
+      }}
       return;
     }}
-    final int nrFull = 2 * l;
-{part}
     for (int r = 0; r < mr; r++) {{
       for (int j = 0; j < nr; j++) {{
         long at = cOff + r * ldc + j;
-        c.setAtIndex(ValueLayout.{d['L']}, at, c.getAtIndex(ValueLayout.{d['L']}, at) + tmp[r * nrFull + j]);
+        c.setAtIndex(ValueLayout.{d['L']}, at, c.getAtIndex(ValueLayout.{d['L']}, at) + tmp[r * 2 * l + j]);
       }}
     }}
   }}

@@ -298,74 +298,53 @@ final class Gemm {
       ao += MR;
       bo += 2 * l;
     }
-    if (mr == MR && nr == 2 * l) {
-      long o;
-      o = cOff + 0 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c00).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c01)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 1 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c10).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c11)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 2 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c20).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c21)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 3 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c30).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c31)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 4 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c40).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c41)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 5 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c50).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c51)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 6 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c60).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c61)
-          .intoMemorySegment(c, (o + l) * 4, O);
-      o = cOff + 7 * ldc;
-      FloatVector.fromMemorySegment(F, c, o * 4, O).add(c70).intoMemorySegment(c, o * 4, O);
-      FloatVector.fromMemorySegment(F, c, (o + l) * 4, O)
-          .add(c71)
-          .intoMemorySegment(c, (o + l) * 4, O);
+    c00.intoArray(tmp, 0 * 2 * l);
+    c01.intoArray(tmp, 0 * 2 * l + l);
+    c10.intoArray(tmp, 1 * 2 * l);
+    c11.intoArray(tmp, 1 * 2 * l + l);
+    c20.intoArray(tmp, 2 * 2 * l);
+    c21.intoArray(tmp, 2 * 2 * l + l);
+    c30.intoArray(tmp, 3 * 2 * l);
+    c31.intoArray(tmp, 3 * 2 * l + l);
+    c40.intoArray(tmp, 4 * 2 * l);
+    c41.intoArray(tmp, 4 * 2 * l + l);
+    c50.intoArray(tmp, 5 * 2 * l);
+    c51.intoArray(tmp, 5 * 2 * l + l);
+    c60.intoArray(tmp, 6 * 2 * l);
+    c61.intoArray(tmp, 6 * 2 * l + l);
+    c70.intoArray(tmp, 7 * 2 * l);
+    c71.intoArray(tmp, 7 * 2 * l + l);
+    writeBackF32(tmp, c, cOff, ldc, mr, nr);
+  }
+
+  /**
+   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile). Kept out of the micro-kernel so that C1 can
+   * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
+   * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
+   */
+  private static void writeBackF32(
+      float[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {
+    final int l = F.length();
+    final long es = ValueLayout.JAVA_FLOAT.byteSize();
+    if (nr == 2 * l) {
+      for (int r = 0; r < mr; r++) {
+        long o = (cOff + r * ldc) * es;
+        FloatVector.fromMemorySegment(F, c, o, O)
+            .add(FloatVector.fromArray(F, tmp, r * 2 * l))
+            .intoMemorySegment(c, o, O);
+        FloatVector.fromMemorySegment(F, c, o + l * es, O)
+            .add(FloatVector.fromArray(F, tmp, r * 2 * l + l))
+            .intoMemorySegment(c, o + l * es, O);
+      }
       return;
     }
-    final int nrFull = 2 * l;
-    c00.intoArray(tmp, 0 * nrFull);
-    c01.intoArray(tmp, 0 * nrFull + l);
-    c10.intoArray(tmp, 1 * nrFull);
-    c11.intoArray(tmp, 1 * nrFull + l);
-    c20.intoArray(tmp, 2 * nrFull);
-    c21.intoArray(tmp, 2 * nrFull + l);
-    c30.intoArray(tmp, 3 * nrFull);
-    c31.intoArray(tmp, 3 * nrFull + l);
-    c40.intoArray(tmp, 4 * nrFull);
-    c41.intoArray(tmp, 4 * nrFull + l);
-    c50.intoArray(tmp, 5 * nrFull);
-    c51.intoArray(tmp, 5 * nrFull + l);
-    c60.intoArray(tmp, 6 * nrFull);
-    c61.intoArray(tmp, 6 * nrFull + l);
-    c70.intoArray(tmp, 7 * nrFull);
-    c71.intoArray(tmp, 7 * nrFull + l);
     for (int r = 0; r < mr; r++) {
       for (int j = 0; j < nr; j++) {
         long at = cOff + r * ldc + j;
         c.setAtIndex(
             ValueLayout.JAVA_FLOAT,
             at,
-            c.getAtIndex(ValueLayout.JAVA_FLOAT, at) + tmp[r * nrFull + j]);
+            c.getAtIndex(ValueLayout.JAVA_FLOAT, at) + tmp[r * 2 * l + j]);
       }
     }
   }
@@ -635,74 +614,53 @@ final class Gemm {
       ao += MR;
       bo += 2 * l;
     }
-    if (mr == MR && nr == 2 * l) {
-      long o;
-      o = cOff + 0 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c00).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c01)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 1 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c10).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c11)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 2 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c20).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c21)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 3 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c30).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c31)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 4 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c40).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c41)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 5 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c50).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c51)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 6 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c60).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c61)
-          .intoMemorySegment(c, (o + l) * 8, O);
-      o = cOff + 7 * ldc;
-      DoubleVector.fromMemorySegment(D, c, o * 8, O).add(c70).intoMemorySegment(c, o * 8, O);
-      DoubleVector.fromMemorySegment(D, c, (o + l) * 8, O)
-          .add(c71)
-          .intoMemorySegment(c, (o + l) * 8, O);
+    c00.intoArray(tmp, 0 * 2 * l);
+    c01.intoArray(tmp, 0 * 2 * l + l);
+    c10.intoArray(tmp, 1 * 2 * l);
+    c11.intoArray(tmp, 1 * 2 * l + l);
+    c20.intoArray(tmp, 2 * 2 * l);
+    c21.intoArray(tmp, 2 * 2 * l + l);
+    c30.intoArray(tmp, 3 * 2 * l);
+    c31.intoArray(tmp, 3 * 2 * l + l);
+    c40.intoArray(tmp, 4 * 2 * l);
+    c41.intoArray(tmp, 4 * 2 * l + l);
+    c50.intoArray(tmp, 5 * 2 * l);
+    c51.intoArray(tmp, 5 * 2 * l + l);
+    c60.intoArray(tmp, 6 * 2 * l);
+    c61.intoArray(tmp, 6 * 2 * l + l);
+    c70.intoArray(tmp, 7 * 2 * l);
+    c71.intoArray(tmp, 7 * 2 * l + l);
+    writeBackF64(tmp, c, cOff, ldc, mr, nr);
+  }
+
+  /**
+   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile). Kept out of the micro-kernel so that C1 can
+   * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
+   * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
+   */
+  private static void writeBackF64(
+      double[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {
+    final int l = D.length();
+    final long es = ValueLayout.JAVA_DOUBLE.byteSize();
+    if (nr == 2 * l) {
+      for (int r = 0; r < mr; r++) {
+        long o = (cOff + r * ldc) * es;
+        DoubleVector.fromMemorySegment(D, c, o, O)
+            .add(DoubleVector.fromArray(D, tmp, r * 2 * l))
+            .intoMemorySegment(c, o, O);
+        DoubleVector.fromMemorySegment(D, c, o + l * es, O)
+            .add(DoubleVector.fromArray(D, tmp, r * 2 * l + l))
+            .intoMemorySegment(c, o + l * es, O);
+      }
       return;
     }
-    final int nrFull = 2 * l;
-    c00.intoArray(tmp, 0 * nrFull);
-    c01.intoArray(tmp, 0 * nrFull + l);
-    c10.intoArray(tmp, 1 * nrFull);
-    c11.intoArray(tmp, 1 * nrFull + l);
-    c20.intoArray(tmp, 2 * nrFull);
-    c21.intoArray(tmp, 2 * nrFull + l);
-    c30.intoArray(tmp, 3 * nrFull);
-    c31.intoArray(tmp, 3 * nrFull + l);
-    c40.intoArray(tmp, 4 * nrFull);
-    c41.intoArray(tmp, 4 * nrFull + l);
-    c50.intoArray(tmp, 5 * nrFull);
-    c51.intoArray(tmp, 5 * nrFull + l);
-    c60.intoArray(tmp, 6 * nrFull);
-    c61.intoArray(tmp, 6 * nrFull + l);
-    c70.intoArray(tmp, 7 * nrFull);
-    c71.intoArray(tmp, 7 * nrFull + l);
     for (int r = 0; r < mr; r++) {
       for (int j = 0; j < nr; j++) {
         long at = cOff + r * ldc + j;
         c.setAtIndex(
             ValueLayout.JAVA_DOUBLE,
             at,
-            c.getAtIndex(ValueLayout.JAVA_DOUBLE, at) + tmp[r * nrFull + j]);
+            c.getAtIndex(ValueLayout.JAVA_DOUBLE, at) + tmp[r * 2 * l + j]);
       }
     }
   }
