@@ -2,6 +2,10 @@ package dev.arbor.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Strided copies: the one kernel behind broadcast_in_dim, transpose and reshape. The output is
@@ -11,6 +15,9 @@ import java.lang.foreign.ValueLayout;
  */
 final class Layout {
   private static final long GRAIN = 1 << 15;
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final ByteOrder O = ByteOrder.nativeOrder();
 
   private Layout() {}
 
@@ -110,10 +117,7 @@ final class Layout {
       }
       case 4 -> {
         if (stride == 0) {
-          int v = src.getAtIndex(ValueLayout.JAVA_INT, s);
-          for (long k = 0; k < n; k++) {
-            dst.setAtIndex(ValueLayout.JAVA_INT, d + k, v);
-          }
+          fill4(dst, d, n, src.getAtIndex(ValueLayout.JAVA_FLOAT, s));
         } else {
           for (long k = 0; k < n; k++) {
             dst.setAtIndex(
@@ -123,10 +127,7 @@ final class Layout {
       }
       case 8 -> {
         if (stride == 0) {
-          long v = src.getAtIndex(ValueLayout.JAVA_LONG, s);
-          for (long k = 0; k < n; k++) {
-            dst.setAtIndex(ValueLayout.JAVA_LONG, d + k, v);
-          }
+          fill8(dst, d, n, src.getAtIndex(ValueLayout.JAVA_DOUBLE, s));
         } else {
           for (long k = 0; k < n; k++) {
             dst.setAtIndex(
@@ -170,6 +171,30 @@ final class Layout {
         idx[a - 1]++;
         off += str[a - 1];
       }
+    }
+  }
+
+  /** Fills {@code n} 4-byte elements from {@code d} with the bits of {@code v} (vector stores). */
+  private static void fill4(MemorySegment dst, long d, long n, float v) {
+    FloatVector b = FloatVector.broadcast(F, v);
+    long k = 0;
+    for (long bound = F.loopBound(n); k < bound; k += F.length()) {
+      b.intoMemorySegment(dst, (d + k) * 4, O);
+    }
+    if (k < n) {
+      b.intoMemorySegment(dst, (d + k) * 4, O, F.indexInRange(k, n));
+    }
+  }
+
+  /** Fills {@code n} 8-byte elements from {@code d} with the bits of {@code v} (vector stores). */
+  private static void fill8(MemorySegment dst, long d, long n, double v) {
+    DoubleVector b = DoubleVector.broadcast(D, v);
+    long k = 0;
+    for (long bound = D.loopBound(n); k < bound; k += D.length()) {
+      b.intoMemorySegment(dst, (d + k) * 8, O);
+    }
+    if (k < n) {
+      b.intoMemorySegment(dst, (d + k) * 8, O, D.indexInRange(k, n));
     }
   }
 
