@@ -154,7 +154,8 @@ final class BuiltinKinds {
           Object[] keys = ((MapKeys) aux).keys;
           StringBuilder b = new StringBuilder("Map{");
           for (int i = 0; i < keys.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(new KeyPath.MapKey(keys[i]));
+            b.append(i == 0 ? "" : ", ");
+            b.append(keys[i] instanceof String k ? "'" + k + "'" : String.valueOf(keys[i]));
             b.append(": ").append(children.get(i));
           }
           return b.append('}').toString();
