@@ -71,6 +71,9 @@ final class ReflectiveKind extends NodeKind {
   private final MethodHandle[] setters;
   private final String noArgProblem;
 
+  /** The def of an instance whose children are all leaves (no aux): one shared instance. */
+  private final TreeDefNode allLeafDef;
+
   private ReflectiveKind(Class<?> type) {
     this.type = type;
     this.isRecord = type.isRecord();
@@ -149,6 +152,7 @@ final class ReflectiveKind extends NodeKind {
     this.getters = getters.toArray(new MethodHandle[0]);
     this.setters = setters.toArray(new MethodHandle[0]);
     this.allChildren = modes.stream().allMatch(m -> m == Mode.CHILD);
+    this.allLeafDef = TreeDefNode.ofLeaves(this, null, this.names.length);
   }
 
   /** Why this class cannot be rebuilt, or {@code null} if it can. */
@@ -192,11 +196,11 @@ final class ReflectiveKind extends NodeKind {
     MethodHandle[] g = getters;
     int n = g.length;
     if (allChildren) {
-      TreeDefNode[] defs = new TreeDefNode[n];
+      TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs[i] = f.visit(read(g[i], node));
+        defs = TreeDefNode.collect(defs, i, n, f.visit(read(g[i], node)));
       }
-      return TreeDefNode.of(this, null, defs);
+      return defs == null ? allLeafDef : TreeDefNode.of(this, null, defs);
     }
     Object[] aux = new Object[n];
     TreeDefNode[] defs = new TreeDefNode[n];

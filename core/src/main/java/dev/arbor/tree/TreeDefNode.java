@@ -25,6 +25,53 @@ final class TreeDefNode implements TreeDef {
     this.numLeaves = numLeaves;
   }
 
+  private static final int SHARED_MAX = 64;
+  private static final TreeDefNode[][] ALL_LEAVES = new TreeDefNode[SHARED_MAX + 1][];
+
+  static {
+    for (int n = 0; n <= SHARED_MAX; n++) {
+      ALL_LEAVES[n] = new TreeDefNode[n];
+      java.util.Arrays.fill(ALL_LEAVES[n], LEAF);
+    }
+  }
+
+  /**
+   * A children array of {@code n} leaf defs; shared (never modified) for small {@code n}, so nodes
+   * whose children are all leaves, the most common kind, allocate no array.
+   */
+  static TreeDefNode[] allLeaves(int n) {
+    if (n <= SHARED_MAX) {
+      return ALL_LEAVES[n];
+    }
+    TreeDefNode[] out = new TreeDefNode[n];
+    java.util.Arrays.fill(out, LEAF);
+    return out;
+  }
+
+  /**
+   * Records child {@code i}'s def {@code d} into {@code defs}, allocating {@code defs} only at the
+   * first child that is not a leaf; returns the (possibly new) array, or {@code null} while all
+   * children so far are leaves.
+   */
+  static TreeDefNode[] collect(TreeDefNode[] defs, int i, int n, TreeDefNode d) {
+    if (defs != null) {
+      defs[i] = d;
+      return defs;
+    }
+    if (d == LEAF) {
+      return null;
+    }
+    TreeDefNode[] out = new TreeDefNode[n];
+    java.util.Arrays.fill(out, 0, i, LEAF);
+    out[i] = d;
+    return out;
+  }
+
+  /** A node def whose {@code n} children are all leaves. */
+  static TreeDefNode ofLeaves(NodeKind kind, Object aux, int n) {
+    return new TreeDefNode(kind, aux, allLeaves(n), n);
+  }
+
   /** A node def; {@code children} is owned by the result (not copied). */
   static TreeDefNode of(NodeKind kind, Object aux, TreeDefNode[] children) {
     int leaves = 0;

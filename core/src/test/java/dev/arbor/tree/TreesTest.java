@@ -153,6 +153,23 @@ class TreesTest {
   }
 
   @Test
+  void siblingMapsWithOtherKeysOrOrdersAreNotConfused() {
+    Map<String, Object> linked = new LinkedHashMap<>();
+    linked.put("b", 1);
+    linked.put("a", 2);
+    Map<String, Object> hashed = new HashMap<>(Map.of("a", 3, "b", 4));
+    Map<String, Object> other = new HashMap<>(Map.of("a", 5, "c", 6));
+    Map<String, Object> fewer = Map.of("a", 7);
+    Object tree = List.of(hashed, linked, hashed, other, fewer, Map.of("b", 8, "a", 9));
+    assertEquals(List.of(3, 4, 1, 2, 3, 4, 5, 6, 7, 9, 8), Trees.leaves(tree));
+    assertEquals(
+        "List[Map{'a': *, 'b': *}, Map{'b': *, 'a': *}, Map{'a': *, 'b': *}, Map{'a': *, 'c': *},"
+            + " Map{'a': *}, Map{'a': *, 'b': *}]",
+        Trees.structure(tree).toString());
+    assertEquals(tree, Trees.map(x -> x, tree));
+  }
+
+  @Test
   void unsortableKeysTeach() {
     Map<Object, Object> mixed = new HashMap<>();
     mixed.put("a", 1);
