@@ -138,7 +138,7 @@ public final class Trees {
               + " at "
               + (path == null ? "an unknown position" : path.describe())
               + ": "
-              + cause.getMessage(),
+              + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
           cause);
     }
   }

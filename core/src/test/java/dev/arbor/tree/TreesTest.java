@@ -311,6 +311,25 @@ class TreesTest {
     assertTrue(e.getMessage().contains("value must be >= 0, got -0.5"), e.getMessage());
   }
 
+  @PytreeNode
+  static final class NoNoArg {
+    final Object w;
+
+    NoNoArg(Object w) {
+      this.w = w;
+    }
+  }
+
+  @Test
+  void aClassWithoutANoArgConstructorFlattensButCannotBeRebuilt() {
+    NoNoArg node = new NoNoArg(1.0);
+    assertEquals(List.of(1.0), Trees.leaves(List.of(node)));
+    var e = assertThrows(IllegalArgumentException.class, () -> Trees.map(x -> x, List.of(node)));
+    assertTrue(e.getMessage().contains("at [0]"), e.getMessage());
+    assertTrue(e.getMessage().contains("has no no-arg constructor"), e.getMessage());
+    assertTrue(e.getMessage().contains("add one, or make the class a record"), e.getMessage());
+  }
+
   @Test
   void mapOverSeveralTrees() {
     Object a = List.of(new Dense(1.0, 2.0), Map.of("k", 3.0));
