@@ -54,20 +54,30 @@ final class BuiltinKinds {
         TreeDefNode flatten(Object node, Flattener f) {
           List<?> list = (List<?>) node;
           int n = list.size();
+          TreeDefNode last = lastDef;
+          TreeDefNode[] template = TreeDefNode.template(last, null, n);
           TreeDefNode[] defs = null;
           if (list instanceof RandomAccess) {
             for (int i = 0; i < n; i++) {
-              defs = TreeDefNode.collect(defs, i, n, f.visit(list.get(i)));
+              defs = TreeDefNode.collect(defs, template, i, n, f.visit(list.get(i)));
             }
           } else {
             int i = 0;
             for (Object child : list) {
-              defs = TreeDefNode.collect(defs, i++, n, f.visit(child));
+              if (i == n) {
+                throw new IllegalArgumentException(
+                    "a "
+                        + list.getClass().getName()
+                        + " changed size while it was being flattened");
+              }
+              defs = TreeDefNode.collect(defs, template, i++, n, f.visit(child));
             }
           }
-          return defs == null
-              ? TreeDefNode.ofLeaves(this, null, n)
-              : TreeDefNode.of(this, null, defs);
+          TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+          if (def != last) {
+            lastDef = def;
+          }
+          return def;
         }
 
         @Override
@@ -123,19 +133,17 @@ final class BuiltinKinds {
             }
           }
           int n = values.length;
+          TreeDefNode last = mapKeys.lastDef;
+          TreeDefNode[] template = TreeDefNode.template(last, mapKeys, n);
           TreeDefNode[] defs = null;
           for (int i = 0; i < n; i++) {
-            defs = TreeDefNode.collect(defs, i, n, f.visit(values[i]));
+            defs = TreeDefNode.collect(defs, template, i, n, f.visit(values[i]));
           }
-          if (defs != null) {
-            return TreeDefNode.of(this, mapKeys, defs);
+          TreeDefNode def = TreeDefNode.finish(this, mapKeys, last, template, defs, n);
+          if (def != last) {
+            mapKeys.lastDef = def;
           }
-          TreeDefNode shared = mapKeys.allLeafDef;
-          if (shared == null) {
-            shared = TreeDefNode.ofLeaves(this, mapKeys, n);
-            mapKeys.allLeafDef = shared;
-          }
-          return shared;
+          return def;
         }
 
         @Override
@@ -304,8 +312,8 @@ final class BuiltinKinds {
     final Object[] keys;
     private int hash;
 
-    /** The def of a map with these keys and only leaf values (racy cache: defs are immutable). */
-    TreeDefNode allLeafDef;
+    /** The last def made with these keys: the template for the next (racy cache, see NodeKind). */
+    TreeDefNode lastDef;
 
     private volatile java.util.HashMap<Object, Integer> index;
 

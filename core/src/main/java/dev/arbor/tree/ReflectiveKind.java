@@ -71,9 +71,6 @@ final class ReflectiveKind extends NodeKind {
   private final MethodHandle[] setters;
   private final String noArgProblem;
 
-  /** The def of an instance whose children are all leaves (no aux): one shared instance. */
-  private final TreeDefNode allLeafDef;
-
   private ReflectiveKind(Class<?> type) {
     this.type = type;
     this.isRecord = type.isRecord();
@@ -152,7 +149,6 @@ final class ReflectiveKind extends NodeKind {
     this.getters = getters.toArray(new MethodHandle[0]);
     this.setters = setters.toArray(new MethodHandle[0]);
     this.allChildren = modes.stream().allMatch(m -> m == Mode.CHILD);
-    this.allLeafDef = TreeDefNode.ofLeaves(this, null, this.names.length);
   }
 
   /** Why this class cannot be rebuilt, or {@code null} if it can. */
@@ -196,11 +192,17 @@ final class ReflectiveKind extends NodeKind {
     MethodHandle[] g = getters;
     int n = g.length;
     if (allChildren) {
+      TreeDefNode last = lastDef;
+      TreeDefNode[] template = TreeDefNode.template(last, null, n);
       TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs = TreeDefNode.collect(defs, i, n, f.visit(read(g[i], node)));
+        defs = TreeDefNode.collect(defs, template, i, n, f.visit(read(g[i], node)));
       }
-      return defs == null ? allLeafDef : TreeDefNode.of(this, null, defs);
+      TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+      if (def != last) {
+        lastDef = def;
+      }
+      return def;
     }
     Object[] aux = new Object[n];
     TreeDefNode[] defs = new TreeDefNode[n];

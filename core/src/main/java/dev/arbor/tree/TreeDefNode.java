@@ -36,40 +36,77 @@ final class TreeDefNode implements TreeDef {
   }
 
   /**
-   * A children array of {@code n} leaf defs; shared (never modified) for small {@code n}, so nodes
-   * whose children are all leaves, the most common kind, allocate no array.
+   * A shared children array of {@code n} leaf defs (never modified), or {@code null} for large
+   * {@code n}.
    */
   static TreeDefNode[] allLeaves(int n) {
-    if (n <= SHARED_MAX) {
-      return ALL_LEAVES[n];
-    }
-    TreeDefNode[] out = new TreeDefNode[n];
-    java.util.Arrays.fill(out, LEAF);
-    return out;
+    return n <= SHARED_MAX ? ALL_LEAVES[n] : null;
   }
 
   /**
-   * Records child {@code i}'s def {@code d} into {@code defs}, allocating {@code defs} only at the
-   * first child that is not a leaf; returns the (possibly new) array, or {@code null} while all
-   * children so far are leaves.
+   * The children a new node is expected to have: those of {@code last} (the previous node of its
+   * kind) if it had the same aux data (by identity) and arity, else all leaves. Nodes that match
+   * their template allocate nothing: repeated structure (many equal layers, or the same tree
+   * flattened again) reuses the previous def.
    */
-  static TreeDefNode[] collect(TreeDefNode[] defs, int i, int n, TreeDefNode d) {
+  static TreeDefNode[] template(TreeDefNode last, Object aux, int n) {
+    return last != null && last.aux == aux && last.children.length == n
+        ? last.children
+        : allLeaves(n);
+  }
+
+  /**
+   * Records child {@code i}'s def {@code d}: returns {@code null} while every child so far equals
+   * {@code template} (by identity), else the array of child defs, allocated at the first
+   * difference.
+   */
+  static TreeDefNode[] collect(
+      TreeDefNode[] defs, TreeDefNode[] template, int i, int n, TreeDefNode d) {
     if (defs != null) {
       defs[i] = d;
       return defs;
     }
-    if (d == LEAF) {
+    if (template != null && template[i] == d) {
       return null;
     }
     TreeDefNode[] out = new TreeDefNode[n];
-    java.util.Arrays.fill(out, 0, i, LEAF);
+    if (i > 0) {
+      System.arraycopy(template, 0, out, 0, i);
+    }
     out[i] = d;
     return out;
   }
 
+  /**
+   * The def for a node whose children were collected against {@code template}: {@code last} or a
+   * new def sharing the template when nothing differed, else a new def with {@code defs}.
+   */
+  static TreeDefNode finish(
+      NodeKind kind,
+      Object aux,
+      TreeDefNode last,
+      TreeDefNode[] template,
+      TreeDefNode[] defs,
+      int n) {
+    if (defs != null) {
+      return of(kind, aux, defs);
+    }
+    if (last != null && template == last.children && last.aux == aux) {
+      return last;
+    }
+    return template == null
+        ? new TreeDefNode(kind, aux, NO_CHILDREN, 0)
+        : new TreeDefNode(kind, aux, template, n);
+  }
+
   /** A node def whose {@code n} children are all leaves. */
   static TreeDefNode ofLeaves(NodeKind kind, Object aux, int n) {
-    return new TreeDefNode(kind, aux, allLeaves(n), n);
+    TreeDefNode[] shared = allLeaves(n);
+    if (shared == null) {
+      shared = new TreeDefNode[n];
+      java.util.Arrays.fill(shared, LEAF);
+    }
+    return new TreeDefNode(kind, aux, shared, n);
   }
 
   /** A node def; {@code children} is owned by the result (not copied). */
