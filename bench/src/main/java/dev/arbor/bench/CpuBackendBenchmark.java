@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class ArborBench {
+public class CpuBackendBenchmark {
   static Tensor random(Random r, int... dims) {
     int n = 1;
     for (int d : dims) {

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class ProbeBench {
+public class MachineProbeBenchmark {
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   static final int FMA_ITERS = 1 << 16;
   static final int N = 10_000_000;
