@@ -3,10 +3,9 @@ package dev.arbor.tree;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.RandomAccess;
 import java.util.SequencedMap;
@@ -55,18 +54,30 @@ final class BuiltinKinds {
         TreeDefNode flatten(Object node, Flattener f) {
           List<?> list = (List<?>) node;
           int n = list.size();
-          TreeDefNode[] defs = new TreeDefNode[n];
+          TreeDefNode last = lastDef;
+          TreeDefNode[] template = TreeDefNode.template(last, null, n);
+          TreeDefNode[] defs = null;
           if (list instanceof RandomAccess) {
             for (int i = 0; i < n; i++) {
-              defs[i] = f.visit(list.get(i));
+              defs = TreeDefNode.collect(defs, template, i, n, f.visit(list.get(i)));
             }
           } else {
             int i = 0;
             for (Object child : list) {
-              defs[i++] = f.visit(child);
+              if (i == n) {
+                throw new IllegalArgumentException(
+                    "a "
+                        + list.getClass().getName()
+                        + " changed size while it was being flattened");
+              }
+              defs = TreeDefNode.collect(defs, template, i++, n, f.visit(child));
             }
           }
-          return TreeDefNode.of(this, null, defs);
+          TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+          if (def != last) {
+            lastDef = def;
+          }
+          return def;
         }
 
         @Override
@@ -105,24 +116,44 @@ final class BuiltinKinds {
         @Override
         TreeDefNode flatten(Object node, Flattener f) {
           Map<?, ?> map = (Map<?, ?>) node;
-          Object[] keys = new Object[map.size()];
-          Object[] values = new Object[keys.length];
-          entries(map, keys, values);
-          TreeDefNode[] defs = new TreeDefNode[keys.length];
-          for (int i = 0; i < defs.length; i++) {
-            defs[i] = f.visit(values[i]);
+          MapKeys mapKeys = f.lastSortedMapKeys;
+          Object[] values =
+              map instanceof SequencedMap<?, ?> ? null : valuesByPrediction(map, mapKeys);
+          if (values == null) {
+            Object[] keys = new Object[map.size()];
+            values = new Object[keys.length];
+            entries(map, keys, values);
+            mapKeys = f.lastMapKeys;
+            if (mapKeys == null || !Arrays.equals(mapKeys.keys, keys)) {
+              mapKeys = new MapKeys(keys);
+              f.lastMapKeys = mapKeys;
+            }
+            if (!(map instanceof SequencedMap<?, ?>)) {
+              f.lastSortedMapKeys = mapKeys;
+            }
           }
-          return TreeDefNode.of(this, new MapKeys(keys), defs);
+          int n = values.length;
+          TreeDefNode last = mapKeys.lastDef;
+          TreeDefNode[] template = TreeDefNode.template(last, mapKeys, n);
+          TreeDefNode[] defs = null;
+          for (int i = 0; i < n; i++) {
+            defs = TreeDefNode.collect(defs, template, i, n, f.visit(values[i]));
+          }
+          TreeDefNode def = TreeDefNode.finish(this, mapKeys, last, template, defs, n);
+          if (def != last) {
+            mapKeys.lastDef = def;
+          }
+          return def;
         }
 
         @Override
         Object unflatten(TreeDefNode def, Unflattener u) {
-          Object[] keys = ((MapKeys) def.aux).keys;
-          LinkedHashMap<Object, Object> out = LinkedHashMap.newLinkedHashMap(keys.length);
-          for (int i = 0; i < keys.length; i++) {
-            out.put(keys[i], u.build(def.children[i]));
+          MapKeys keys = (MapKeys) def.aux;
+          Object[] values = new Object[keys.keys.length];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = u.build(def.children[i]);
           }
-          return Collections.unmodifiableSequencedMap(out);
+          return new FrozenMap(keys, values);
         }
 
         @Override
@@ -141,12 +172,7 @@ final class BuiltinKinds {
 
         @Override
         Object rebuild(Object aux, Object[] children) {
-          Object[] keys = ((MapKeys) aux).keys;
-          LinkedHashMap<Object, Object> out = LinkedHashMap.newLinkedHashMap(keys.length);
-          for (int i = 0; i < keys.length; i++) {
-            out.put(keys[i], children[i]);
-          }
-          return Collections.unmodifiableSequencedMap(out);
+          return new FrozenMap((MapKeys) aux, children.clone());
         }
 
         @Override
@@ -154,16 +180,42 @@ final class BuiltinKinds {
           Object[] keys = ((MapKeys) aux).keys;
           StringBuilder b = new StringBuilder("Map{");
           for (int i = 0; i < keys.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(new KeyPath.MapKey(keys[i]));
+            b.append(i == 0 ? "" : ", ");
+            b.append(keys[i] instanceof String k ? "'" + k + "'" : String.valueOf(keys[i]));
             b.append(": ").append(children.get(i));
           }
           return b.append('}').toString();
         }
       };
 
+  /**
+   * Sibling maps usually have the same keys. If {@code map} (unordered) has exactly the keys of
+   * {@code predicted} (sorted keys of an earlier unordered map), returns its values in that order
+   * without iterating or sorting; else {@code null}.
+   */
+  private static Object[] valuesByPrediction(Map<?, ?> map, MapKeys predicted) {
+    if (predicted == null || predicted.keys.length != map.size()) {
+      return null;
+    }
+    Object[] keys = predicted.keys;
+    Object[] values = new Object[keys.length];
+    try {
+      for (int i = 0; i < keys.length; i++) {
+        Object v = map.get(keys[i]);
+        if (v == null && !map.containsKey(keys[i])) {
+          return null;
+        }
+        values[i] = v;
+      }
+    } catch (RuntimeException e) {
+      return null; // e.g. a map that rejects a key type: take the general path
+    }
+    return values;
+  }
+
   /** Fills keys and values in the deterministic order described on {@link #MAP}. */
   private static void entries(Map<?, ?> map, Object[] keys, Object[] values) {
-    if (map instanceof SequencedMap<?, ?> || keys.length < 2) {
+    if (map instanceof SequencedMap<?, ?> || map instanceof FrozenMap || keys.length < 2) {
       int i = 0;
       for (Map.Entry<?, ?> e : map.entrySet()) {
         if (i == keys.length) {
@@ -178,26 +230,48 @@ final class BuiltinKinds {
       }
       return;
     }
-    Object[] sorted = map.entrySet().toArray();
-    if (sorted.length != keys.length) {
+    int i = 0;
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      if (i == keys.length) {
+        throw concurrentChange(map);
+      }
+      keys[i] = e.getKey();
+      values[i] = e.getValue();
+      i++;
+    }
+    if (i != keys.length) {
       throw concurrentChange(map);
     }
     try {
-      Arrays.sort(sorted, BuiltinKinds::compareKeys);
+      if (keys.length <= 16) {
+        // Insertion sort, keys and values together: small maps are the common case.
+        for (int j = 1; j < keys.length; j++) {
+          Object k = keys[j];
+          Object v = values[j];
+          int m = j - 1;
+          while (m >= 0 && compareKeys(keys[m], k) > 0) {
+            keys[m + 1] = keys[m];
+            values[m + 1] = values[m];
+            m--;
+          }
+          keys[m + 1] = k;
+          values[m + 1] = v;
+        }
+      } else {
+        Object[] sorted = keys.clone();
+        Arrays.sort(sorted, BuiltinKinds::compareKeys);
+        for (int j = 0; j < sorted.length; j++) {
+          keys[j] = sorted[j];
+          values[j] = map.get(sorted[j]);
+        }
+      }
     } catch (ClassCastException | NullPointerException e) {
       throw unsortable(map, e);
-    }
-    for (int i = 0; i < sorted.length; i++) {
-      Map.Entry<?, ?> e = (Map.Entry<?, ?>) sorted[i];
-      keys[i] = e.getKey();
-      values[i] = e.getValue();
     }
   }
 
   @SuppressWarnings("unchecked")
-  private static int compareKeys(Object a, Object b) {
-    Object ka = ((Map.Entry<?, ?>) a).getKey();
-    Object kb = ((Map.Entry<?, ?>) b).getKey();
+  private static int compareKeys(Object ka, Object kb) {
     if (ka instanceof String sa && kb instanceof String sb) {
       return sa.compareTo(sb);
     }
@@ -233,8 +307,37 @@ final class BuiltinKinds {
 
   /** A map node's keys, in flatten order: its aux data. */
   static final class MapKeys {
+    private static final int LINEAR_SEARCH_MAX = 8;
+
     final Object[] keys;
     private int hash;
+
+    /** The last def made with these keys: the template for the next (racy cache, see NodeKind). */
+    TreeDefNode lastDef;
+
+    private volatile java.util.HashMap<Object, Integer> index;
+
+    /** The position of {@code key}, or -1. */
+    int indexOf(Object key) {
+      if (keys.length <= LINEAR_SEARCH_MAX) {
+        for (int i = 0; i < keys.length; i++) {
+          if (Objects.equals(keys[i], key)) {
+            return i;
+          }
+        }
+        return -1;
+      }
+      java.util.HashMap<Object, Integer> idx = index;
+      if (idx == null) {
+        idx = java.util.HashMap.newHashMap(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+          idx.put(keys[i], i);
+        }
+        index = idx;
+      }
+      Integer i = idx.get(key);
+      return i == null ? -1 : i;
+    }
 
     MapKeys(Object[] keys) {
       this.keys = keys;

@@ -9,24 +9,40 @@ import java.util.RandomAccess;
  */
 final class FrozenList extends AbstractList<Object> implements RandomAccess {
   private final Object[] elements;
+  private final int size;
 
   /** Wraps {@code elements}, which the caller must not modify afterwards. */
   FrozenList(Object[] elements) {
+    this(elements, elements.length);
+  }
+
+  /** Wraps the first {@code size} of {@code elements}, which the caller must not modify. */
+  FrozenList(Object[] elements, int size) {
     this.elements = elements;
+    this.size = size;
   }
 
   @Override
   public Object get(int index) {
+    java.util.Objects.checkIndex(index, size);
     return elements[index];
   }
 
   @Override
   public int size() {
-    return elements.length;
+    return size;
   }
 
   @Override
   public Object[] toArray() {
-    return elements.clone();
+    return java.util.Arrays.copyOf(elements, size);
+  }
+
+  /**
+   * The elements without copying when the array is exactly full (callers must not modify it), else
+   * a copy.
+   */
+  Object[] array() {
+    return size == elements.length ? elements : toArray();
   }
 }

@@ -11,6 +11,12 @@ import java.util.List;
  */
 abstract class NodeKind {
 
+  /**
+   * The last def this kind produced with no aux data, the template for the next one (see {@link
+   * TreeDefNode#template}). A racy cache: defs are immutable, any value is correct.
+   */
+  TreeDefNode lastDef;
+
   /** The kind of every leaf. */
   static final NodeKind LEAF =
       new NodeKind() {

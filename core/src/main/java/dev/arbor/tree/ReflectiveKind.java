@@ -175,19 +175,16 @@ final class ReflectiveKind extends NodeKind {
             && !Module.class.isAssignableFrom(t));
   }
 
-  /** For fields declared {@code Object}: is this run-time value aux data? */
+  /**
+   * For fields declared {@code Object}: is this run-time value aux data? The declared-type rule
+   * applied to the value's class: a {@code String}, an enum constant, a {@code Class}, or a lambda
+   * (a hidden class) that is not a {@code Module}. Boxed numbers are leaves, as in JAX.
+   */
   static boolean isAuxValue(Object v) {
-    if (v == null) {
-      return false;
-    }
-    Class<?> c = v.getClass();
     return v instanceof String
-        || v instanceof Number && c.getName().startsWith("java.lang.")
-        || v instanceof Boolean
-        || v instanceof Character
         || v instanceof Enum<?>
         || v instanceof Class<?>
-        || (c.isHidden() && !(v instanceof Module<?, ?>));
+        || (v != null && v.getClass().isHidden() && !(v instanceof Module<?, ?>));
   }
 
   @Override
@@ -195,11 +192,17 @@ final class ReflectiveKind extends NodeKind {
     MethodHandle[] g = getters;
     int n = g.length;
     if (allChildren) {
-      TreeDefNode[] defs = new TreeDefNode[n];
+      TreeDefNode last = lastDef;
+      TreeDefNode[] template = TreeDefNode.template(last, null, n);
+      TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs[i] = f.visit(read(g[i], node));
+        defs = TreeDefNode.collect(defs, template, i, n, f.visit(read(g[i], node)));
       }
-      return TreeDefNode.of(this, null, defs);
+      TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+      if (def != last) {
+        lastDef = def;
+      }
+      return def;
     }
     Object[] aux = new Object[n];
     TreeDefNode[] defs = new TreeDefNode[n];

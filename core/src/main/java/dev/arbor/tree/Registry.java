@@ -186,6 +186,7 @@ final class Registry {
                 + (provider == null ? "" : provider + " ")
                 + "could not be loaded and was skipped: "
                 + e.getMessage()
+                + rootCause(e)
                 + ". Check that the class is in the jar, is public, has a public no-arg"
                 + " constructor, and that the constructor does not throw.",
             e);
@@ -240,6 +241,15 @@ final class Registry {
       }
       serviceLoaded.put(e.getKey(), winner);
     }
+  }
+
+  /** ", caused by X: message" for the innermost cause, or "" if there is none. */
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? "" : ", caused by " + root;
   }
 
   private static String providerName(Throwable e) {

@@ -25,6 +25,90 @@ final class TreeDefNode implements TreeDef {
     this.numLeaves = numLeaves;
   }
 
+  private static final int SHARED_MAX = 64;
+  private static final TreeDefNode[][] ALL_LEAVES = new TreeDefNode[SHARED_MAX + 1][];
+
+  static {
+    for (int n = 0; n <= SHARED_MAX; n++) {
+      ALL_LEAVES[n] = new TreeDefNode[n];
+      java.util.Arrays.fill(ALL_LEAVES[n], LEAF);
+    }
+  }
+
+  /**
+   * A shared children array of {@code n} leaf defs (never modified), or {@code null} for large
+   * {@code n}.
+   */
+  static TreeDefNode[] allLeaves(int n) {
+    return n <= SHARED_MAX ? ALL_LEAVES[n] : null;
+  }
+
+  /**
+   * The children a new node is expected to have: those of {@code last} (the previous node of its
+   * kind) if it had the same aux data (by identity) and arity, else all leaves. Nodes that match
+   * their template allocate nothing: repeated structure (many equal layers, or the same tree
+   * flattened again) reuses the previous def.
+   */
+  static TreeDefNode[] template(TreeDefNode last, Object aux, int n) {
+    return last != null && last.aux == aux && last.children.length == n
+        ? last.children
+        : allLeaves(n);
+  }
+
+  /**
+   * Records child {@code i}'s def {@code d}: returns {@code null} while every child so far equals
+   * {@code template} (by identity), else the array of child defs, allocated at the first
+   * difference.
+   */
+  static TreeDefNode[] collect(
+      TreeDefNode[] defs, TreeDefNode[] template, int i, int n, TreeDefNode d) {
+    if (defs != null) {
+      defs[i] = d;
+      return defs;
+    }
+    if (template != null && template[i] == d) {
+      return null;
+    }
+    TreeDefNode[] out = new TreeDefNode[n];
+    if (i > 0) {
+      System.arraycopy(template, 0, out, 0, i);
+    }
+    out[i] = d;
+    return out;
+  }
+
+  /**
+   * The def for a node whose children were collected against {@code template}: {@code last} or a
+   * new def sharing the template when nothing differed, else a new def with {@code defs}.
+   */
+  static TreeDefNode finish(
+      NodeKind kind,
+      Object aux,
+      TreeDefNode last,
+      TreeDefNode[] template,
+      TreeDefNode[] defs,
+      int n) {
+    if (defs != null) {
+      return of(kind, aux, defs);
+    }
+    if (last != null && template == last.children && last.aux == aux) {
+      return last;
+    }
+    return template == null
+        ? new TreeDefNode(kind, aux, NO_CHILDREN, 0)
+        : new TreeDefNode(kind, aux, template, n);
+  }
+
+  /** A node def whose {@code n} children are all leaves. */
+  static TreeDefNode ofLeaves(NodeKind kind, Object aux, int n) {
+    TreeDefNode[] shared = allLeaves(n);
+    if (shared == null) {
+      shared = new TreeDefNode[n];
+      java.util.Arrays.fill(shared, LEAF);
+    }
+    return new TreeDefNode(kind, aux, shared, n);
+  }
+
   /** A node def; {@code children} is owned by the result (not copied). */
   static TreeDefNode of(NodeKind kind, Object aux, TreeDefNode[] children) {
     int leaves = 0;

@@ -97,7 +97,7 @@ public final class Trees {
   public static Flat flatten(Object tree, Predicate<Object> isLeaf) {
     Flattener f = new Flattener(Registry.snapshot(), isLeaf);
     TreeDefNode def = f.visit(tree);
-    return new Flat(Collections.unmodifiableList(f.leaves), def);
+    return new Flat(f.leaves(), def);
   }
 
   /**
@@ -120,7 +120,8 @@ public final class Trees {
               + clip(def.toString())
               + ". Pass exactly one leaf per '*', in flatten order.");
     }
-    return build(def, leaves.toArray(), "Trees.unflatten");
+    Object[] array = leaves instanceof FrozenList frozen ? frozen.array() : leaves.toArray();
+    return build(def, array, "Trees.unflatten");
   }
 
   @SuppressWarnings("unchecked")
@@ -137,7 +138,7 @@ public final class Trees {
               + " at "
               + (path == null ? "an unknown position" : path.describe())
               + ": "
-              + cause.getMessage(),
+              + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
           cause);
     }
   }

@@ -18,7 +18,8 @@ final class Unflattener {
       return def.kind.unflatten(def, this);
     } catch (RebuildFailure f) {
       throw f;
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      // Node kinds wrap whatever a constructor or NodeType throws; VM errors pass through.
       throw new RebuildFailure(def, e);
     }
   }

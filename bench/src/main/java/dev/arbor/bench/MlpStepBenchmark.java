@@ -1,0 +1,82 @@
+package dev.arbor.bench;
+
+import dev.arbor.Arbor;
+import dev.arbor.ValueAndGrad;
+import dev.arbor.array.Ops;
+import dev.arbor.array.Tensor;
+import dev.arbor.random.Key;
+import dev.arbor.random.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The MLP gradient step of the issues' benchmark table: 784-512-512-10, batch 128, F32, softmax
+ * cross-entropy, {@code valueAndGrad} (eager and under {@code jit}) on the backend named by {@code
+ * -p backend=} (default {@code reference}). Run: {@code java -jar bench/target/benchmarks.jar
+ * MlpStepBenchmark}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = "--sun-misc-unsafe-memory-access=allow")
+public class MlpStepBenchmark {
+  /** Parameters of one dense layer. */
+  public record Dense(Tensor w, Tensor b) {}
+
+  /** The 3-layer MLP. */
+  public record Mlp(Dense l1, Dense l2, Dense l3) {}
+
+  /** A batch: F32 inputs and one-hot F32 labels. */
+  public record Batch(Tensor x, Tensor y) {}
+
+  @Param({"reference"})
+  public String backend;
+
+  Mlp params;
+  Batch batch;
+  BiFunction<Mlp, Batch, ValueAndGrad<Mlp>> step;
+
+  static Dense dense(Key k, int in, int out) {
+    return new Dense(Random.normal(k, in, out).mul(Math.sqrt(2.0 / in)), Tensor.zeros(out));
+  }
+
+  static Tensor loss(Mlp p, Batch b) {
+    Tensor h1 = Ops.relu(b.x().matmul(p.l1().w()).add(p.l1().b()));
+    Tensor h2 = Ops.relu(h1.matmul(p.l2().w()).add(p.l2().b()));
+    Tensor logits = h2.matmul(p.l3().w()).add(p.l3().b());
+    Tensor logp = logits.sub(Ops.logSumExp(logits, 1, true));
+    return logp.mul(b.y()).sum().mul(-1.0 / 128);
+  }
+
+  @Setup
+  public void setUp() {
+    dev.arbor.backend.Backends.setDefault(backend);
+    Key[] ks = Key.of(0).split(5);
+    params = new Mlp(dense(ks[0], 784, 512), dense(ks[1], 512, 512), dense(ks[2], 512, 10));
+    int[] classes = new int[128];
+    for (int i = 0; i < classes.length; i++) {
+      classes[i] = i % 10;
+    }
+    Tensor labels = Ops.oneHot(Tensor.of(classes), 10);
+    batch = new Batch(Random.normal(ks[3], 128, 784), labels);
+    step = Arbor.valueAndGrad(MlpStepBenchmark::loss);
+  }
+
+  @Benchmark
+  public ValueAndGrad<Mlp> gradStepEager() {
+    return step.apply(params, batch);
+  }
+}
