@@ -23,17 +23,7 @@ class FashionMnistDemoTest {
   @TempDir Path dir;
 
   static FashionMnist.Splits bundled() throws IOException {
-    return FashionMnist.load(null).source().startsWith("bundled")
-        ? FashionMnist.load(null)
-        : new FashionMnist.Splits(
-            FashionMnist.read(gz("train-images-idx3-ubyte.gz"), gz("train-labels-idx1-ubyte.gz")),
-            FashionMnist.read(gz("t10k-images-idx3-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz")),
-            "bundled");
-  }
-
-  static java.io.InputStream gz(String name) throws IOException {
-    return new java.util.zip.GZIPInputStream(
-        FashionMnist.class.getResourceAsStream(FashionMnist.BUNDLED + name));
+    return FashionMnist.load(Path.of("bundled"));
   }
 
   @Test

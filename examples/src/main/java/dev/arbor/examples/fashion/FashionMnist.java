@@ -41,13 +41,15 @@ public record FashionMnist(float[] images, int[] labels) {
 
   /**
    * Loads {@code train-*} and {@code t10k-*} from {@code dir} (gzip'd or not); with {@code dir ==
-   * null}, from {@link #SYSTEM_DIR} when it is there, else from the bundled subset.
+   * null}, from {@link #SYSTEM_DIR} when it is there, else from the bundled subset; {@code dir} =
+   * {@code bundled} forces the bundled subset.
    */
   public static Splits load(Path dir) throws IOException {
+    boolean forceBundled = dir != null && dir.toString().equals("bundled");
     if (dir == null && Files.isDirectory(SYSTEM_DIR)) {
       dir = SYSTEM_DIR;
     }
-    if (dir == null) {
+    if (dir == null || forceBundled) {
       return new Splits(
           read(resource("train-images-idx3-ubyte.gz"), resource("train-labels-idx1-ubyte.gz")),
           read(resource("t10k-images-idx3-ubyte.gz"), resource("t10k-labels-idx1-ubyte.gz")),

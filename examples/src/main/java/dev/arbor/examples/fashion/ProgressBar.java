@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * A one-line progress bar redrawn with {@code \r} (at most every 100 ms) when the output is a
- * terminal; otherwise only the final line is printed, so logs stay clean. Kept in ~40 lines rather
+ * terminal; otherwise only the final line is printed, so logs stay clean. Kept in ~60 lines rather
  * than pulling a progress-bar library (and its terminal library) into the examples.
  */
 final class ProgressBar {
