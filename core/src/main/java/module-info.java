@@ -23,6 +23,8 @@ module dev.arbor {
   exports dev.arbor.tree.spi;
 
   uses dev.arbor.backend.Backend;
+  uses dev.arbor.backend.KernelProvider;
+  uses dev.arbor.core.PrimitiveProvider;
   uses dev.arbor.instrument.SelfAttacher;
   uses dev.arbor.tree.spi.NodeType;
 }

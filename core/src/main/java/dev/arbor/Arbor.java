@@ -8,19 +8,22 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Primitive;
-import dev.arbor.core.Primitives;
 import dev.arbor.core.Scope;
 import dev.arbor.core.StagingTrace;
 import dev.arbor.core.primitives.AdMath;
 import dev.arbor.core.primitives.Structural;
+import dev.arbor.internal.Diagnostics;
+import dev.arbor.internal.Versions;
 import dev.arbor.module.ArraySpec;
-import dev.arbor.plugin.PluginProblems;
+import dev.arbor.plugin.LoadReport;
+import dev.arbor.plugin.Plugins;
 import dev.arbor.transform.ad.Ad;
 import dev.arbor.transform.batching.BatchTrace;
 import dev.arbor.transform.jit.JitConfig;
 import dev.arbor.tree.KeyPath;
 import dev.arbor.tree.TreeDef;
 import dev.arbor.tree.Trees;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -660,41 +663,40 @@ public final class Arbor {
 
   /** Arbor's version, e.g. {@code 0.1.0-SNAPSHOT}. */
   public static String version() {
-    String v = Arbor.class.getPackage().getImplementationVersion();
-    return v == null ? "0.1.0-SNAPSHOT" : v;
+    return Versions.arbor();
   }
 
   /**
-   * A plain-text report: version, backends (available, rank, default, why not), node types,
-   * primitives with the rules each has, and problems found while loading plugins.
+   * A plain-text report: version, backends (available, rank, default, why, jar), node types and the
+   * jar each came from, primitives with the rules each has and its kernel per available backend,
+   * the agent's state, plugins loaded at run time, and every plugin problem found. {@code arbor
+   * info} prints it.
    */
   public static String describe() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("Arbor ")
-        .append(version())
-        .append(" on Java ")
-        .append(Runtime.version())
-        .append('\n');
-    sb.append("backends:\n");
-    Backends.describe()
-        .forEach((k, v) -> sb.append("  ").append(k).append(": ").append(v).append('\n'));
-    sb.append("node types:\n");
-    Trees.registeredNodeTypes().forEach(n -> sb.append("  ").append(n).append('\n'));
-    sb.append("primitives:\n");
-    for (Primitive p : Primitives.all()) {
-      sb.append("  ").append(p.name()).append(":");
-      sb.append(p.hasJvp() ? " jvp" : " -jvp");
-      sb.append(p.hasTranspose() ? " transpose" : "");
-      sb.append(p.hasBatch() || p.isCollective() ? " batch" : " -batch");
-      sb.append(p.hasReference() ? " reference" : " -reference");
-      sb.append('\n');
-    }
-    List<String> problems = new ArrayList<>();
-    PluginProblems.list().forEach(p -> problems.add(p.toString()));
-    problems.addAll(Backends.problems());
-    problems.addAll(Primitives.problems());
-    sb.append("problems:").append(problems.isEmpty() ? " none\n" : "\n");
-    problems.forEach(p -> sb.append("  ").append(p).append('\n'));
-    return sb.toString();
+    return Diagnostics.text();
+  }
+
+  /**
+   * The report of {@link #describe()} as JSON (an object with {@code arbor}, {@code java}, {@code
+   * backends}, {@code nodeTypes}, {@code primitives}, {@code agent}, {@code plugins} and {@code
+   * problems}); see {@code docs/plugins.md} for the fields. {@code arbor info --json} prints it.
+   */
+  public static String describeJson() {
+    return Diagnostics.json();
+  }
+
+  /**
+   * Loads the plugin jars in {@code dir} (each {@code *.jar} directly in it) while the program
+   * runs: each gets its own class loader, and the node types, primitives, backends and kernels it
+   * contributes are usable as soon as this returns. All or nothing per jar: a jar that fails (not a
+   * zip, a missing or throwing provider, a name already taken, classes for a newer Java, an {@code
+   * Arbor-Requires} this version does not meet) is reported and leaves every registry as it was;
+   * the other jars still load. Loading the same jar again is a no-op. See {@code docs/plugins.md}.
+   *
+   * @return what was loaded, skipped and refused
+   * @throws IllegalArgumentException if {@code dir} is not a directory
+   */
+  public static LoadReport loadPlugins(Path dir) {
+    return Plugins.load(dir);
   }
 }

@@ -22,12 +22,12 @@ public final class ArborAgent {
 
   /** Entry point for {@code -javaagent}. */
   public static void premain(String args, Instrumentation inst) {
-    install(inst);
+    install(inst, "-javaagent");
   }
 
   /** Entry point for a late attach; retransforms module classes already loaded. */
   public static void agentmain(String args, Instrumentation inst) {
-    install(inst);
+    install(inst, "late attach");
   }
 
   /** Whether this class installed the instrumentation in this JVM. */
@@ -61,11 +61,15 @@ public final class ArborAgent {
               + e,
           e);
     }
-    install(inst);
+    install(inst, "self-attach");
   }
 
   /** Instruments module classes through {@code inst}. Idempotent. */
   public static synchronized void install(Instrumentation inst) {
+    install(inst, "Instrumentation");
+  }
+
+  private static synchronized void install(Instrumentation inst, String how) {
     if (installed) {
       return;
     }
@@ -73,7 +77,7 @@ public final class ArborAgent {
     ModuleTransformer.installOn(inst);
     installed = true;
     try {
-      ModuleCalls.markAgentActive();
+      ModuleCalls.markAgentActive(how);
     } catch (LinkageError e) {
       // arbor-core is not on the class path: there are no modules to intercept.
     }

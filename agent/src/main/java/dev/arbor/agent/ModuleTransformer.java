@@ -1,5 +1,6 @@
 package dev.arbor.agent;
 
+import dev.arbor.instrument.ModuleCalls;
 import java.lang.instrument.Instrumentation;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
@@ -54,6 +55,11 @@ final class ModuleTransformer {
         boolean loaded,
         DynamicType dynamicType) {
       LOG.log(System.Logger.Level.DEBUG, () -> "Arbor agent: instrumented " + typeDescription);
+      try {
+        ModuleCalls.recordInstrumented(typeDescription.getName());
+      } catch (LinkageError e) {
+        // arbor-core is not visible to the agent: nothing to report to
+      }
     }
   }
 }

@@ -27,11 +27,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * MlpStepBenchmark}.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.SingleShotTime)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2)
-@Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = "--sun-misc-unsafe-memory-access=allow")
+// Time-based warm-up: the Vector API kernels run ~100x slower until C2 has compiled them.
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--sun-misc-unsafe-memory-access=allow",
+      "--add-modules=jdk.incubator.vector",
+      "-Xmx6g"
+    })
 public class MlpStepBenchmark {
   /** Parameters of one dense layer. */
   public record Dense(Tensor w, Tensor b) {}
@@ -42,12 +49,19 @@ public class MlpStepBenchmark {
   /** A batch: F32 inputs and one-hot F32 labels. */
   public record Batch(Tensor x, Tensor y) {}
 
-  @Param({"reference"})
+  @Param({"cpu-simd", "reference"})
   public String backend;
+
+  /** One example and the shared parameters (per-example gradients map over the example). */
+  public record PerExample(Mlp params, Batch example) {}
 
   Mlp params;
   Batch batch;
   BiFunction<Mlp, Batch, ValueAndGrad<Mlp>> step;
+  dev.arbor.Jitted<Batch, ValueAndGrad<Mlp>> jitStep;
+  java.util.function.Function<PerExample, Mlp> perExample;
+  java.util.function.BiFunction<Mlp, Batch, Mlp> oneExample;
+  Batch[] examples;
 
   static Dense dense(Key k, int in, int out) {
     return new Dense(Random.normal(k, in, out).mul(Math.sqrt(2.0 / in)), Tensor.zeros(out));
@@ -73,10 +87,53 @@ public class MlpStepBenchmark {
     Tensor labels = Ops.oneHot(Tensor.of(classes), 10);
     batch = new Batch(Random.normal(ks[3], 128, 784), labels);
     step = Arbor.valueAndGrad(MlpStepBenchmark::loss);
+    Mlp p0 = params;
+    jitStep = Arbor.jit((Batch b) -> step.apply(p0, b));
+    jitStep.apply(batch);
+    BiFunction<Mlp, Batch, Mlp> g = Arbor.grad(MlpStepBenchmark::exampleLoss);
+    oneExample = g;
+    perExample =
+        Arbor.vmap(
+            (PerExample pe) -> g.apply(pe.params(), pe.example()),
+            java.util.Arrays.asList(null, 0),
+            0);
+    examples = new Batch[128];
+    for (int i = 0; i < 128; i++) {
+      examples[i] = new Batch(batch.x().get(i), batch.y().get(i));
+    }
+  }
+
+  /** The loss of one example (no batch axis): what per-example gradients differentiate. */
+  static Tensor exampleLoss(Mlp p, Batch e) {
+    Tensor x = e.x().reshape(1, 784);
+    Tensor y = e.y().reshape(1, 10);
+    return loss(p, new Batch(x, y)).mul(128.0);
   }
 
   @Benchmark
   public ValueAndGrad<Mlp> gradStepEager() {
     return step.apply(params, batch);
+  }
+
+  /** The same step under jit (the parameters are closed over: a cache hit every call). */
+  @Benchmark
+  public ValueAndGrad<Mlp> gradStepJit() {
+    return jitStep.apply(batch);
+  }
+
+  /** Per-example gradients of the whole batch: vmap(grad) lowers to batched matmuls. */
+  @Benchmark
+  public Mlp perExampleVmap() {
+    return perExample.apply(new PerExample(params, batch));
+  }
+
+  /** Per-example gradients as a loop of 128 grad calls, the baseline for vmap. */
+  @Benchmark
+  public Mlp[] perExampleLoop() {
+    Mlp[] out = new Mlp[examples.length];
+    for (int i = 0; i < examples.length; i++) {
+      out[i] = oneExample.apply(params, examples[i]);
+    }
+    return out;
   }
 }

@@ -1,24 +1,23 @@
 package dev.arbor.backend;
 
+import dev.arbor.internal.PluginJars;
+import dev.arbor.internal.Services;
+import dev.arbor.plugin.PluginProblems;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * The registry of backends: discovered once with {@link ServiceLoader}, plus the built-in reference
- * backend and any registered at run time. The default is the available backend of highest rank
- * unless {@code -Darbor.backend=NAME} or the environment variable {@code ARBOR_BACKEND} names one.
- * Thread-safe.
+ * The registry of backends: discovered once with {@link java.util.ServiceLoader}, plus the built-in
+ * reference backend and any registered at run time. The default is the available backend of highest
+ * rank unless {@code -Darbor.backend=NAME} or the environment variable {@code ARBOR_BACKEND} names
+ * one. Thread-safe.
  */
 public final class Backends {
-  private static final System.Logger LOG = System.getLogger("dev.arbor.backend");
   private static final Map<String, Backend> BY_NAME = new ConcurrentHashMap<>();
   private static final List<String> PROBLEMS = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static volatile Backend defaultBackend;
@@ -36,24 +35,47 @@ public final class Backends {
       }
       ReferenceBackend ref = new ReferenceBackend();
       BY_NAME.put(ref.name(), ref);
-      Iterator<Backend> it = ServiceLoader.load(Backend.class).iterator();
-      while (true) {
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      List<Backend> found =
+          Services.load(
+              Backend.class, loader != null ? loader : Backends.class.getClassLoader(), "Backend");
+      // Load order is undefined: among backends of one name, the class name that sorts first wins.
+      found.sort(Comparator.comparing(b -> b.getClass().getName()));
+      for (Backend b : found) {
+        String name;
         try {
-          if (!it.hasNext()) {
-            break;
-          }
-          Backend b = it.next();
-          if (!b.name().equals(ReferenceBackend.NAME)) {
-            BY_NAME.putIfAbsent(b.name(), b);
-          }
-        } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-          String msg = "a backend provider failed to load and was skipped: " + e;
+          name = b.name();
+        } catch (RuntimeException | LinkageError e) {
+          PluginProblems.report(
+              PluginJars.origin(b.getClass()), b.getClass().getName() + ".name() threw", e);
+          continue;
+        }
+        Backend prev = BY_NAME.putIfAbsent(name, b);
+        if (prev != null && prev.getClass() != b.getClass()) {
+          String msg =
+              "two backends named '"
+                  + name
+                  + "': "
+                  + prev.getClass().getName()
+                  + " ("
+                  + PluginJars.origin(prev.getClass())
+                  + ") is used, "
+                  + b.getClass().getName()
+                  + " ("
+                  + PluginJars.origin(b.getClass())
+                  + ") is ignored";
           PROBLEMS.add(msg);
-          LOG.log(System.Logger.Level.WARNING, msg);
+          PluginProblems.report(PluginJars.origin(b.getClass()), msg, null);
         }
       }
       discovered = true;
     }
+  }
+
+  /** The backend called {@code name}, available or not, if one is known. */
+  public static java.util.Optional<Backend> find(String name) {
+    discover();
+    return java.util.Optional.ofNullable(BY_NAME.get(name));
   }
 
   /** Adds a backend at run time (plugins loaded late, tests). Replaces one of the same name. */

@@ -6,6 +6,7 @@ import dev.arbor.backend.Backends;
 import dev.arbor.backend.Buffer;
 import dev.arbor.backend.HostArray;
 import dev.arbor.backend.Kernel;
+import dev.arbor.backend.Kernels;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ final class EvalTrace extends Trace {
       backend = Backends.defaultBackend();
     }
     List<AbstractValue> outAvals = p.abstractEval(inAvals, params);
-    Kernel kernel = backend.kernel(p).orElse(null);
+    Kernel kernel = Kernels.find(backend, p).orElse(null);
     if (kernel == null && p.hasEvalRule()) {
       // A higher-order primitive (cond, scan, ...) runs its sub-graphs' primitives on this backend.
       return p.evalRule().apply(args, params);

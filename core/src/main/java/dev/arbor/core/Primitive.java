@@ -125,6 +125,7 @@ public final class Primitive {
 
   private final String name;
   private final boolean multipleResults;
+  private final Class<?> declaredBy;
   private volatile ShapeRule shapeRule;
   private volatile JvpRule jvpRule;
   private volatile TransposeRule transposeRule;
@@ -134,9 +135,21 @@ public final class Primitive {
   private volatile EvalRule evalRule;
   private volatile Kind kind = Kind.OTHER;
 
+  private static final StackWalker WALKER =
+      StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
   private Primitive(String name, boolean multipleResults) {
     this.name = Objects.requireNonNull(name);
     this.multipleResults = multipleResults;
+    // The first class outside Primitive/Primitives declared it: core's own, or a plugin's class.
+    this.declaredBy =
+        WALKER.walk(
+            frames ->
+                frames
+                    .map(StackWalker.StackFrame::getDeclaringClass)
+                    .filter(c -> c != Primitive.class && c != Primitives.class)
+                    .findFirst()
+                    .orElse(Primitive.class));
   }
 
   /**
@@ -155,6 +168,16 @@ public final class Primitive {
   /** The primitive's name as printed in graphs ({@code tanh}, {@code dot_general}). */
   public String name() {
     return name;
+  }
+
+  /** The class whose code declared this primitive (core's, or a plugin's). */
+  public Class<?> declaredBy() {
+    return declaredBy;
+  }
+
+  /** Where this primitive was declared: the jar (or directory) of {@link #declaredBy()}. */
+  public String origin() {
+    return dev.arbor.internal.PluginJars.origin(declaredBy);
   }
 
   /** Whether {@link #bind} returns several results. */
@@ -234,6 +257,10 @@ public final class Primitive {
   }
 
   /** Whether each rule is present: shape, jvp, transpose, batch, reference. */
+  public boolean hasShapeRule() {
+    return shapeRule != null;
+  }
+
   public boolean hasJvp() {
     return jvpRule != null;
   }

@@ -19,6 +19,14 @@ import dev.arbor.internal.state.StateFrames;
  */
 public final class ModuleCalls {
   private static volatile boolean agentActive;
+  private static volatile String agentHow;
+  private static final java.util.concurrent.atomic.AtomicInteger INSTRUMENTED =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.Queue<String> FIRST_INSTRUMENTED =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** How many instrumented class names {@link #instrumentedClasses()} keeps. */
+  public static final int LISTED_CLASSES = 200;
 
   private ModuleCalls() {}
 
@@ -44,7 +52,38 @@ public final class ModuleCalls {
 
   /** Records that the agent instrumentation is installed in this JVM (called by the agent). */
   public static void markAgentActive() {
+    markAgentActive("unknown");
+  }
+
+  /**
+   * Records that the agent instrumentation is installed, and how: {@code "-javaagent"}, {@code
+   * "late attach"} or {@code "self-attach"} (called by the agent; shown by {@code Arbor.describe}).
+   */
+  public static void markAgentActive(String how) {
+    agentHow = how;
     agentActive = true;
+  }
+
+  /** How the agent was installed, or {@code null} if it is not. */
+  public static String agentHow() {
+    return agentActive ? agentHow : null;
+  }
+
+  /** Records that the agent instrumented {@code className} (called by the agent). */
+  public static void recordInstrumented(String className) {
+    if (INSTRUMENTED.incrementAndGet() <= LISTED_CLASSES) {
+      FIRST_INSTRUMENTED.add(className);
+    }
+  }
+
+  /** How many classes the agent instrumented in this JVM so far. */
+  public static int instrumentedCount() {
+    return INSTRUMENTED.get();
+  }
+
+  /** The first {@value #LISTED_CLASSES} classes the agent instrumented, in order. */
+  public static java.util.List<String> instrumentedClasses() {
+    return java.util.List.copyOf(FIRST_INSTRUMENTED);
   }
 
   /** Whether the agent (from {@code -javaagent} or self-attach) is installed in this JVM. */

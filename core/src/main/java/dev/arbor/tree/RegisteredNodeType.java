@@ -18,7 +18,9 @@ public record RegisteredNodeType(Class<?> type, String provider, Source source, 
     /** A {@code META-INF/services/dev.arbor.tree.spi.NodeType} entry or a {@code provides}. */
     SERVICE_LOADER,
     /** A {@code @PytreeNode} class in a jar whose manifest has {@code Arbor-Plugin: true}. */
-    SCANNED
+    SCANNED,
+    /** Contributed by a plugin jar loaded at run time ({@code Arbor.loadPlugins}). */
+    PLUGIN
   }
 
   @Override

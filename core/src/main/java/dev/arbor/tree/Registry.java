@@ -1,33 +1,23 @@
 package dev.arbor.tree;
 
 import dev.arbor.internal.PluginJars;
+import dev.arbor.internal.Services;
 import dev.arbor.module.Module;
 import dev.arbor.plugin.PluginProblems;
 import dev.arbor.tree.RegisteredNodeType.Source;
 import dev.arbor.tree.spi.NodeType;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The node-type registry: service-loaded and runtime-registered {@link NodeType}s, the scanned
@@ -41,8 +31,6 @@ import java.util.regex.Pattern;
 final class Registry {
   private Registry() {}
 
-  private static final String SERVICE_FILE = "META-INF/services/" + NodeType.class.getName();
-  private static final Pattern PROVIDER = Pattern.compile("Provider (\\S+)");
   private static final Object LOCK = new Object();
 
   private static volatile Snapshot current;
@@ -120,6 +108,73 @@ final class Registry {
     return new Snapshot(Map.copyOf(exact), List.copyOf(info));
   }
 
+  /**
+   * Registers what one plugin jar (loaded at run time) contributes, all or none: its {@link
+   * NodeType}s and its {@code @PytreeNode} classes (listed for diagnostics; they are nodes anyway).
+   *
+   * @throws IllegalArgumentException naming the class, if the jar names a class twice, a class
+   *     already has a registered node type, or an annotated class cannot be flattened or rebuilt
+   */
+  static void commitPlugin(List<NodeType<?>> types, List<Class<?>> annotated, String origin) {
+    synchronized (LOCK) {
+      ensureDiscovered();
+      Map<Class<?>, NodeType<?>> mine = new LinkedHashMap<>();
+      for (NodeType<?> nt : types) {
+        Class<?> type = nt.type();
+        if (type == null || type.isPrimitive() || type == Object.class) {
+          throw new IllegalArgumentException(
+              nt.getClass().getName()
+                  + ".type() returned "
+                  + type
+                  + "; a NodeType must name a non-primitive class other than Object");
+        }
+        NodeType<?> twice = mine.put(type, nt);
+        if (twice != null) {
+          throw new IllegalArgumentException(
+              "two NodeTypes in one jar for "
+                  + type.getName()
+                  + ": "
+                  + twice.getClass().getName()
+                  + " and "
+                  + nt.getClass().getName());
+        }
+        Entry previous = runtime.containsKey(type) ? runtime.get(type) : serviceLoaded.get(type);
+        if (previous != null) {
+          throw new IllegalArgumentException(
+              "a NodeType for "
+                  + type.getName()
+                  + " is already registered: "
+                  + previous.kind.nodeType.getClass().getName()
+                  + " ("
+                  + previous.source
+                  + ", "
+                  + previous.origin
+                  + "); "
+                  + nt.getClass().getName()
+                  + " would replace it. Remove one plugin, or choose with Trees.register(...)");
+        }
+      }
+      List<RegisteredNodeType> found = new ArrayList<>();
+      for (Class<?> c : annotated) {
+        ReflectiveKind kind = ReflectiveKind.FOR.get(c);
+        if (kind.rebuildProblem() != null
+            && !java.lang.reflect.Modifier.isAbstract(c.getModifiers())) {
+          throw new IllegalArgumentException(
+              "@PytreeNode class "
+                  + c.getName()
+                  + " flattens but cannot be rebuilt: "
+                  + kind.rebuildProblem()
+                  + ". Add a no-arg constructor (any visibility).");
+        }
+        found.add(new RegisteredNodeType(c, "@PytreeNode", Source.PLUGIN, origin));
+      }
+      mine.forEach(
+          (type, nt) -> runtime.put(type, new Entry(new NodeTypeKind(nt), Source.PLUGIN, origin)));
+      scanned.addAll(found);
+      current = build();
+    }
+  }
+
   /** Registers {@code nodeType} at run time; see {@link Trees#register} for the rules. */
   static void register(NodeType<?> nodeType) {
     Objects.requireNonNull(nodeType, "nodeType");
@@ -165,33 +220,9 @@ final class Registry {
     }
   }
 
-  @SuppressWarnings({"rawtypes", "unchecked"})
   private static void loadServices(ClassLoader loader) {
     Map<Class<?>, List<Entry>> candidates = new LinkedHashMap<>();
-    Iterator<NodeType> it = ServiceLoader.load(NodeType.class, loader).iterator();
-    int failures = 0;
-    while (failures < 1000) {
-      NodeType<?> nt;
-      try {
-        if (!it.hasNext()) {
-          break;
-        }
-        nt = it.next();
-      } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-        failures++;
-        String provider = providerName(e);
-        PluginProblems.report(
-            serviceSource(loader, provider),
-            "NodeType provider "
-                + (provider == null ? "" : provider + " ")
-                + "could not be loaded and was skipped: "
-                + e.getMessage()
-                + rootCause(e)
-                + ". Check that the class is in the jar, is public, has a public no-arg"
-                + " constructor, and that the constructor does not throw.",
-            e);
-        continue;
-      }
+    for (NodeType<?> nt : loadNodeTypes(loader)) {
       Class<?> type;
       try {
         type = nt.type();
@@ -243,63 +274,9 @@ final class Registry {
     }
   }
 
-  /** ", caused by X: message" for the innermost cause, or "" if there is none. */
-  private static String rootCause(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == e ? "" : ", caused by " + root;
-  }
-
-  private static String providerName(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      if (t instanceof ServiceConfigurationError && m != null) {
-        Matcher matcher = PROVIDER.matcher(m);
-        if (matcher.find()) {
-          return matcher.group(1);
-        }
-      }
-    }
-    return null;
-  }
-
-  /** The jar whose service file names {@code provider}, for messages. */
-  private static String serviceSource(ClassLoader loader, String provider) {
-    if (provider != null) {
-      try {
-        Enumeration<URL> files = loader.getResources(SERVICE_FILE);
-        while (files.hasMoreElements()) {
-          URL url = files.nextElement();
-          if (serviceFileNames(url).contains(provider)) {
-            Path entry = PluginJars.classPathEntry(url, SERVICE_FILE);
-            return entry == null ? url.toString() : entry.toString();
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // fall through to the generic source
-      }
-    }
-    return SERVICE_FILE + (provider == null ? "" : " (" + provider + ")");
-  }
-
-  private static Set<String> serviceFileNames(URL url) throws IOException {
-    Set<String> names = new HashSet<>();
-    var connection = url.openConnection();
-    connection.setUseCaches(false);
-    try (BufferedReader r =
-        new BufferedReader(
-            new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        int hash = line.indexOf('#');
-        String name = (hash >= 0 ? line.substring(0, hash) : line).trim();
-        if (!name.isEmpty()) {
-          names.add(name);
-        }
-      }
-    }
-    return names;
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static List<NodeType<?>> loadNodeTypes(ClassLoader loader) {
+    return (List) Services.load(NodeType.class, loader, "NodeType");
   }
 
   private static void scanPluginJars(ClassLoader loader) {

@@ -496,6 +496,10 @@ public final class Trees {
 
   // ---------------------------------------------------------------- registry
 
+  static {
+    dev.arbor.internal.PluginHooks.setNodeTypes(Registry::commitPlugin);
+  }
+
   /**
    * Registers a node type at run time, for {@code nodeType.type()} and (unless they have their own)
    * its subclasses. Takes effect for flattens that start after it returns; safe while other threads

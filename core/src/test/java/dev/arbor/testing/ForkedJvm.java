@@ -104,7 +104,9 @@ public final class ForkedJvm {
         List.of(
             "dev.arbor.tree.Trees",
             "io.github.classgraph.ClassGraph",
-            "com.google.common.collect.ImmutableList")) {
+            "com.google.common.collect.ImmutableList",
+            // Guava's futures (jit's cache) need it at run time.
+            "com.google.common.util.concurrent.internal.InternalFutureFailureAccess")) {
       try {
         Path p =
             Path.of(
@@ -140,10 +142,18 @@ public final class ForkedJvm {
   /** Runs {@code mainClass} in a new JVM (this JVM's {@code java}) with {@code classPath}. */
   public static Result run(String mainClass, List<Path> classPath, Path workDir)
       throws IOException, InterruptedException {
+    return runWithArgs(mainClass, classPath, workDir, List.of());
+  }
+
+  /** Runs {@code mainClass} with program arguments in a new JVM with {@code classPath}. */
+  public static Result runWithArgs(
+      String mainClass, List<Path> classPath, Path workDir, List<String> args)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(java, "-Xshare:off", "-cp", join(classPath), mainClass)
-            .directory(workDir.toFile());
+    List<String> command =
+        new ArrayList<>(List.of(java, "-Xshare:off", "-cp", join(classPath), mainClass));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     Path out = Files.createTempFile(workDir, "stdout", ".txt");
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());

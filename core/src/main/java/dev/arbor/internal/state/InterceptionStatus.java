@@ -9,7 +9,7 @@ import java.util.ServiceLoader;
  * Self-attach on first module use, and the one warning when plain nested calls are not intercepted.
  * Both happen at most once per JVM.
  */
-final class InterceptionStatus {
+public final class InterceptionStatus {
   private static final System.Logger LOG = System.getLogger("dev.arbor.module");
 
   /** Why no instrumentation is active, or {@code null} while unknown / when it is. */
@@ -19,6 +19,19 @@ final class InterceptionStatus {
   private static volatile boolean warned;
 
   private InterceptionStatus() {}
+
+  /**
+   * Why no agent instrumentation is active, once self-attach was tried ({@code null} while it has
+   * not been tried, or when the agent is active). For {@code Arbor.describe()}.
+   */
+  public static synchronized String whyNotAttached() {
+    return whyNot;
+  }
+
+  /** Whether self-attach was tried in this JVM (it is tried on first module use). */
+  public static boolean attachTried() {
+    return attachTried;
+  }
 
   /** On first module use: self-attach unless disabled or already instrumented. */
   static void beforeFirstUse() {
