@@ -23,8 +23,8 @@ import java.util.Locale;
  * BatchNorm's state threaded through training: each step differentiates the loss and, in the same
  * pass, returns the model with its new running statistics ({@code State.callAndUpdate} inside
  * {@code gradWithAux}); the optimizer's updates are applied to that updated model. Evaluation
- * switches to the running statistics with {@code Layers.inferenceMode}. Usage: {@code
- * examples/run-demo --main dev.arbor.examples.BatchNormTraining}.
+ * switches to the running statistics with {@code Layers.inferenceMode}. Usage: {@code ./arbor demo
+ * --main dev.arbor.examples.BatchNormTraining}.
  */
 public final class BatchNormTraining {
   private BatchNormTraining() {}

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * An ensemble by {@code vmap} over initializers: {@code Key.splitBatch(n)} makes n keys as one
  * batched key, {@code vmap} of a function that initializes and trains one model returns one {@code
  * MLP} whose every leaf has a leading member axis. Predictions of all members come from one more
- * {@code vmap}. Usage: {@code examples/run-demo --main dev.arbor.examples.Ensemble}.
+ * {@code vmap}. Usage: {@code ./arbor demo --main dev.arbor.examples.Ensemble}.
  */
 public final class Ensemble {
   private Ensemble() {}

@@ -10,8 +10,8 @@ import dev.arbor.random.Random;
 
 /**
  * Functional modules (Oryx's {@code init}) nested in each other: a named inner module becomes one
- * variable of the outer; an unnamed one contributes its variables flat. Usage: {@code
- * examples/run-demo --main dev.arbor.examples.FunctionalModules}.
+ * variable of the outer; an unnamed one contributes its variables flat. Usage: {@code ./arbor demo
+ * --main dev.arbor.examples.FunctionalModules}.
  */
 public final class FunctionalModules {
   private FunctionalModules() {}

@@ -30,8 +30,8 @@ import java.util.function.BiFunction;
 
 /**
  * A tour of arbor-nn, the source of the snippets in {@code docs/nn.md}: building layers, a training
- * loop with a chained optimizer and a schedule, and a checkpoint round trip. Usage: {@code
- * examples/run-demo --main dev.arbor.examples.NnTour}.
+ * loop with a chained optimizer and a schedule, and a checkpoint round trip. Usage: {@code ./arbor
+ * demo --main dev.arbor.examples.NnTour}.
  */
 public final class NnTour {
   private NnTour() {}

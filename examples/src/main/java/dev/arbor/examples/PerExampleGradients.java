@@ -14,7 +14,7 @@ import java.util.function.Function;
 /**
  * Per-example gradients with {@code vmap(grad)}: one gradient per example in a single batched
  * computation, here used for DP-SGD-style clipping of each example's gradient before averaging.
- * Usage: {@code examples/run-demo --main dev.arbor.examples.PerExampleGradients}.
+ * Usage: {@code ./arbor demo --main dev.arbor.examples.PerExampleGradients}.
  */
 public final class PerExampleGradients {
   private PerExampleGradients() {}
