@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * it on {@link #release()} (called by the owning tensor's {@link java.lang.ref.Cleaner} or at the
  * end of an {@code Arbor.scope()}). Thread-safe; release is idempotent.
  *
- * <p><b>For kernel authors</b> (a {@link dev.arbor.backend.KernelProvider} for {@code cpu-simd}):
- * a kernel receives its inputs as {@code CpuBuffer}s, reads them through {@link #segment()}, and
+ * <p><b>For kernel authors</b> (a {@link dev.arbor.backend.KernelProvider} for {@code cpu-simd}): a
+ * kernel receives its inputs as {@code CpuBuffer}s, reads them through {@link #segment()}, and
  * returns buffers it made with {@link #allocate(AbstractValue)} for the output avals it was given.
  * It must not write to its inputs, keep a segment after it returns, or release buffers it returns
  * (the tensor that wraps each one owns it). Element {@code k} of an F32 buffer is {@code
