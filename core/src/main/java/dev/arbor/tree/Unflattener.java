@@ -11,11 +11,23 @@ final class Unflattener {
 
   /** Rebuilds the subtree {@code def}. */
   Object build(TreeDefNode def) {
+    // Small so that the JIT inlines it into the node kinds' loops: a leaf is an array read.
     if (def == TreeDefNode.LEAF) {
       return leaves[next++];
     }
+    return buildNode(def);
+  }
+
+  private Object buildNode(TreeDefNode def) {
+    NodeKind kind = def.kind;
     try {
-      return def.kind.unflatten(def, this);
+      // Direct calls for the common kinds (see NodeKind.tag).
+      return switch (kind.tag) {
+        case NodeKind.TAG_REFLECTIVE -> ((ReflectiveKind) kind).unflatten(def, this);
+        case NodeKind.TAG_LIST -> ((BuiltinKinds.ListKind) kind).unflatten(def, this);
+        case NodeKind.TAG_MAP -> ((BuiltinKinds.MapKind) kind).unflatten(def, this);
+        default -> kind.unflatten(def, this);
+      };
     } catch (RebuildFailure f) {
       throw f;
     } catch (RuntimeException e) {
