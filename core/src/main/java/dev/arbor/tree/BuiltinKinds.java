@@ -65,7 +65,14 @@ final class BuiltinKinds {
       TreeDefNode[] defs = null;
       if (list instanceof RandomAccess) {
         for (int i = 0; i < n; i++) {
-          defs = TreeDefNode.collect(defs, template, i, n, f.visit(list.get(i)));
+          Object v = list.get(i);
+          defs =
+              TreeDefNode.collect(
+                  defs,
+                  template,
+                  i,
+                  n,
+                  v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
         }
       } else {
         int i = 0;
@@ -74,7 +81,15 @@ final class BuiltinKinds {
             throw new IllegalArgumentException(
                 "a " + list.getClass().getName() + " changed size while it was being flattened");
           }
-          defs = TreeDefNode.collect(defs, template, i++, n, f.visit(child));
+          defs =
+              TreeDefNode.collect(
+                  defs,
+                  template,
+                  i++,
+                  n,
+                  child != null && child.getClass() == f.leafClass
+                      ? f.leaf(child)
+                      : f.visit(child));
         }
       }
       TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
@@ -89,7 +104,8 @@ final class BuiltinKinds {
       TreeDefNode[] defs = def.children;
       Object[] out = new Object[defs.length];
       for (int i = 0; i < out.length; i++) {
-        out[i] = u.build(defs[i]);
+        TreeDefNode d = defs[i];
+        out[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
       }
       return new FrozenList(out);
     }
@@ -131,7 +147,20 @@ final class BuiltinKinds {
       // The values go into the flattener's scratch array for this depth: no allocation when
       // the keys are predicted.
       Object[] values = f.enter(size);
-      if (map instanceof SequencedMap<?, ?> || !valuesByPrediction(map, mapKeys, values)) {
+      boolean ordered = map instanceof SequencedMap<?, ?>;
+      boolean predicted = !ordered && valuesByPrediction(map, mapKeys, values);
+      if (!ordered && !predicted) {
+        // Two predictions: a tree's maps usually alternate between few key sets (here: the
+        // top-level map and many equal inner ones).
+        MapKeys older = f.olderSortedMapKeys;
+        if (valuesByPrediction(map, older, values)) {
+          f.olderSortedMapKeys = mapKeys;
+          f.lastSortedMapKeys = older;
+          mapKeys = older;
+          predicted = true;
+        }
+      }
+      if (!predicted) {
         Object[] keys = new Object[size];
         entries(map, keys, values);
         mapKeys = f.lastMapKeys;
@@ -139,7 +168,8 @@ final class BuiltinKinds {
           mapKeys = MapKeys.intern(keys);
           f.lastMapKeys = mapKeys;
         }
-        if (!(map instanceof SequencedMap<?, ?>)) {
+        if (!ordered) {
+          f.olderSortedMapKeys = f.lastSortedMapKeys;
           f.lastSortedMapKeys = mapKeys;
         }
       }
@@ -148,7 +178,14 @@ final class BuiltinKinds {
       TreeDefNode[] template = TreeDefNode.template(last, mapKeys, n);
       TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs = TreeDefNode.collect(defs, template, i, n, f.visit(values[i]));
+        Object v = values[i];
+        defs =
+            TreeDefNode.collect(
+                defs,
+                template,
+                i,
+                n,
+                v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
       }
       f.exit();
       TreeDefNode def = TreeDefNode.finish(this, mapKeys, last, template, defs, n);
@@ -163,7 +200,8 @@ final class BuiltinKinds {
       MapKeys keys = (MapKeys) def.aux;
       Object[] values = new Object[keys.keys.length];
       for (int i = 0; i < values.length; i++) {
-        values[i] = u.build(def.children[i]);
+        TreeDefNode d = def.children[i];
+        values[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
       }
       return new FrozenMap(keys, values);
     }

@@ -22,6 +22,17 @@ final class Flattener {
   /** The previous unordered map's (sorted) keys: a prediction for the next unordered map. */
   BuiltinKinds.MapKeys lastSortedMapKeys;
 
+  /** The unordered map keys before {@link #lastSortedMapKeys}: the second prediction. */
+  BuiltinKinds.MapKeys olderSortedMapKeys;
+
+  /**
+   * The predictions a flatten ended with, to start the next one with (racy hints like {@link
+   * #sizeHint}: any sorted keys of an earlier unordered map are a correct prediction or a miss).
+   */
+  private static BuiltinKinds.MapKeys lastSortedSeed;
+
+  private static BuiltinKinds.MapKeys olderSortedSeed;
+
   private final Predicate<Object> isLeaf;
 
   // A small class cache in front of the registry's ClassValue: trees are mostly a few classes
@@ -31,8 +42,11 @@ final class Flattener {
   private final NodeKind[] kinds = new NodeKind[CACHED_CLASSES];
   private int nextSlot;
 
-  /** The class of the last leaf found through the registry: the fast path of {@link #visit}. */
-  private Class<?> leafClass;
+  /**
+   * The class of the last leaf found through the registry, for the fast path (see {@link #leaf});
+   * stays {@code null} when there is an {@code isLeaf} predicate, which must see every value.
+   */
+  Class<?> leafClass;
 
   /**
    * Scratch arrays, one per nesting depth, for a node's children while they are visited (record
@@ -46,6 +60,8 @@ final class Flattener {
     this.registry = registry;
     this.leaves = new Object[Math.max(16, sizeHint)];
     this.isLeaf = isLeaf;
+    this.lastSortedMapKeys = lastSortedSeed;
+    this.olderSortedMapKeys = olderSortedSeed;
   }
 
   private void add(Object leaf) {
@@ -58,6 +74,10 @@ final class Flattener {
   /** The leaves collected so far, as an unmodifiable list (no copy). */
   List<Object> leaves() {
     sizeHint = count;
+    if (lastSortedMapKeys != lastSortedSeed) {
+      lastSortedSeed = lastSortedMapKeys;
+      olderSortedSeed = olderSortedMapKeys;
+    }
     return new FrozenList(leaves, count);
   }
 
@@ -99,20 +119,20 @@ final class Flattener {
   }
 
   /**
-   * Flattens {@code x} and returns its structure; its leaves are appended to {@link #leaves}.
-   *
-   * <p>Small on purpose, so that the JIT inlines it into every node kind's loop: most children are
-   * leaves of the class seen last, which then cost a compare and a store, not a (recursive) call.
+   * Appends the leaf {@code x} whose class is {@link #leafClass}: the fast path that node kinds
+   * write out in their loops as {@code v != null && v.getClass() == f.leafClass ? f.leaf(v) :
+   * f.visit(v)}. Written out rather than wrapped in a method because such a method gets compiled on
+   * its own with {@link #visit} inlined, and the JIT then refuses to inline it ("already compiled
+   * into a big method"): most children are leaves, which then cost a compare and a store instead of
+   * a recursive call.
    */
-  TreeDefNode visit(Object x) {
-    if (x != null && x.getClass() == leafClass && isLeaf == null) {
-      add(x);
-      return TreeDefNode.LEAF;
-    }
-    return visitAny(x);
+  TreeDefNode leaf(Object x) {
+    add(x);
+    return TreeDefNode.LEAF;
   }
 
-  private TreeDefNode visitAny(Object x) {
+  /** Flattens {@code x} and returns its structure; its leaves are appended to {@link #leaves}. */
+  TreeDefNode visit(Object x) {
     if (isLeaf != null && isLeaf.test(x)) {
       add(x);
       return TreeDefNode.LEAF;
@@ -124,7 +144,9 @@ final class Flattener {
     // Direct calls for the common kinds (see NodeKind.tag).
     return switch (kind.tag) {
       case NodeKind.TAG_LEAF -> {
-        leafClass = x.getClass();
+        if (isLeaf == null) {
+          leafClass = x.getClass(); // the fast path skips the predicate: only without one
+        }
         add(x);
         yield TreeDefNode.LEAF;
       }

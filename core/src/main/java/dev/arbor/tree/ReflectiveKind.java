@@ -234,7 +234,14 @@ final class ReflectiveKind extends NodeKind {
       TreeDefNode[] template = TreeDefNode.template(last, null, n);
       TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs = TreeDefNode.collect(defs, template, i, n, f.visit(values[i]));
+        Object v = values[i];
+        defs =
+            TreeDefNode.collect(
+                defs,
+                template,
+                i,
+                n,
+                v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
       }
       def = TreeDefNode.finish(this, null, last, template, defs, n);
       if (def != last) {
@@ -249,7 +256,7 @@ final class ReflectiveKind extends NodeKind {
         Mode m = modes[i];
         if (m == Mode.CHILD || (m == Mode.DYNAMIC && !isAuxValue(v))) {
           aux[i] = CHILD;
-          defs[children++] = f.visit(v);
+          defs[children++] = v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v);
         } else {
           aux[i] = v;
         }
@@ -275,19 +282,28 @@ final class ReflectiveKind extends NodeKind {
   @Override
   Object unflatten(TreeDefNode def, Unflattener u) {
     TreeDefNode[] defs = def.children;
-    Object[] values = new Object[names.length];
+    int n = names.length;
+    // The generated constructor reads values[0..n), so a (longer) scratch array will do; the
+    // method handle spreader needs an array of exactly n.
+    boolean scratch = access != null;
+    Object[] values = scratch ? u.enter(n) : new Object[n];
     if (def.aux == null) {
-      for (int i = 0; i < values.length; i++) {
-        values[i] = u.build(defs[i]);
+      for (int i = 0; i < n; i++) {
+        TreeDefNode d = defs[i];
+        values[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
       }
     } else {
       Object[] aux = ((StaticValues) def.aux).values;
       int c = 0;
-      for (int i = 0; i < values.length; i++) {
+      for (int i = 0; i < n; i++) {
         values[i] = aux[i] == CHILD ? u.build(defs[c++]) : aux[i];
       }
     }
-    return construct(values);
+    Object out = construct(values);
+    if (scratch) {
+      u.exit();
+    }
+    return out;
   }
 
   private Object construct(Object[] values) {
