@@ -2,9 +2,13 @@ package dev.arbor.agent;
 
 import dev.arbor.instrument.ModuleCalls;
 import java.lang.instrument.Instrumentation;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -14,17 +18,31 @@ import net.bytebuddy.utility.JavaModule;
 final class ModuleTransformer {
   private static final System.Logger LOG = System.getLogger("dev.arbor.agent");
 
+  /**
+   * Built once: {@code Advice.to} reads and parses the advice class file, which per transformed
+   * class made loading 1,000 module classes take over a second (docs/benchmarks.md, Modules).
+   */
+  private static final AsmVisitorWrapper ADVICE = ModuleMatchers.advice();
+
   private ModuleTransformer() {}
 
   static void installOn(Instrumentation inst) {
-    new AgentBuilder.Default()
+    // Only declared call methods get advice, so inherited methods need no analysis: with
+    // Module's generic default methods, the full method graph was most of the per-class cost.
+    ByteBuddy byteBuddy =
+        new ByteBuddy()
+            .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
+            .with(TypeValidation.DISABLED);
+    new AgentBuilder.Default(byteBuddy)
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        // The advice is an ASM visitor that changes no member: decorating the class file
+        // (instead of rebasing it) skips building a method graph per class.
+        .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         .with(new ErrorLog())
         .ignore(ModuleMatchers.IGNORED)
         .type(ModuleMatchers.MODULE_CLASSES)
-        .transform(
-            (builder, type, loader, module, domain) -> builder.visit(ModuleMatchers.advice()))
+        .transform((builder, type, loader, module, domain) -> builder.visit(ADVICE))
         .installOn(inst);
   }
 

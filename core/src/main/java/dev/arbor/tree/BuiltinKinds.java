@@ -48,169 +48,218 @@ final class BuiltinKinds {
   static final TreeDefNode NULL_DEF = TreeDefNode.of(NULL, null, NONE);
 
   /** Any {@code List}; rebuilt as an unmodifiable list. */
-  static final NodeKind LIST =
-      new NodeKind() {
-        @Override
-        TreeDefNode flatten(Object node, Flattener f) {
-          List<?> list = (List<?>) node;
-          int n = list.size();
-          TreeDefNode last = lastDef;
-          TreeDefNode[] template = TreeDefNode.template(last, null, n);
-          TreeDefNode[] defs = null;
-          if (list instanceof RandomAccess) {
-            for (int i = 0; i < n; i++) {
-              defs = TreeDefNode.collect(defs, template, i, n, f.visit(list.get(i)));
-            }
-          } else {
-            int i = 0;
-            for (Object child : list) {
-              if (i == n) {
-                throw new IllegalArgumentException(
-                    "a "
-                        + list.getClass().getName()
-                        + " changed size while it was being flattened");
-              }
-              defs = TreeDefNode.collect(defs, template, i++, n, f.visit(child));
-            }
+  static final ListKind LIST = new ListKind();
+
+  /** The kind of {@link #LIST}; a named final class so the flattener can call it directly. */
+  static final class ListKind extends NodeKind {
+    private ListKind() {
+      super(TAG_LIST);
+    }
+
+    @Override
+    TreeDefNode flatten(Object node, Flattener f) {
+      List<?> list = (List<?>) node;
+      int n = list.size();
+      TreeDefNode last = lastDef;
+      TreeDefNode[] template = TreeDefNode.template(last, null, n);
+      TreeDefNode[] defs = null;
+      if (list instanceof RandomAccess) {
+        for (int i = 0; i < n; i++) {
+          Object v = list.get(i);
+          defs =
+              TreeDefNode.collect(
+                  defs,
+                  template,
+                  i,
+                  n,
+                  v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
+        }
+      } else {
+        int i = 0;
+        for (Object child : list) {
+          if (i == n) {
+            throw new IllegalArgumentException(
+                "a " + list.getClass().getName() + " changed size while it was being flattened");
           }
-          TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
-          if (def != last) {
-            lastDef = def;
-          }
-          return def;
+          defs =
+              TreeDefNode.collect(
+                  defs,
+                  template,
+                  i++,
+                  n,
+                  child != null && child.getClass() == f.leafClass
+                      ? f.leaf(child)
+                      : f.visit(child));
         }
+      }
+      TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+      if (def != last) {
+        lastDef = def;
+      }
+      return def;
+    }
 
-        @Override
-        Object unflatten(TreeDefNode def, Unflattener u) {
-          TreeDefNode[] defs = def.children;
-          Object[] out = new Object[defs.length];
-          for (int i = 0; i < out.length; i++) {
-            out[i] = u.build(defs[i]);
-          }
-          return new FrozenList(out);
-        }
+    @Override
+    Object unflatten(TreeDefNode def, Unflattener u) {
+      TreeDefNode[] defs = def.children;
+      Object[] out = new Object[defs.length];
+      for (int i = 0; i < out.length; i++) {
+        TreeDefNode d = defs[i];
+        out[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
+      }
+      return new FrozenList(out);
+    }
 
-        @Override
-        Split split(Object node) {
-          return new Split(null, ((List<?>) node).toArray());
-        }
+    @Override
+    Split split(Object node) {
+      return new Split(null, ((List<?>) node).toArray());
+    }
 
-        @Override
-        Object rebuild(Object aux, Object[] children) {
-          return new FrozenList(children.clone());
-        }
+    @Override
+    Object rebuild(Object aux, Object[] children) {
+      return new FrozenList(children.clone());
+    }
 
-        @Override
-        String describe(Object aux, List<String> children) {
-          return "List" + children;
-        }
-      };
+    @Override
+    String describe(Object aux, List<String> children) {
+      return "List" + children;
+    }
+  }
 
   /**
    * Any {@code Map}. Ordered maps ({@link SequencedMap}: {@code LinkedHashMap}, {@code TreeMap}, …)
    * keep their encounter order; all others ({@code HashMap}, {@code Map.of}, …) are sorted by key,
    * so the structure never depends on hashing. Rebuilt as an unmodifiable insertion-ordered map.
    */
-  static final NodeKind MAP =
-      new NodeKind() {
-        @Override
-        TreeDefNode flatten(Object node, Flattener f) {
-          Map<?, ?> map = (Map<?, ?>) node;
-          MapKeys mapKeys = f.lastSortedMapKeys;
-          Object[] values =
-              map instanceof SequencedMap<?, ?> ? null : valuesByPrediction(map, mapKeys);
-          if (values == null) {
-            Object[] keys = new Object[map.size()];
-            values = new Object[keys.length];
-            entries(map, keys, values);
-            mapKeys = f.lastMapKeys;
-            if (mapKeys == null || !Arrays.equals(mapKeys.keys, keys)) {
-              mapKeys = new MapKeys(keys);
-              f.lastMapKeys = mapKeys;
-            }
-            if (!(map instanceof SequencedMap<?, ?>)) {
-              f.lastSortedMapKeys = mapKeys;
-            }
-          }
-          int n = values.length;
-          TreeDefNode last = mapKeys.lastDef;
-          TreeDefNode[] template = TreeDefNode.template(last, mapKeys, n);
-          TreeDefNode[] defs = null;
-          for (int i = 0; i < n; i++) {
-            defs = TreeDefNode.collect(defs, template, i, n, f.visit(values[i]));
-          }
-          TreeDefNode def = TreeDefNode.finish(this, mapKeys, last, template, defs, n);
-          if (def != last) {
-            mapKeys.lastDef = def;
-          }
-          return def;
-        }
+  static final MapKind MAP = new MapKind();
 
-        @Override
-        Object unflatten(TreeDefNode def, Unflattener u) {
-          MapKeys keys = (MapKeys) def.aux;
-          Object[] values = new Object[keys.keys.length];
-          for (int i = 0; i < values.length; i++) {
-            values[i] = u.build(def.children[i]);
-          }
-          return new FrozenMap(keys, values);
-        }
+  /** The kind of {@link #MAP}; a named final class so the flattener can call it directly. */
+  static final class MapKind extends NodeKind {
+    private MapKind() {
+      super(TAG_MAP);
+    }
 
-        @Override
-        Split split(Object node) {
-          Map<?, ?> map = (Map<?, ?>) node;
-          Object[] keys = new Object[map.size()];
-          Object[] values = new Object[keys.length];
-          entries(map, keys, values);
-          return new Split(new MapKeys(keys), values);
+    @Override
+    TreeDefNode flatten(Object node, Flattener f) {
+      Map<?, ?> map = (Map<?, ?>) node;
+      MapKeys mapKeys = f.lastSortedMapKeys;
+      int size = map.size();
+      // The values go into the flattener's scratch array for this depth: no allocation when
+      // the keys are predicted.
+      Object[] values = f.enter(size);
+      boolean ordered = map instanceof SequencedMap<?, ?>;
+      boolean predicted = !ordered && valuesByPrediction(map, mapKeys, values);
+      if (!ordered && !predicted) {
+        // Two predictions: a tree's maps usually alternate between few key sets (here: the
+        // top-level map and many equal inner ones).
+        MapKeys older = f.olderSortedMapKeys;
+        if (valuesByPrediction(map, older, values)) {
+          f.olderSortedMapKeys = mapKeys;
+          f.lastSortedMapKeys = older;
+          mapKeys = older;
+          predicted = true;
         }
+      }
+      if (!predicted) {
+        Object[] keys = new Object[size];
+        entries(map, keys, values);
+        mapKeys = f.lastMapKeys;
+        if (mapKeys == null || !Arrays.equals(mapKeys.keys, keys)) {
+          mapKeys = MapKeys.intern(keys);
+          f.lastMapKeys = mapKeys;
+        }
+        if (!ordered) {
+          f.olderSortedMapKeys = f.lastSortedMapKeys;
+          f.lastSortedMapKeys = mapKeys;
+        }
+      }
+      int n = size;
+      TreeDefNode last = mapKeys.lastDef;
+      TreeDefNode[] template = TreeDefNode.template(last, mapKeys, n);
+      TreeDefNode[] defs = null;
+      for (int i = 0; i < n; i++) {
+        Object v = values[i];
+        defs =
+            TreeDefNode.collect(
+                defs,
+                template,
+                i,
+                n,
+                v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
+      }
+      f.exit();
+      TreeDefNode def = TreeDefNode.finish(this, mapKeys, last, template, defs, n);
+      if (def != last) {
+        mapKeys.lastDef = def;
+      }
+      return def;
+    }
 
-        @Override
-        KeyPath.Entry key(Object aux, int i) {
-          return new KeyPath.MapKey(((MapKeys) aux).keys[i]);
-        }
+    @Override
+    Object unflatten(TreeDefNode def, Unflattener u) {
+      MapKeys keys = (MapKeys) def.aux;
+      Object[] values = new Object[keys.keys.length];
+      for (int i = 0; i < values.length; i++) {
+        TreeDefNode d = def.children[i];
+        values[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
+      }
+      return new FrozenMap(keys, values);
+    }
 
-        @Override
-        Object rebuild(Object aux, Object[] children) {
-          return new FrozenMap((MapKeys) aux, children.clone());
-        }
+    @Override
+    Split split(Object node) {
+      Map<?, ?> map = (Map<?, ?>) node;
+      Object[] keys = new Object[map.size()];
+      Object[] values = new Object[keys.length];
+      entries(map, keys, values);
+      return new Split(new MapKeys(keys), values);
+    }
 
-        @Override
-        String describe(Object aux, List<String> children) {
-          Object[] keys = ((MapKeys) aux).keys;
-          StringBuilder b = new StringBuilder("Map{");
-          for (int i = 0; i < keys.length; i++) {
-            b.append(i == 0 ? "" : ", ");
-            b.append(keys[i] instanceof String k ? "'" + k + "'" : String.valueOf(keys[i]));
-            b.append(": ").append(children.get(i));
-          }
-          return b.append('}').toString();
-        }
-      };
+    @Override
+    KeyPath.Entry key(Object aux, int i) {
+      return new KeyPath.MapKey(((MapKeys) aux).keys[i]);
+    }
+
+    @Override
+    Object rebuild(Object aux, Object[] children) {
+      return new FrozenMap((MapKeys) aux, children.clone());
+    }
+
+    @Override
+    String describe(Object aux, List<String> children) {
+      Object[] keys = ((MapKeys) aux).keys;
+      StringBuilder b = new StringBuilder("Map{");
+      for (int i = 0; i < keys.length; i++) {
+        b.append(i == 0 ? "" : ", ");
+        b.append(keys[i] instanceof String k ? "'" + k + "'" : String.valueOf(keys[i]));
+        b.append(": ").append(children.get(i));
+      }
+      return b.append('}').toString();
+    }
+  }
 
   /**
    * Sibling maps usually have the same keys. If {@code map} (unordered) has exactly the keys of
-   * {@code predicted} (sorted keys of an earlier unordered map), returns its values in that order
-   * without iterating or sorting; else {@code null}.
+   * {@code predicted} (sorted keys of an earlier unordered map), writes its values in that order
+   * into {@code values} without iterating or sorting and returns true; else false.
    */
-  private static Object[] valuesByPrediction(Map<?, ?> map, MapKeys predicted) {
+  private static boolean valuesByPrediction(Map<?, ?> map, MapKeys predicted, Object[] values) {
     if (predicted == null || predicted.keys.length != map.size()) {
-      return null;
+      return false;
     }
     Object[] keys = predicted.keys;
-    Object[] values = new Object[keys.length];
     try {
       for (int i = 0; i < keys.length; i++) {
         Object v = map.get(keys[i]);
         if (v == null && !map.containsKey(keys[i])) {
-          return null;
+          return false;
         }
         values[i] = v;
       }
     } catch (RuntimeException e) {
-      return null; // e.g. a map that rejects a key type: take the general path
+      return false; // e.g. a map that rejects a key type: take the general path
     }
-    return values;
+    return true;
   }
 
   /** Fills keys and values in the deterministic order described on {@link #MAP}. */
@@ -341,6 +390,32 @@ final class BuiltinKinds {
 
     MapKeys(Object[] keys) {
       this.keys = keys;
+    }
+
+    /**
+     * Recently seen key sets, direct-mapped by hash: a map whose keys were seen before (the same
+     * tree flattened again) gets the same {@code MapKeys}, and with it the previous def as its
+     * template. A racy cache ({@code keys} is final, so a published entry is complete); bounded.
+     */
+    private static final MapKeys[] RECENT = new MapKeys[256];
+
+    /** An equal, previously seen {@code MapKeys}, or a new one (remembered) for {@code keys}. */
+    static MapKeys intern(Object[] keys) {
+      int h;
+      try {
+        h = Arrays.hashCode(keys);
+      } catch (RuntimeException e) {
+        return new MapKeys(keys); // a key whose hashCode throws: don't cache
+      }
+      int slot = (h ^ (h >>> 16)) & (RECENT.length - 1);
+      MapKeys m = RECENT[slot];
+      if (m != null && m.hashCode() == h && Arrays.equals(m.keys, keys)) {
+        return m;
+      }
+      m = new MapKeys(keys);
+      m.hash = h;
+      RECENT[slot] = m;
+      return m;
     }
 
     @Override

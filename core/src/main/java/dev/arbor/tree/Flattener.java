@@ -22,17 +22,46 @@ final class Flattener {
   /** The previous unordered map's (sorted) keys: a prediction for the next unordered map. */
   BuiltinKinds.MapKeys lastSortedMapKeys;
 
+  /** The unordered map keys before {@link #lastSortedMapKeys}: the second prediction. */
+  BuiltinKinds.MapKeys olderSortedMapKeys;
+
+  /**
+   * The predictions a flatten ended with, to start the next one with (racy hints like {@link
+   * #sizeHint}: any sorted keys of an earlier unordered map are a correct prediction or a miss).
+   */
+  private static BuiltinKinds.MapKeys lastSortedSeed;
+
+  private static BuiltinKinds.MapKeys olderSortedSeed;
+
   private final Predicate<Object> isLeaf;
-  // One-entry caches in front of the registry's ClassValue: trees are mostly a few classes, and
-  // leaves (tensors) are usually of one class.
-  private Class<?> leafClass;
-  private Class<?> nodeClass;
-  private NodeKind nodeKind;
+
+  // A small class cache in front of the registry's ClassValue: trees are mostly a few classes
+  // (a leaf class, a few records, a list and a map class), visited in alternation.
+  private static final int CACHED_CLASSES = 4;
+  private final Class<?>[] classes = new Class<?>[CACHED_CLASSES];
+  private final NodeKind[] kinds = new NodeKind[CACHED_CLASSES];
+  private int nextSlot;
+
+  /**
+   * The class of the last leaf found through the registry, for the fast path (see {@link #leaf});
+   * stays {@code null} when there is an {@code isLeaf} predicate, which must see every value.
+   */
+  Class<?> leafClass;
+
+  /**
+   * Scratch arrays, one per nesting depth, for a node's children while they are visited (record
+   * components, map values): siblings reuse them, so flattening allocates none per node.
+   */
+  private Object[][] scratch = new Object[8][];
+
+  private int depth;
 
   Flattener(Registry.Snapshot registry, Predicate<Object> isLeaf) {
     this.registry = registry;
     this.leaves = new Object[Math.max(16, sizeHint)];
     this.isLeaf = isLeaf;
+    this.lastSortedMapKeys = lastSortedSeed;
+    this.olderSortedMapKeys = olderSortedSeed;
   }
 
   private void add(Object leaf) {
@@ -45,7 +74,61 @@ final class Flattener {
   /** The leaves collected so far, as an unmodifiable list (no copy). */
   List<Object> leaves() {
     sizeHint = count;
+    if (lastSortedMapKeys != lastSortedSeed) {
+      lastSortedSeed = lastSortedMapKeys;
+      olderSortedSeed = olderSortedMapKeys;
+    }
     return new FrozenList(leaves, count);
+  }
+
+  /**
+   * A scratch array of at least {@code n} elements for the node being flattened at the current
+   * depth, valid until the matching {@link #exit}; the children's visits use deeper arrays.
+   */
+  Object[] enter(int n) {
+    int d = depth++;
+    if (d == scratch.length) {
+      scratch = Arrays.copyOf(scratch, d * 2);
+    }
+    Object[] s = scratch[d];
+    if (s == null || s.length < n) {
+      s = new Object[Math.max(n, 8)];
+      scratch[d] = s;
+    }
+    return s;
+  }
+
+  /** Releases the scratch array of the current depth (see {@link #enter}). */
+  void exit() {
+    depth--;
+  }
+
+  private NodeKind kindOf(Class<?> c) {
+    Class<?>[] cs = classes;
+    for (int i = 0; i < CACHED_CLASSES; i++) {
+      if (cs[i] == c) {
+        return kinds[i];
+      }
+    }
+    NodeKind kind = registry.kindOf(c);
+    int slot = nextSlot;
+    nextSlot = (slot + 1) & (CACHED_CLASSES - 1);
+    cs[slot] = c;
+    kinds[slot] = kind;
+    return kind;
+  }
+
+  /**
+   * Appends the leaf {@code x} whose class is {@link #leafClass}: the fast path that node kinds
+   * write out in their loops as {@code v != null && v.getClass() == f.leafClass ? f.leaf(v) :
+   * f.visit(v)}. Written out rather than wrapped in a method because such a method gets compiled on
+   * its own with {@link #visit} inlined, and the JIT then refuses to inline it ("already compiled
+   * into a big method"): most children are leaves, which then cost a compare and a store instead of
+   * a recursive call.
+   */
+  TreeDefNode leaf(Object x) {
+    add(x);
+    return TreeDefNode.LEAF;
   }
 
   /** Flattens {@code x} and returns its structure; its leaves are appended to {@link #leaves}. */
@@ -57,24 +140,20 @@ final class Flattener {
     if (x == null) {
       return BuiltinKinds.NULL_DEF;
     }
-    Class<?> c = x.getClass();
-    if (c == leafClass) {
-      add(x);
-      return TreeDefNode.LEAF;
-    }
-    NodeKind kind;
-    if (c == nodeClass) {
-      kind = nodeKind;
-    } else {
-      kind = registry.kindOf(c);
-      if (kind == NodeKind.LEAF) {
-        leafClass = c;
+    NodeKind kind = kindOf(x.getClass());
+    // Direct calls for the common kinds (see NodeKind.tag).
+    return switch (kind.tag) {
+      case NodeKind.TAG_LEAF -> {
+        if (isLeaf == null) {
+          leafClass = x.getClass(); // the fast path skips the predicate: only without one
+        }
         add(x);
-        return TreeDefNode.LEAF;
+        yield TreeDefNode.LEAF;
       }
-      nodeClass = c;
-      nodeKind = kind;
-    }
-    return kind.flatten(x, this);
+      case NodeKind.TAG_REFLECTIVE -> ((ReflectiveKind) kind).flatten(x, this);
+      case NodeKind.TAG_LIST -> ((BuiltinKinds.ListKind) kind).flatten(x, this);
+      case NodeKind.TAG_MAP -> ((BuiltinKinds.MapKind) kind).flatten(x, this);
+      default -> kind.flatten(x, this);
+    };
   }
 }

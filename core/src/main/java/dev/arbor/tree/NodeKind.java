@@ -11,6 +11,25 @@ import java.util.List;
  */
 abstract class NodeKind {
 
+  // Tags for the flattener's and unflattener's dispatch: a switch on a final int field lets the
+  // JIT call the common kinds directly (and inline them) instead of through a megamorphic call.
+  static final int TAG_OTHER = 0;
+  static final int TAG_LEAF = 1;
+  static final int TAG_REFLECTIVE = 2;
+  static final int TAG_LIST = 3;
+  static final int TAG_MAP = 4;
+
+  /** Which final class this kind is, for dispatch; {@link #TAG_OTHER} for the rest. */
+  final int tag;
+
+  NodeKind() {
+    this(TAG_OTHER);
+  }
+
+  NodeKind(int tag) {
+    this.tag = tag;
+  }
+
   /**
    * The last def this kind produced with no aux data, the template for the next one (see {@link
    * TreeDefNode#template}). A racy cache: defs are immutable, any value is correct.
@@ -19,7 +38,7 @@ abstract class NodeKind {
 
   /** The kind of every leaf. */
   static final NodeKind LEAF =
-      new NodeKind() {
+      new NodeKind(TAG_LEAF) {
         @Override
         TreeDefNode flatten(Object node, Flattener f) {
           throw new AssertionError("leaves are handled by the flattener");

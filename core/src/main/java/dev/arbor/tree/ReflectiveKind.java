@@ -71,7 +71,23 @@ final class ReflectiveKind extends NodeKind {
   private final MethodHandle[] setters;
   private final String noArgProblem;
 
+  /**
+   * Nodes flattened or rebuilt before {@link #access} is generated: classes used only a few times
+   * (most classes in tests and at start-up) never pay for a hidden class.
+   */
+  private static final int GENERATE_AFTER = 64;
+
+  /**
+   * Records: the generated component reader and constructor once the kind is warm, else {@code
+   * null} (method handles are used). Racy: {@link RecordAccess} has only final fields.
+   */
+  private RecordAccess access;
+
+  private int uses;
+  private boolean generated;
+
   private ReflectiveKind(Class<?> type) {
+    super(TAG_REFLECTIVE);
     this.type = type;
     this.isRecord = type.isRecord();
     this.label = isRecord ? "Record" : Module.class.isAssignableFrom(type) ? "Module" : "Node";
@@ -187,38 +203,70 @@ final class ReflectiveKind extends NodeKind {
         || (v != null && v.getClass().isHidden() && !(v instanceof Module<?, ?>));
   }
 
+  /** The generated access, generating it once this kind is warm; {@code null} before that. */
+  private RecordAccess access() {
+    RecordAccess a = access;
+    if (a == null && isRecord && !generated && ++uses >= GENERATE_AFTER) {
+      // Racy by design: two threads may both generate, and either result is correct.
+      generated = true;
+      a = RecordAccess.generate(type);
+      access = a;
+    }
+    return a;
+  }
+
   @Override
   TreeDefNode flatten(Object node, Flattener f) {
     MethodHandle[] g = getters;
     int n = g.length;
+    Object[] values = f.enter(n);
+    RecordAccess a = access();
+    if (a != null) {
+      a.reader().accept(node, values);
+    } else {
+      for (int i = 0; i < n; i++) {
+        values[i] = read(g[i], node);
+      }
+    }
+    TreeDefNode def;
     if (allChildren) {
       TreeDefNode last = lastDef;
       TreeDefNode[] template = TreeDefNode.template(last, null, n);
       TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
-        defs = TreeDefNode.collect(defs, template, i, n, f.visit(read(g[i], node)));
+        Object v = values[i];
+        defs =
+            TreeDefNode.collect(
+                defs,
+                template,
+                i,
+                n,
+                v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v));
       }
-      TreeDefNode def = TreeDefNode.finish(this, null, last, template, defs, n);
+      def = TreeDefNode.finish(this, null, last, template, defs, n);
       if (def != last) {
         lastDef = def;
       }
-      return def;
-    }
-    Object[] aux = new Object[n];
-    TreeDefNode[] defs = new TreeDefNode[n];
-    int children = 0;
-    for (int i = 0; i < n; i++) {
-      Object v = read(g[i], node);
-      Mode m = modes[i];
-      if (m == Mode.CHILD || (m == Mode.DYNAMIC && !isAuxValue(v))) {
-        aux[i] = CHILD;
-        defs[children++] = f.visit(v);
-      } else {
-        aux[i] = v;
+    } else {
+      Object[] aux = new Object[n];
+      TreeDefNode[] defs = new TreeDefNode[n];
+      int children = 0;
+      for (int i = 0; i < n; i++) {
+        Object v = values[i];
+        Mode m = modes[i];
+        if (m == Mode.CHILD || (m == Mode.DYNAMIC && !isAuxValue(v))) {
+          aux[i] = CHILD;
+          defs[children++] = v != null && v.getClass() == f.leafClass ? f.leaf(v) : f.visit(v);
+        } else {
+          aux[i] = v;
+        }
       }
+      def =
+          TreeDefNode.of(
+              this, new StaticValues(aux), children == n ? defs : Arrays.copyOf(defs, children));
     }
-    return TreeDefNode.of(
-        this, new StaticValues(aux), children == n ? defs : Arrays.copyOf(defs, children));
+    f.exit();
+    return def;
   }
 
   private static Object read(MethodHandle getter, Object node) {
@@ -234,19 +282,28 @@ final class ReflectiveKind extends NodeKind {
   @Override
   Object unflatten(TreeDefNode def, Unflattener u) {
     TreeDefNode[] defs = def.children;
-    Object[] values = new Object[names.length];
+    int n = names.length;
+    // The generated constructor reads values[0..n), so a (longer) scratch array will do; the
+    // method handle spreader needs an array of exactly n.
+    boolean scratch = access != null;
+    Object[] values = scratch ? u.enter(n) : new Object[n];
     if (def.aux == null) {
-      for (int i = 0; i < values.length; i++) {
-        values[i] = u.build(defs[i]);
+      for (int i = 0; i < n; i++) {
+        TreeDefNode d = defs[i];
+        values[i] = d == TreeDefNode.LEAF ? u.leaf() : u.build(d);
       }
     } else {
       Object[] aux = ((StaticValues) def.aux).values;
       int c = 0;
-      for (int i = 0; i < values.length; i++) {
+      for (int i = 0; i < n; i++) {
         values[i] = aux[i] == CHILD ? u.build(defs[c++]) : aux[i];
       }
     }
-    return construct(values);
+    Object out = construct(values);
+    if (scratch) {
+      u.exit();
+    }
+    return out;
   }
 
   private Object construct(Object[] values) {
@@ -259,7 +316,8 @@ final class ReflectiveKind extends NodeKind {
     }
     try {
       if (isRecord) {
-        return (Object) canonical.invokeExact(values);
+        RecordAccess a = access();
+        return a != null ? a.constructor().apply(values) : (Object) canonical.invokeExact(values);
       }
       Object obj = (Object) noArg.invokeExact();
       for (int i = 0; i < setters.length; i++) {
