@@ -182,6 +182,9 @@ public final class OpenClEmitter {
         && fn != Op.UnaryFn.NOT) {
       throw new UnsupportedKernelException(fn + " on " + t);
     }
+    if ((fl && fn == Op.UnaryFn.NOT) || (t == DType.BOOL && fn != Op.UnaryFn.NOT)) {
+      throw new UnsupportedKernelException(fn + " on " + t);
+    }
     return switch (fn) {
       case NEG -> "-" + a;
       case ABS -> fl ? "fabs(" + a + ")" : "(" + a + " < 0 ? -" + a + " : " + a + ")";

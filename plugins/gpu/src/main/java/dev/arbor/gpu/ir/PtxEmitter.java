@@ -365,6 +365,9 @@ public final class PtxEmitter {
     }
 
     String unary(Op.UnaryFn fn, DType t, String a) {
+      if (t == DType.BOOL && fn != Op.UnaryFn.NOT) {
+        throw new UnsupportedKernelException(fn + " on " + t);
+      }
       String dst = regs.of(t);
       String ty = arith(t);
       boolean f32 = t == DType.F32;
@@ -372,7 +375,9 @@ public final class PtxEmitter {
         case NEG -> ins("neg." + ty + " " + dst + ", " + a);
         case ABS -> ins("abs." + ty + " " + dst + ", " + a);
         case NOT -> {
-          if (t == DType.BOOL) {
+          if (t.isFloating()) {
+            throw new UnsupportedKernelException(fn + " on " + t);
+          } else if (t == DType.BOOL) {
             ins("xor.b32 " + dst + ", " + a + ", 1");
           } else {
             ins("not." + bits(t) + " " + dst + ", " + a);
