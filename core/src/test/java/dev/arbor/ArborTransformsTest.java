@@ -431,4 +431,34 @@ class ArborTransformsTest {
     assertEquals(
         (unrolled.apply(0.7 + eps) - unrolled.apply(0.7 - eps)) / (2 * eps), g.item(), 1e-7);
   }
+
+  @Test
+  void jacobiansOfPytreeFunctions() {
+    Dense d = new Dense(Tensor.of(1.0, 2.0), Tensor.of(3.0));
+    // f(d) = {"s": sum(w) * b, "w2": w * w}
+    Function<Dense, Map<String, Tensor>> f =
+        p -> Map.of("s", p.w().sum().mul(p.b()), "w2", p.w().mul(p.w()));
+    Map<String, Dense> jf = Arbor.<Dense, Map<String, Dense>>jacfwd(f).apply(d);
+    Map<String, Dense> jr = Arbor.<Dense, Map<String, Dense>>jacrev(f).apply(d);
+    for (Map<String, Dense> j : List.of(jf, jr)) {
+      // d s / d w = b (per element), shape [1] ++ [2]
+      assertEquals(dev.arbor.array.Shape.of(1, 2), j.get("s").w().shape());
+      assertArrayEquals(new double[] {3, 3}, j.get("s").w().toDoubleArray(), 1e-12);
+      assertArrayEquals(new double[] {3}, j.get("s").b().toDoubleArray(), 1e-12);
+      // d w2 / d w = diag(2w), shape [2, 2]
+      assertArrayEquals(new double[] {2, 0, 0, 4}, j.get("w2").w().toDoubleArray(), 1e-12);
+      assertEquals(dev.arbor.array.Shape.of(2, 1), j.get("w2").b().shape());
+    }
+  }
+
+  @Test
+  void vmapWithOnlyAxisSize() {
+    Tensor w = Tensor.of(1.0, 2.0);
+    Tensor out = Arbor.vmap((Tensor x) -> x.mul(2.0), null, 0, null, 3).apply(w);
+    assertEquals(dev.arbor.array.Shape.of(3, 2), out.shape());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Arbor.vmap((Tensor x) -> x, null, 0).apply(w));
+    assertTrue(e.getMessage().contains("axisSize"), e.getMessage());
+  }
 }

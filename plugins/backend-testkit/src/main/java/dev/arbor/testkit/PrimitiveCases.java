@@ -1,0 +1,446 @@
+package dev.arbor.testkit;
+
+import dev.arbor.array.DType;
+import dev.arbor.array.Shape;
+import dev.arbor.backend.HostArray;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.LinearAlgebra;
+import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Structural;
+import dev.arbor.testkit.Tolerance.Kind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The table of primitive cases the conformance suite runs: every core primitive on a fixed list of
+ * awkward shapes (scalars, size-0 and size-1 axes, lengths just below and above vector widths, odd
+ * sizes, blocks larger than a GEMM's cache blocks) in F32 and F64, with random data from a fixed
+ * seed, each with the tolerance class of its primitive.
+ */
+public final class PrimitiveCases {
+  private PrimitiveCases() {}
+
+  /** One primitive application to check. */
+  public record Case(
+      String name, Primitive primitive, Params params, List<HostArray> inputs, Kind kind) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Value ranges for random inputs. */
+  enum Domain {
+    ANY,
+    POSITIVE,
+    AWAY_FROM_ZERO,
+    SMALL_INTEGERS
+  }
+
+  static final int[][] SHAPES = {
+    {},
+    {0},
+    {1},
+    {7},
+    {15},
+    {16},
+    {17},
+    {33},
+    {3, 5},
+    {1, 31},
+    {4, 0, 3},
+    {2, 3, 17},
+    {65, 3},
+    {257},
+    {1000},
+    {5, 1, 9, 2}
+  };
+
+  static final DType[] FLOATS = {DType.F32, DType.F64};
+
+  /** All cases, generated from {@code seed}. */
+  public static List<Case> all(long seed) {
+    Random r = new Random(seed);
+    List<Case> cases = new ArrayList<>();
+    unary(cases, r, Elementwise.NEG, Domain.ANY, Kind.EXACT);
+    unary(cases, r, Elementwise.EXP, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.LOG, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.TANH, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.SIN, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.COS, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.LOGISTIC, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.SQRT, Domain.POSITIVE, Kind.EXACT);
+    unary(cases, r, Elementwise.RSQRT, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.ABS, Domain.ANY, Kind.EXACT);
+    binary(cases, r, Elementwise.ADD, Domain.ANY, Kind.EXACT);
+    binary(cases, r, Elementwise.SUB, Domain.ANY, Kind.EXACT);
+    binary(cases, r, Elementwise.MUL, Domain.ANY, Kind.EXACT);
+    binary(cases, r, Elementwise.DIV, Domain.AWAY_FROM_ZERO, Kind.EXACT);
+    binary(cases, r, Elementwise.MAX, Domain.SMALL_INTEGERS, Kind.EXACT);
+    binary(cases, r, Elementwise.MIN, Domain.SMALL_INTEGERS, Kind.EXACT);
+    binary(cases, r, Elementwise.POW, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    for (Primitive p :
+        List.of(
+            Elementwise.EQ,
+            Elementwise.NE,
+            Elementwise.LT,
+            Elementwise.LE,
+            Elementwise.GT,
+            Elementwise.GE)) {
+      binary(cases, r, p, Domain.SMALL_INTEGERS, Kind.EXACT);
+      int[] s = {37};
+      cases.add(
+          new Case(
+              p.name() + " i32" + Shape.of(s),
+              p,
+              Params.EMPTY,
+              List.of(
+                  random(r, s, DType.I32, Domain.SMALL_INTEGERS),
+                  random(r, s, DType.I32, Domain.SMALL_INTEGERS)),
+              Kind.EXACT));
+    }
+    // Integer arithmetic exercises a backend's dtype fallback path.
+    binary(
+        cases, r, Elementwise.ADD, DType.I32, new int[] {3, 19}, Domain.SMALL_INTEGERS, Kind.EXACT);
+    binary(cases, r, Elementwise.MUL, DType.I64, new int[] {23}, Domain.SMALL_INTEGERS, Kind.EXACT);
+    select(cases, r);
+    convert(cases, r);
+    broadcast(cases, r);
+    transpose(cases, r);
+    reshape(cases, r);
+    reductions(cases, r, Reductions.REDUCE_SUM, Kind.ACCUMULATING);
+    reductions(cases, r, Reductions.REDUCE_MAX, Kind.EXACT);
+    reductions(cases, r, Reductions.REDUCE_MIN, Kind.EXACT);
+    dots(cases, r);
+    return cases;
+  }
+
+  // ------------------------------------------------------------------ generators
+
+  static HostArray random(Random r, int[] shape, DType t, Domain d) {
+    AbstractValue aval = new AbstractValue(Shape.of(shape), t);
+    int n = (int) aval.shape().size();
+    if (!t.isFloating()) {
+      long[] v = new long[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = t == DType.BOOL ? r.nextInt(2) : r.nextInt(7) - 3;
+      }
+      return HostArray.ofLongs(aval, v);
+    }
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] =
+          switch (d) {
+            case ANY -> r.nextDouble() * 6 - 3;
+            case POSITIVE -> 0.05 + r.nextDouble() * 4;
+            case AWAY_FROM_ZERO -> (0.5 + r.nextDouble() * 3) * (r.nextBoolean() ? 1 : -1);
+            case SMALL_INTEGERS -> (r.nextInt(9) - 4) * 0.5;
+          };
+    }
+    return HostArray.ofDoubles(aval, v);
+  }
+
+  private static String label(Primitive p, DType t, int[] shape) {
+    return p.name() + " " + t.shortName() + Arrays.toString(shape).replace(" ", "");
+  }
+
+  private static void unary(List<Case> cases, Random r, Primitive p, Domain d, Kind kind) {
+    for (DType t : FLOATS) {
+      for (int[] s : SHAPES) {
+        cases.add(new Case(label(p, t, s), p, Params.EMPTY, List.of(random(r, s, t, d)), kind));
+      }
+    }
+  }
+
+  private static void binary(List<Case> cases, Random r, Primitive p, Domain d, Kind kind) {
+    for (DType t : FLOATS) {
+      for (int[] s : SHAPES) {
+        binary(cases, r, p, t, s, d, kind);
+      }
+    }
+  }
+
+  private static void binary(
+      List<Case> cases, Random r, Primitive p, DType t, int[] s, Domain d, Kind kind) {
+    cases.add(
+        new Case(
+            label(p, t, s),
+            p,
+            Params.EMPTY,
+            List.of(random(r, s, t, d), random(r, s, t, d)),
+            kind));
+  }
+
+  private static void select(List<Case> cases, Random r) {
+    for (DType t : DType.values()) {
+      for (int[] s : new int[][] {{}, {0}, {17}, {3, 33}, {1000}}) {
+        cases.add(
+            new Case(
+                label(Elementwise.SELECT, t, s),
+                Elementwise.SELECT,
+                Params.EMPTY,
+                List.of(
+                    random(r, s, DType.BOOL, Domain.ANY),
+                    random(r, s, t, Domain.ANY),
+                    random(r, s, t, Domain.ANY)),
+                Kind.EXACT));
+      }
+    }
+  }
+
+  private static void convert(List<Case> cases, Random r) {
+    for (DType from : DType.values()) {
+      for (DType to : DType.values()) {
+        int[] s = {2, 37};
+        HostArray x = random(r, s, from, Domain.ANY);
+        if (from.isFloating()) {
+          // Values beyond int range and exact zeros exercise truncation and bool conversion.
+          x.setDouble(0, 3.0e9);
+          x.setDouble(1, -0.0);
+          x.setDouble(2, -2.75);
+        }
+        cases.add(
+            new Case(
+                "convert " + from.shortName() + "->" + to.shortName(),
+                Elementwise.CONVERT,
+                Params.of("dtype", to),
+                List.of(x),
+                Kind.EXACT));
+      }
+    }
+  }
+
+  private static void broadcast(List<Case> cases, Random r) {
+    int[][][] specs = {
+      // operand shape, output shape, dims
+      {{}, {4, 5}, {}},
+      {{3}, {3, 17}, {0}},
+      {{17}, {3, 17}, {1}},
+      {{1}, {33}, {0}},
+      {{3, 1}, {3, 16}, {0, 1}},
+      {{1, 5}, {2, 4, 5}, {1, 2}},
+      {{2, 1, 3}, {2, 7, 3, 2}, {0, 1, 2}},
+      {{0}, {4, 0}, {1}},
+      {{5}, {5, 0}, {0}},
+      {{65}, {2, 65, 3}, {1}},
+    };
+    for (DType t : new DType[] {DType.F32, DType.F64, DType.I32, DType.BOOL}) {
+      for (int[][] sp : specs) {
+        cases.add(
+            new Case(
+                "broadcast_in_dim "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + "->"
+                    + Arrays.toString(sp[1]).replace(" ", ""),
+                Structural.BROADCAST_IN_DIM,
+                Params.of("shape", sp[1], "dims", sp[2]),
+                List.of(random(r, sp[0], t, Domain.ANY)),
+                Kind.EXACT));
+      }
+    }
+  }
+
+  private static void transpose(List<Case> cases, Random r) {
+    int[][][] specs = {
+      {{3, 5}, {1, 0}},
+      {{33, 17}, {1, 0}},
+      {{2, 3, 4}, {2, 0, 1}},
+      {{2, 3, 4}, {0, 2, 1}},
+      {{1, 7, 1, 3}, {3, 1, 0, 2}},
+      {{0, 3}, {1, 0}},
+      {{4, 5, 6, 7}, {3, 2, 1, 0}},
+    };
+    for (DType t : new DType[] {DType.F32, DType.F64, DType.I64, DType.BOOL}) {
+      for (int[][] sp : specs) {
+        cases.add(
+            new Case(
+                "transpose "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + " perm "
+                    + Arrays.toString(sp[1]).replace(" ", ""),
+                Structural.TRANSPOSE,
+                Params.of("perm", sp[1]),
+                List.of(random(r, sp[0], t, Domain.ANY)),
+                Kind.EXACT));
+      }
+    }
+  }
+
+  private static void reshape(List<Case> cases, Random r) {
+    int[][][] specs = {
+      {{3, 5}, {15}}, {{2, 3, 4}, {4, 6}}, {{0, 3}, {3, 0}}, {{}, {1, 1}}, {{17}, {17, 1}}
+    };
+    for (DType t : FLOATS) {
+      for (int[][] sp : specs) {
+        cases.add(
+            new Case(
+                "reshape "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + "->"
+                    + Arrays.toString(sp[1]).replace(" ", ""),
+                Structural.RESHAPE,
+                Params.of("shape", sp[1]),
+                List.of(random(r, sp[0], t, Domain.ANY)),
+                Kind.EXACT));
+      }
+    }
+  }
+
+  private static void reductions(List<Case> cases, Random r, Primitive p, Kind kind) {
+    int[][][] specs = {
+      {{}, {}},
+      {{1000}, {0}},
+      {{17}, {0}},
+      {{0}, {0}},
+      {{3, 0}, {1}},
+      {{3, 17}, {1}},
+      {{3, 17}, {0}},
+      {{33, 65}, {0, 1}},
+      {{2, 3, 17}, {1}},
+      {{2, 3, 17}, {0, 2}},
+      {{4, 1, 5, 3}, {1, 2}},
+      {{5, 7}, {}},
+      {{2, 40000}, {1}},
+      {{70000}, {0}},
+    };
+    for (DType t : FLOATS) {
+      for (int[][] sp : specs) {
+        cases.add(
+            new Case(
+                p.name()
+                    + " "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + " axes "
+                    + Arrays.toString(sp[1]).replace(" ", ""),
+                p,
+                Params.of("axes", sp[1]),
+                List.of(random(r, sp[0], t, Domain.ANY)),
+                kind));
+      }
+    }
+  }
+
+  private static void dots(List<Case> cases, Random r) {
+    List<Object[]> specs = new ArrayList<>();
+    int[][] mkn = {
+      {1, 1, 1},
+      {3, 5, 7},
+      {17, 33, 9},
+      {8, 32, 32},
+      {9, 33, 65},
+      {0, 3, 4},
+      {3, 0, 4},
+      {67, 129, 45},
+      {130, 300, 70},
+      {1, 64, 200}
+    };
+    for (int[] s : mkn) {
+      int m = s[0];
+      int k = s[1];
+      int n = s[2];
+      specs.add(
+          new Object[] {
+            new int[] {m, k},
+            new int[] {k, n},
+            dims(new int[] {1}, new int[] {0}, new int[0], new int[0])
+          });
+    }
+    // Transposed operands: lhs [k, m] contracted on axis 0, rhs [n, k] on axis 1.
+    specs.add(
+        new Object[] {
+          new int[] {33, 17},
+          new int[] {9, 33},
+          dims(new int[] {0}, new int[] {1}, new int[0], new int[0])
+        });
+    specs.add(
+        new Object[] {
+          new int[] {260, 40},
+          new int[] {260, 35},
+          dims(new int[] {0}, new int[] {0}, new int[0], new int[0])
+        });
+    // Batch dims leading and in the middle.
+    specs.add(
+        new Object[] {
+          new int[] {3, 5, 7},
+          new int[] {3, 7, 4},
+          dims(new int[] {2}, new int[] {1}, new int[] {0}, new int[] {0})
+        });
+    specs.add(
+        new Object[] {
+          new int[] {5, 3, 7},
+          new int[] {7, 3, 4},
+          dims(new int[] {2}, new int[] {0}, new int[] {1}, new int[] {1})
+        });
+    specs.add(
+        new Object[] {
+          new int[] {64, 9, 17},
+          new int[] {64, 17, 33},
+          dims(new int[] {2}, new int[] {1}, new int[] {0}, new int[] {0})
+        });
+    // Two contracting axes, in memory order and reversed (forces a relayout).
+    specs.add(
+        new Object[] {
+          new int[] {6, 4, 5},
+          new int[] {4, 5, 3},
+          dims(new int[] {1, 2}, new int[] {0, 1}, new int[0], new int[0])
+        });
+    specs.add(
+        new Object[] {
+          new int[] {6, 4, 5},
+          new int[] {5, 4, 3},
+          dims(new int[] {2, 1}, new int[] {0, 1}, new int[0], new int[0])
+        });
+    // Matrix-vector and outer product.
+    specs.add(
+        new Object[] {
+          new int[] {19, 23},
+          new int[] {23},
+          dims(new int[] {1}, new int[] {0}, new int[0], new int[0])
+        });
+    specs.add(
+        new Object[] {
+          new int[] {7}, new int[] {9}, dims(new int[0], new int[0], new int[0], new int[0])
+        });
+    for (DType t : FLOATS) {
+      for (Object[] sp : specs) {
+        int[] xs = (int[]) sp[0];
+        int[] ys = (int[]) sp[1];
+        cases.add(
+            new Case(
+                "dot_general "
+                    + t.shortName()
+                    + Arrays.toString(xs).replace(" ", "")
+                    + "x"
+                    + Arrays.toString(ys).replace(" ", "")
+                    + " "
+                    + sp[2],
+                LinearAlgebra.DOT_GENERAL,
+                (Params) sp[2],
+                List.of(random(r, xs, t, Domain.ANY), random(r, ys, t, Domain.ANY)),
+                Kind.ACCUMULATING));
+      }
+    }
+    cases.add(
+        new Case(
+            "dot_general i32[5,6]x[6,4]",
+            LinearAlgebra.DOT_GENERAL,
+            dims(new int[] {1}, new int[] {0}, new int[0], new int[0]),
+            List.of(
+                random(r, new int[] {5, 6}, DType.I32, Domain.ANY),
+                random(r, new int[] {6, 4}, DType.I32, Domain.ANY)),
+            Kind.EXACT));
+  }
+
+  private static Params dims(int[] lc, int[] rc, int[] lb, int[] rb) {
+    return Params.of("lhs_contract", lc, "rhs_contract", rc, "lhs_batch", lb, "rhs_batch", rb);
+  }
+}

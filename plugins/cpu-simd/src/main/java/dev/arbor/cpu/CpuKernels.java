@@ -1,0 +1,218 @@
+package dev.arbor.cpu;
+
+import dev.arbor.array.DType;
+import dev.arbor.backend.Buffer;
+import dev.arbor.backend.HostArray;
+import dev.arbor.backend.Kernel;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.LinearAlgebra;
+import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Structural;
+import dev.arbor.cpu.ElementwiseLoops.Binary;
+import dev.arbor.cpu.ElementwiseLoops.Compare;
+import dev.arbor.cpu.ElementwiseLoops.Unary;
+import dev.arbor.transform.jit.Fused;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The kernel table, keyed by primitive identity. A kernel handles the dtypes it has loops for
+ * (F32/F64 for math; any dtype for layout ops, select and convert) and runs the primitive's
+ * reference kernel on host copies for the rest, warning once per primitive and dtype.
+ */
+final class CpuKernels {
+  private static final System.Logger LOG = System.getLogger("dev.arbor.backend");
+  private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+  /** Elements per parallel chunk of an elementwise loop (about 64-128 KiB of data). */
+  static final long GRAIN = 1 << 15;
+
+  /** Primitives with elementwise loops, by identity. */
+  static final Map<Primitive, Unary> UNARY = new IdentityHashMap<>();
+
+  static final Map<Primitive, Binary> BINARY = new IdentityHashMap<>();
+  static final Map<Primitive, Compare> COMPARE = new IdentityHashMap<>();
+
+  static {
+    UNARY.put(Elementwise.NEG, Unary.NEG);
+    UNARY.put(Elementwise.EXP, Unary.EXP);
+    UNARY.put(Elementwise.LOG, Unary.LOG);
+    UNARY.put(Elementwise.TANH, Unary.TANH);
+    UNARY.put(Elementwise.SIN, Unary.SIN);
+    UNARY.put(Elementwise.COS, Unary.COS);
+    UNARY.put(Elementwise.LOGISTIC, Unary.LOGISTIC);
+    UNARY.put(Elementwise.SQRT, Unary.SQRT);
+    UNARY.put(Elementwise.RSQRT, Unary.RSQRT);
+    UNARY.put(Elementwise.ABS, Unary.ABS);
+    BINARY.put(Elementwise.ADD, Binary.ADD);
+    BINARY.put(Elementwise.SUB, Binary.SUB);
+    BINARY.put(Elementwise.MUL, Binary.MUL);
+    BINARY.put(Elementwise.DIV, Binary.DIV);
+    BINARY.put(Elementwise.MAX, Binary.MAX);
+    BINARY.put(Elementwise.MIN, Binary.MIN);
+    BINARY.put(Elementwise.POW, Binary.POW);
+    COMPARE.put(Elementwise.EQ, Compare.EQ);
+    COMPARE.put(Elementwise.NE, Compare.NE);
+    COMPARE.put(Elementwise.LT, Compare.LT);
+    COMPARE.put(Elementwise.LE, Compare.LE);
+    COMPARE.put(Elementwise.GT, Compare.GT);
+    COMPARE.put(Elementwise.GE, Compare.GE);
+  }
+
+  /** The reduction primitives with loops, by identity. */
+  static final Map<Primitive, ReduceLoops.Op> REDUCE = new IdentityHashMap<>();
+
+  static {
+    REDUCE.put(Reductions.REDUCE_SUM, ReduceLoops.Op.SUM);
+    REDUCE.put(Reductions.REDUCE_MAX, ReduceLoops.Op.MAX);
+    REDUCE.put(Reductions.REDUCE_MIN, ReduceLoops.Op.MIN);
+  }
+
+  private CpuKernels() {}
+
+  static Map<Primitive, Kernel> table(CpuBackend backend) {
+    Map<Primitive, Kernel> m = new IdentityHashMap<>();
+    UNARY.forEach((p, op) -> unary(m, backend, p, op));
+    BINARY.forEach((p, op) -> binary(m, backend, p, op));
+    COMPARE.forEach((p, op) -> compare(m, backend, p, op));
+    m.put(Elementwise.SELECT, Selects::select);
+    m.put(Elementwise.CONVERT, Converts::convert);
+    m.put(Structural.BROADCAST_IN_DIM, LayoutKernels::broadcastInDim);
+    m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
+    m.put(Structural.RESHAPE, LayoutKernels::reshape);
+    REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(Fused.FUSED, (in, inAvals, params, outAvals) -> FusedKernel.run(m, in, params, outAvals));
+    m.put(
+        LinearAlgebra.DOT_GENERAL,
+        (in, inAvals, params, outAvals) ->
+            CpuBackend.isVectorType(inAvals.get(0).dtype())
+                ? DotKernel.run(in, inAvals, params, outAvals)
+                : reference(backend, LinearAlgebra.DOT_GENERAL, in, params, outAvals));
+    return m;
+  }
+
+  private static void unary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Unary op) {
+    m.put(
+        p,
+        (in, inAvals, params, outAvals) -> {
+          DType t = inAvals.get(0).dtype();
+          if (!CpuBackend.isVectorType(t)) {
+            return reference(backend, p, in, params, outAvals);
+          }
+          MemorySegment x = seg(in.get(0));
+          CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
+          MemorySegment ys = y.segment();
+          CpuThreads.parallelFor(
+              y.size(),
+              GRAIN,
+              64,
+              t == DType.F32
+                  ? (from, to) -> ElementwiseLoops.unaryF32(op, x, ys, from, to)
+                  : (from, to) -> ElementwiseLoops.unaryF64(op, x, ys, from, to));
+          return List.of(y);
+        });
+  }
+
+  private static void binary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Binary op) {
+    m.put(
+        p,
+        (in, inAvals, params, outAvals) -> {
+          DType t = inAvals.get(0).dtype();
+          if (!CpuBackend.isVectorType(t)) {
+            return reference(backend, p, in, params, outAvals);
+          }
+          MemorySegment x = seg(in.get(0));
+          MemorySegment z = seg(in.get(1));
+          CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
+          MemorySegment ys = y.segment();
+          CpuThreads.parallelFor(
+              y.size(),
+              GRAIN,
+              64,
+              t == DType.F32
+                  ? (from, to) -> ElementwiseLoops.binaryF32(op, x, z, ys, from, to)
+                  : (from, to) -> ElementwiseLoops.binaryF64(op, x, z, ys, from, to));
+          return List.of(y);
+        });
+  }
+
+  private static void compare(
+      Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Compare op) {
+    m.put(
+        p,
+        (in, inAvals, params, outAvals) -> {
+          DType t = inAvals.get(0).dtype();
+          if (!CpuBackend.isVectorType(t)) {
+            return reference(backend, p, in, params, outAvals);
+          }
+          MemorySegment x = seg(in.get(0));
+          MemorySegment z = seg(in.get(1));
+          CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
+          MemorySegment ys = y.segment();
+          CpuThreads.parallelFor(
+              y.size(),
+              GRAIN,
+              64,
+              t == DType.F32
+                  ? (from, to) -> ElementwiseLoops.compareF32(op, x, z, ys, from, to)
+                  : (from, to) -> ElementwiseLoops.compareF64(op, x, z, ys, from, to));
+          return List.of(y);
+        });
+  }
+
+  private static void reduction(
+      Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, ReduceLoops.Op op) {
+    m.put(
+        p,
+        (in, inAvals, params, outAvals) ->
+            CpuBackend.isVectorType(inAvals.get(0).dtype())
+                ? List.of(
+                    ReduceKernel.run(
+                        op, (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0)))
+                : reference(backend, p, in, params, outAvals));
+  }
+
+  static MemorySegment seg(Buffer b) {
+    return ((CpuBuffer) b).segment();
+  }
+
+  /** Runs {@code p}'s reference kernel on host copies and uploads the results. */
+  static List<Buffer> reference(
+      CpuBackend backend,
+      Primitive p,
+      List<Buffer> in,
+      Params params,
+      List<AbstractValue> outAvals) {
+    String dtype = in.isEmpty() ? "" : ((CpuBuffer) in.get(0)).dtype().shortName();
+    if (WARNED.add(p.name() + "/" + dtype)) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "backend ''cpu-simd'' has no {0} kernel for ''{1}''; running the reference kernel on"
+              + " host copies",
+          dtype,
+          p.name());
+    }
+    List<HostArray> host = new ArrayList<>(in.size());
+    for (Buffer b : in) {
+      host.add(backend.download(b));
+    }
+    List<HostArray> res = p.referenceKernel().apply(host, params, outAvals);
+    List<Buffer> out = new ArrayList<>(res.size());
+    for (HostArray h : res) {
+      out.add(backend.upload(h));
+      h.release();
+    }
+    for (HostArray h : host) {
+      h.release();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,122 @@
+package dev.arbor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.arbor.Arbor;
+import dev.arbor.array.DType;
+import dev.arbor.array.Ops;
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Backends;
+import dev.arbor.core.primitives.Elementwise;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * jit fusion clusters on cpu-simd against the same jitted function on the reference backend: the
+ * block loop (elementwise chains with broadcasts, selects, several outputs, a trailing total
+ * reduction) and the equation-by-equation path (partial reductions, integer math).
+ */
+class FusedKernelTest {
+  private static List<double[]> run(
+      String backend, DType t, Function<List<Tensor>, List<Tensor>> f, int n) {
+    Backend prev = Backends.defaultBackend();
+    Backends.setDefault(backend);
+    try {
+      Random r = new Random(3);
+      double[] a = new double[n];
+      double[] b = new double[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = r.nextGaussian();
+        b[i] = r.nextGaussian();
+      }
+      Tensor x = Ops.astype(Tensor.fromArray(a, n / 7, 7), t);
+      Tensor y = Ops.astype(Tensor.fromArray(b, n / 7, 7), t);
+      List<Tensor> out = Arbor.jit(f).apply(List.of(x, y));
+      return out.stream().map(Tensor::toDoubleArray).toList();
+    } finally {
+      Backends.setDefault(prev.name());
+    }
+  }
+
+  private static void compare(
+      DType t, Function<List<Tensor>, List<Tensor>> f, AtomicLong path, int n) {
+    long before = path.get();
+    List<double[]> got = run(CpuBackend.NAME, t, f, n);
+    assertTrue(path.get() > before, "the expected cluster path ran");
+    List<double[]> want = run("reference", t, f, n);
+    double rtol = t == DType.F32 ? 1e-5 : 1e-12;
+    assertEquals(want.size(), got.size());
+    for (int k = 0; k < want.size(); k++) {
+      double scale = 0;
+      for (double v : want.get(k)) {
+        scale += Math.abs(v);
+      }
+      scale = Math.max(1, scale / Math.max(1, want.get(k).length));
+      for (int i = 0; i < want.get(k).length; i++) {
+        double g = got.get(k)[i];
+        double w = want.get(k)[i];
+        double tol = rtol * (want.get(k).length == 1 ? n * scale : Math.max(Math.abs(w), 1));
+        int kk = k;
+        int ii = i;
+        assertTrue(
+            Math.abs(g - w) <= tol, () -> "output " + kk + "[" + ii + "]: " + g + " vs " + w);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F64"})
+  void tanhAffineAndTotalSumIsOneBlockLoop(DType t) {
+    compare(
+        t,
+        xs -> {
+          Tensor x = xs.get(0);
+          Tensor h = Ops.tanh(Ops.add(x.mul(0.75), Ops.weak(0.25, x)));
+          return List.of(h, Ops.sum(h));
+        },
+        FusedKernel.BLOCK_RUNS,
+        7 * 30001);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F64"})
+  void selectsComparisonsAndBroadcastRowsInOneLoop(DType t) {
+    compare(
+        t,
+        xs -> {
+          Tensor x = xs.get(0);
+          Tensor y = xs.get(1);
+          Tensor row = Ops.sum(y, 0); // [7], broadcast back over rows inside the cluster
+          Tensor z =
+              Ops.where(
+                  Elementwise.gt(x, y),
+                  Ops.exp(x),
+                  Ops.log(Ops.add(Ops.mul(y, y), Ops.weak(1.0, y))));
+          return List.of(Ops.add(z, row), Ops.mul(z, x));
+        },
+        FusedKernel.BLOCK_RUNS,
+        7 * 1001);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F64"})
+  void partialReductionRunsEquationByEquation(DType t) {
+    compare(
+        t,
+        xs -> List.of(Ops.sum(Ops.sin(Ops.mul(xs.get(0), xs.get(1))), 1)),
+        FusedKernel.INTERPRETED_RUNS,
+        7 * 333);
+  }
+}
