@@ -376,7 +376,7 @@ final class OpenClDevice implements Device {
                   program,
                   1,
                   devs,
-                  a.allocateFrom("-cl-std=CL1.2"),
+                  a.allocateFrom("-cl-std=CL1.2 -w"),
                   MemorySegment.NULL,
                   MemorySegment.NULL);
       if (rc != 0) {
