@@ -17,15 +17,22 @@ public final class OpenClBackend extends DeviceBackend {
   /** The backend's name. */
   public static final String NAME = "opencl";
 
+  private final String library;
+
   /** Public for ServiceLoader; use {@code Backends.get("opencl")}. */
   public OpenClBackend() {
+    this(System.getProperty("arbor.opencl.library", "libOpenCL.so.1"));
+  }
+
+  /** A backend on the OpenCL library at {@code library} (tests). */
+  OpenClBackend(String library) {
     super(NAME);
+    this.library = library;
   }
 
   @Override
   protected Device open() {
-    return new OpenClDevice(
-        Native.load(System.getProperty("arbor.opencl.library", "libOpenCL.so.1")));
+    return new OpenClDevice(Native.load(library));
   }
 
   @Override
