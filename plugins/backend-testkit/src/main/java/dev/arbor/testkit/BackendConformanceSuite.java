@@ -90,18 +90,29 @@ public abstract class BackendConformanceSuite {
   }
 
   private static List<HostArray> run(Backend b, Case c, List<HostArray> inputs) {
+    // The reference backend's buffers are the HostArrays themselves, and a tensor's Cleaner
+    // releases its buffer once the tensor is unreachable: upload copies of the case's inputs and
+    // copy the results while the result tensors are still reachable.
     List<Tensor> in = new ArrayList<>();
     for (HostArray h : inputs) {
-      in.add(ConcreteTensor.wrap(b, b.upload(h), h.aval()));
+      in.add(ConcreteTensor.wrap(b, b.upload(copy(h)), h.aval()));
     }
     List<Tensor> out = c.primitive().bind(in, c.params());
     List<HostArray> r = new ArrayList<>();
     for (Tensor t : out) {
       ConcreteTensor ct = (ConcreteTensor) t;
       assertEquals(b, ct.backend(), "the result must stay on the operands' backend");
-      r.add(ct.host());
+      r.add(copy(ct.host()));
     }
+    java.lang.ref.Reference.reachabilityFence(out);
+    java.lang.ref.Reference.reachabilityFence(in);
     return r;
+  }
+
+  private static HostArray copy(HostArray h) {
+    return h.dtype().isFloating()
+        ? HostArray.ofDoubles(h.aval(), h.toDoubles())
+        : HostArray.ofLongs(h.aval(), h.toLongs());
   }
 
   private static HostArray abs(HostArray h) {

@@ -1,0 +1,526 @@
+package dev.arbor.gpu.device;
+
+import dev.arbor.array.DType;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Buffer;
+import dev.arbor.backend.Executable;
+import dev.arbor.backend.HostArray;
+import dev.arbor.backend.Kernel;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Equation;
+import dev.arbor.core.Graph;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.gpu.ir.GpuKernel;
+import dev.arbor.gpu.ir.LoopKernel;
+import dev.arbor.gpu.ir.Lowering;
+import dev.arbor.gpu.ir.MatmulKernel;
+import dev.arbor.gpu.ir.Op;
+import dev.arbor.gpu.ir.UnsupportedKernelException;
+import dev.arbor.transform.jit.Fused;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the {@code cuda} and {@code opencl} backends share: lazy device discovery (a backend whose
+ * driver or device is missing reports why and stays unavailable), pooled device memory, host
+ * transfers, and the kernels — eager kernels for elementwise primitives, {@code broadcast_in_dim},
+ * {@code transpose}, reductions, {@code reshape} and {@code dot_general}, and one generated kernel
+ * per fusion cluster ({@code fused}). Each kernel is lowered to the GPU IR, emitted in the device's
+ * language by {@link #emit}, compiled once per distinct source and cached.
+ *
+ * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an F64
+ * {@code exp} in PTX, a {@code dot_general} whose axes do not flatten), the kernel runs the
+ * primitive's reference kernel on host copies and warns once: slower, never wrong.
+ *
+ * <p>Thread-safe: every driver call happens under one lock per backend.
+ */
+public abstract class DeviceBackend implements Backend {
+  private static final System.Logger LOG = System.getLogger("dev.arbor.backend");
+  private static final int PREPARED_LIMIT = 4096;
+  private static final int PROGRAM_LIMIT = 512;
+
+  private final String name;
+  private final Object lock = new Object();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private volatile Opened opened;
+  private final Map<Key, Prepared> prepared = new ConcurrentHashMap<>();
+  private final LinkedHashMap<String, Device.Compiled> programs =
+      new LinkedHashMap<>(16, 0.75f, true);
+
+  private record Opened(Device device, DevicePool pool, String reason) {}
+
+  private record Key(Primitive p, Params params, List<AbstractValue> inputs) {}
+
+  /** How one primitive application runs: a generated kernel, or the reference kernel on host. */
+  private sealed interface Prepared {}
+
+  private record LoopLaunch(LoopKernel kernel, String source) implements Prepared {}
+
+  private record MatmulLaunch(MatmulKernel kernel, String source, Lowering.MatmulShape shape)
+      implements Prepared {}
+
+  private record Copy() implements Prepared {}
+
+  private record OnHost(String reason) implements Prepared {}
+
+  protected DeviceBackend(String name) {
+    this.name = name;
+  }
+
+  /** Opens the driver and device; throws with a message saying what is missing. */
+  protected abstract Device open();
+
+  /** The source of {@code k} in the device's language. */
+  protected abstract String emit(GpuKernel k);
+
+  /** Rank when the device is a GPU or other accelerator. */
+  protected abstract int acceleratorRank();
+
+  /** Rank when the device is a CPU (an OpenCL CPU driver such as PoCL): below {@code cpu-simd}. */
+  protected int cpuDeviceRank() {
+    return 5;
+  }
+
+  /** Local work-group size of loop kernels. */
+  protected abstract int loopGroupSize();
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  private Opened opened() {
+    Opened o = opened;
+    if (o == null) {
+      synchronized (lock) {
+        o = opened;
+        if (o == null) {
+          try {
+            Device d = open();
+            long limit = Long.getLong("arbor.gpu.poolBytes", 256L << 20);
+            o = new Opened(d, new DevicePool(d, limit), "");
+          } catch (RuntimeException | LinkageError e) {
+            o = new Opened(null, null, e.getMessage() == null ? e.toString() : e.getMessage());
+          }
+          opened = o;
+        }
+      }
+    }
+    return o;
+  }
+
+  @Override
+  public final boolean isAvailable() {
+    return opened().device() != null;
+  }
+
+  @Override
+  public final String unavailableReason() {
+    return opened().reason();
+  }
+
+  @Override
+  public final int rank() {
+    Opened o = opened();
+    return o.device() != null && !o.device().isAccelerator() ? cpuDeviceRank() : acceleratorRank();
+  }
+
+  /** The device, in words, or why there is none. */
+  public final String describeDevice() {
+    Opened o = opened();
+    return o.device() != null ? o.device().description() : "unavailable: " + o.reason();
+  }
+
+  private Device device() {
+    Opened o = opened();
+    if (o.device() == null) {
+      throw new IllegalStateException("backend '" + name + "' is not available: " + o.reason());
+    }
+    return o.device();
+  }
+
+  private DevicePool pool() {
+    device();
+    return opened.pool();
+  }
+
+  // ------------------------------------------------------------------ memory
+
+  /** Device buffers handed to tensors and not yet released (leak tests). */
+  public final long liveBuffers() {
+    synchronized (lock) {
+      return pool().liveAllocations();
+    }
+  }
+
+  /** Allocations held on the device, cached ones included. */
+  public final long deviceAllocations() {
+    synchronized (lock) {
+      return pool().deviceAllocations();
+    }
+  }
+
+  /** Frees the pool's cached allocations on the device. */
+  public final void trimPool() {
+    synchronized (lock) {
+      pool().trim();
+    }
+  }
+
+  final void giveBack(Device.Handle h, long bytes) {
+    synchronized (lock) {
+      opened.pool().give(h, bytes);
+    }
+  }
+
+  private static long bytes(AbstractValue a) {
+    return a.shape().size() * a.dtype().byteSize();
+  }
+
+  private DeviceBuffer allocate(AbstractValue aval) {
+    long b = bytes(aval);
+    synchronized (lock) {
+      return new DeviceBuffer(this, pool().take(b), aval, b);
+    }
+  }
+
+  @Override
+  public final Buffer upload(HostArray data) {
+    AbstractValue aval = data.aval();
+    DeviceBuffer buf = allocate(aval);
+    long b = bytes(aval);
+    if (b == 0) {
+      return buf;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment seg = arena.allocate(b, 8);
+      int n = data.size();
+      switch (aval.dtype()) {
+        case F32 -> {
+          double[] d = data.doubles();
+          for (int i = 0; i < n; i++) {
+            seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) d[i]);
+          }
+        }
+        case F64 -> MemorySegment.copy(data.doubles(), 0, seg, ValueLayout.JAVA_DOUBLE, 0, n);
+        case I32 -> {
+          long[] l = data.longs();
+          for (int i = 0; i < n; i++) {
+            seg.setAtIndex(ValueLayout.JAVA_INT, i, (int) l[i]);
+          }
+        }
+        case I64 -> MemorySegment.copy(data.longs(), 0, seg, ValueLayout.JAVA_LONG, 0, n);
+        case BOOL -> {
+          long[] l = data.longs();
+          for (int i = 0; i < n; i++) {
+            seg.set(ValueLayout.JAVA_BYTE, i, (byte) l[i]);
+          }
+        }
+      }
+      synchronized (lock) {
+        device().write(buf.handle(), seg, b);
+      }
+    } catch (RuntimeException e) {
+      buf.release();
+      throw e;
+    }
+    return buf;
+  }
+
+  @Override
+  public final HostArray download(Buffer buffer) {
+    if (!(buffer instanceof DeviceBuffer db) || db.owner() != this) {
+      throw new IllegalArgumentException(
+          "backend '" + name + "' cannot read a buffer of another backend: " + buffer);
+    }
+    AbstractValue aval = db.aval();
+    long b = bytes(aval);
+    int n = (int) aval.shape().size();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment seg = arena.allocate(Math.max(b, 1), 8);
+      if (b > 0) {
+        synchronized (lock) {
+          device().read(db.handle(), seg, b);
+        }
+      }
+      return switch (aval.dtype()) {
+        case F32 -> {
+          double[] d = new double[n];
+          for (int i = 0; i < n; i++) {
+            d[i] = seg.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+          }
+          yield HostArray.ofDoubles(aval, d);
+        }
+        case F64 -> HostArray.ofDoubles(aval, seg.asSlice(0, b).toArray(ValueLayout.JAVA_DOUBLE));
+        case I32 -> {
+          long[] l = new long[n];
+          for (int i = 0; i < n; i++) {
+            l[i] = seg.getAtIndex(ValueLayout.JAVA_INT, i);
+          }
+          yield HostArray.ofLongs(aval, l);
+        }
+        case I64 -> HostArray.ofLongs(aval, seg.asSlice(0, b).toArray(ValueLayout.JAVA_LONG));
+        case BOOL -> {
+          long[] l = new long[n];
+          for (int i = 0; i < n; i++) {
+            l[i] = seg.get(ValueLayout.JAVA_BYTE, i);
+          }
+          yield HostArray.ofLongs(aval, l);
+        }
+      };
+    }
+  }
+
+  // ------------------------------------------------------------------ kernels
+
+  @Override
+  public final Optional<Kernel> kernel(Primitive p) {
+    boolean ours =
+        p == Fused.FUSED
+            || Lowering.isLoopPrimitive(p)
+            || p.name().equals("dot_general")
+            || p.name().equals("reshape");
+    if (!ours || !isAvailable()) {
+      return Optional.empty();
+    }
+    return Optional.of((in, inAvals, params, outAvals) -> run(p, in, inAvals, params, outAvals));
+  }
+
+  /**
+   * Compiles a jitted graph: the kernel of every equation (one per fusion cluster) is generated and
+   * compiled now, so the first call pays nothing more and unsupported ones are known; the graph
+   * then runs equation by equation on these kernels.
+   */
+  @Override
+  public final Executable compile(Graph graph) {
+    for (Equation e : graph.equations()) {
+      Primitive p = e.primitive();
+      if (kernel(p).isEmpty()) {
+        continue;
+      }
+      List<AbstractValue> in = new ArrayList<>();
+      for (var v : e.inputs()) {
+        in.add(v.aval());
+      }
+      Prepared pr = prepare(p, e.params(), in);
+      String source =
+          switch (pr) {
+            case LoopLaunch l -> l.source();
+            case MatmulLaunch m -> m.source();
+            default -> null;
+          };
+      if (source != null) {
+        GpuKernel k = pr instanceof LoopLaunch l ? l.kernel() : ((MatmulLaunch) pr).kernel();
+        synchronized (lock) {
+          program(source, k.name());
+        }
+      }
+    }
+    return Executable.interpreting(graph);
+  }
+
+  /** What {@code p} with these parameters and input types will run as: for tests and tools. */
+  public final String plan(Primitive p, Params params, List<AbstractValue> in) {
+    return switch (prepare(p, params, in)) {
+      case LoopLaunch l -> "loop kernel " + l.kernel().name();
+      case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
+      case Copy c -> "device copy";
+      case OnHost h -> "reference kernel on host: " + h.reason();
+    };
+  }
+
+  private Prepared prepare(Primitive p, Params params, List<AbstractValue> in) {
+    Key key = new Key(p, params, List.copyOf(in));
+    Prepared pr = prepared.get(key);
+    if (pr == null) {
+      if (prepared.size() >= PREPARED_LIMIT) {
+        prepared.clear(); // bounded: a rebuild costs a lowering, programs stay cached by source
+      }
+      pr = prepareUncached(p, params, in);
+      prepared.put(key, pr);
+    }
+    return pr;
+  }
+
+  private Prepared prepareUncached(Primitive p, Params params, List<AbstractValue> in) {
+    try {
+      if (p.name().equals("reshape")) {
+        return new Copy();
+      }
+      if (p.name().equals("dot_general")) {
+        DType t = in.get(0).dtype();
+        if (t != in.get(1).dtype()) {
+          throw new UnsupportedKernelException("mixed operand types " + in);
+        }
+        requireType(t);
+        MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
+        Lowering.MatmulShape shape = Lowering.matmul(params, in.get(0), in.get(1));
+        if (shape.k() == 0) {
+          throw new UnsupportedKernelException("empty contraction");
+        }
+        return new MatmulLaunch(k, emit(k), shape);
+      }
+      List<AbstractValue> out = p.abstractEval(in, params);
+      LoopKernel k;
+      if (p == Fused.FUSED) {
+        Graph g = params.get(Fused.GRAPH, Graph.class);
+        k = Lowering.loop(KernelNames.of(g), g);
+      } else {
+        k = Lowering.loop(KernelNames.of(p, out), p, params, in, out);
+      }
+      for (DType t : k.inputs()) {
+        requireType(t);
+      }
+      for (Op op : k.body()) {
+        requireType(op.type());
+      }
+      return new LoopLaunch(k, emit(k));
+    } catch (UnsupportedKernelException e) {
+      return new OnHost(e.getMessage());
+    }
+  }
+
+  private void requireType(DType t) {
+    if (t == DType.F64 && !device().supportsF64()) {
+      throw new UnsupportedKernelException("the device has no F64 support");
+    }
+  }
+
+  private Device.Compiled program(String source, String entry) {
+    Device.Compiled c = programs.get(source);
+    if (c == null) {
+      c = device().compile(source, entry);
+      programs.put(source, c);
+      if (programs.size() > PROGRAM_LIMIT) {
+        var eldest = programs.entrySet().iterator().next();
+        device().release(eldest.getValue());
+        programs.remove(eldest.getKey());
+      }
+    }
+    return c;
+  }
+
+  private List<Buffer> run(
+      Primitive p,
+      List<Buffer> in,
+      List<AbstractValue> inAvals,
+      Params params,
+      List<AbstractValue> outAvals) {
+    Prepared pr = prepare(p, params, inAvals);
+    return switch (pr) {
+      case LoopLaunch l -> launchLoop(l, in, outAvals);
+      case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
+      case Copy c -> {
+        DeviceBuffer out = allocate(outAvals.get(0));
+        long b = bytes(outAvals.get(0));
+        if (b > 0) {
+          synchronized (lock) {
+            device().copy(((DeviceBuffer) in.get(0)).handle(), out.handle(), b);
+          }
+        }
+        yield List.of(out);
+      }
+      case OnHost h -> onHost(p, h.reason(), in, params, outAvals);
+    };
+  }
+
+  private List<Buffer> launchLoop(LoopLaunch l, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(outAvals.size());
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      LoopKernel k = l.kernel();
+      int n = k.workItems();
+      if (n == 0) {
+        return outs;
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      for (Buffer b : outs) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Int(n));
+      long group = loopGroupSize();
+      long global = (n + group - 1) / group * group;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(l.source(), k.name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchMatmul(MatmulLaunch m, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      Lowering.MatmulShape s = m.shape();
+      if (s.batch() == 0 || s.m() == 0 || s.n() == 0) {
+        return List.of(out);
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      args.add(new Device.Pointer(((DeviceBuffer) in.get(0)).handle()));
+      args.add(new Device.Pointer(((DeviceBuffer) in.get(1)).handle()));
+      args.add(new Device.Pointer(out.handle()));
+      for (int v : s.arguments()) {
+        args.add(new Device.Int(v));
+      }
+      long t = MatmulKernel.TILE;
+      long[] global = {(s.n() + t - 1) / t * t, (s.m() + t - 1) / t * t, s.batch()};
+      synchronized (lock) {
+        device().launch(program(m.source(), m.kernel().name()), global, new long[] {t, t, 1}, args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> onHost(
+      Primitive p, String reason, List<Buffer> in, Params params, List<AbstractValue> outAvals) {
+    if (warned.add(p.name() + ": " + reason)) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "backend ''{0}'' runs ''{1}'' with the reference kernel on host copies: {2}",
+          name,
+          p.name(),
+          reason);
+    }
+    List<HostArray> host = new ArrayList<>(in.size());
+    for (Buffer b : in) {
+      host.add(download(b));
+    }
+    List<HostArray> res = p.referenceKernel().apply(host, params, outAvals);
+    List<Buffer> out = new ArrayList<>(res.size());
+    for (HostArray h : res) {
+      out.add(upload(h));
+    }
+    host.forEach(HostArray::release);
+    res.forEach(HostArray::release);
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

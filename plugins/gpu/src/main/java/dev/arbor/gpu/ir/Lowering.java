@@ -1,0 +1,370 @@
+package dev.arbor.gpu.ir;
+
+import dev.arbor.array.DType;
+import dev.arbor.array.Shape;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Equation;
+import dev.arbor.core.Graph;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.core.Var;
+import dev.arbor.gpu.ir.Op.BinaryFn;
+import dev.arbor.gpu.ir.Op.CompareFn;
+import dev.arbor.gpu.ir.Op.ReduceFn;
+import dev.arbor.gpu.ir.Op.UnaryFn;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns core graphs into GPU IR: a fusion cluster's sub-graph (the {@code graph} parameter of a
+ * {@code fused} equation) or one eager primitive into a {@link LoopKernel}; a {@code dot_general}
+ * into a {@link MatmulKernel} with its {@link MatmulShape}. Anything it cannot express raises
+ * {@link UnsupportedKernelException}, and the backend falls back to the reference kernel.
+ *
+ * <p>Primitives are recognised by name, so the table below is the whole contract: elementwise
+ * primitives map to {@link Op}s, {@code broadcast_in_dim} and {@code transpose} to strided loads,
+ * {@code reduce_*} to the trailing reduction.
+ */
+public final class Lowering {
+  private Lowering() {}
+
+  private static final Map<String, UnaryFn> UNARY =
+      Map.ofEntries(
+          Map.entry("neg", UnaryFn.NEG),
+          Map.entry("abs", UnaryFn.ABS),
+          Map.entry("sign", UnaryFn.SIGN),
+          Map.entry("exp", UnaryFn.EXP),
+          Map.entry("log", UnaryFn.LOG),
+          Map.entry("log1p", UnaryFn.LOG1P),
+          Map.entry("expm1", UnaryFn.EXPM1),
+          Map.entry("tanh", UnaryFn.TANH),
+          Map.entry("logistic", UnaryFn.LOGISTIC),
+          Map.entry("sin", UnaryFn.SIN),
+          Map.entry("cos", UnaryFn.COS),
+          Map.entry("sqrt", UnaryFn.SQRT),
+          Map.entry("rsqrt", UnaryFn.RSQRT),
+          Map.entry("floor", UnaryFn.FLOOR),
+          Map.entry("ceil", UnaryFn.CEIL),
+          Map.entry("round", UnaryFn.ROUND),
+          Map.entry("not", UnaryFn.NOT));
+
+  private static final Map<String, BinaryFn> BINARY =
+      Map.ofEntries(
+          Map.entry("add", BinaryFn.ADD),
+          Map.entry("sub", BinaryFn.SUB),
+          Map.entry("mul", BinaryFn.MUL),
+          Map.entry("div", BinaryFn.DIV),
+          Map.entry("max", BinaryFn.MAX),
+          Map.entry("min", BinaryFn.MIN),
+          Map.entry("pow", BinaryFn.POW),
+          Map.entry("atan2", BinaryFn.ATAN2),
+          Map.entry("rem", BinaryFn.REM),
+          Map.entry("and", BinaryFn.AND),
+          Map.entry("or", BinaryFn.OR),
+          Map.entry("xor", BinaryFn.XOR));
+
+  private static final Map<String, CompareFn> COMPARE =
+      Map.of(
+          "eq", CompareFn.EQ,
+          "ne", CompareFn.NE,
+          "lt", CompareFn.LT,
+          "le", CompareFn.LE,
+          "gt", CompareFn.GT,
+          "ge", CompareFn.GE);
+
+  private static final Map<String, ReduceFn> REDUCE =
+      Map.of(
+          "reduce_sum", ReduceFn.SUM,
+          "reduce_max", ReduceFn.MAX,
+          "reduce_min", ReduceFn.MIN,
+          "reduce_prod", ReduceFn.PROD);
+
+  /** Whether {@link #loop} may accept a lone equation of {@code p} (parameters aside). */
+  public static boolean isLoopPrimitive(Primitive p) {
+    String n = p.name();
+    return UNARY.containsKey(n)
+        || BINARY.containsKey(n)
+        || COMPARE.containsKey(n)
+        || REDUCE.containsKey(n)
+        || n.equals("select")
+        || n.equals("convert")
+        || n.equals("broadcast_in_dim")
+        || n.equals("transpose");
+  }
+
+  /** One eager primitive application as a loop kernel. */
+  public static LoopKernel loop(
+      String name, Primitive p, Params params, List<AbstractValue> in, List<AbstractValue> out) {
+    List<Var> ins = new ArrayList<>();
+    for (AbstractValue a : in) {
+      ins.add(new Var(a));
+    }
+    List<Var> outs = new ArrayList<>();
+    for (AbstractValue a : out) {
+      outs.add(new Var(a));
+    }
+    Equation e = new Equation(p, ins, params, outs);
+    return loop(name, new Graph(ins, List.of(), List.of(), List.of(e), outs));
+  }
+
+  /**
+   * A fusion cluster (or any graph of loop primitives sharing one domain, with at most one
+   * reduction, last) as one loop kernel. Graph inputs become the kernel's inputs in order; graph
+   * outputs its outputs in order (the reduced one last, which is where clusters put it).
+   */
+  public static LoopKernel loop(String name, Graph g) {
+    if (!g.constVars().isEmpty()) {
+      throw new UnsupportedKernelException("graphs with constants are not lowered");
+    }
+    List<Equation> eqs = g.equations();
+    if (eqs.isEmpty()) {
+      throw new UnsupportedKernelException("empty graph");
+    }
+    Equation last = eqs.get(eqs.size() - 1);
+    boolean reducing = REDUCE.containsKey(last.primitive().name());
+    Shape domain =
+        reducing ? last.inputs().get(0).aval().shape() : last.outputs().get(0).aval().shape();
+    int[] dom = domain.dims();
+    List<DType> inputTypes = new ArrayList<>();
+    for (Var v : g.inputs()) {
+      inputTypes.add(v.aval().dtype());
+    }
+    Builder b = new Builder(g.inputs(), dom);
+    LoopKernel.Reduction reduction = null;
+    int[] reducedAxes = new int[0];
+    Var reducedOut = null;
+    for (int k = 0; k < eqs.size(); k++) {
+      Equation e = eqs.get(k);
+      String n = e.primitive().name();
+      if (REDUCE.containsKey(n)) {
+        if (k != eqs.size() - 1) {
+          throw new UnsupportedKernelException("a reduction must be the last equation of a loop");
+        }
+        int v = b.domainValue(e.inputs().get(0));
+        reducedAxes = e.params().ints("axes");
+        Arrays.sort(reducedAxes);
+        reduction = new LoopKernel.Reduction(REDUCE.get(n), v, e.outputs().get(0).aval().dtype());
+        reducedOut = e.outputs().get(0);
+        continue;
+      }
+      if (e.outputs().size() != 1 || !e.outputs().get(0).aval().shape().equals(domain)) {
+        throw new UnsupportedKernelException(
+            "'" + n + "' does not produce the loop's domain " + domain);
+      }
+      b.values.put(e.outputs().get(0), b.lower(e));
+    }
+    List<Integer> stores = new ArrayList<>();
+    for (Var o : g.outputs()) {
+      if (o == reducedOut) {
+        continue;
+      }
+      stores.add(b.domainValue(o));
+    }
+    if (reducedOut != null && g.outputs().indexOf(reducedOut) != g.outputs().size() - 1) {
+      throw new UnsupportedKernelException("the reduced output must be the graph's last output");
+    }
+    if (reducedOut != null && !g.outputs().contains(reducedOut)) {
+      throw new UnsupportedKernelException("the reduction's result is not an output");
+    }
+    return new LoopKernel(name, dom, reducedAxes, inputTypes, b.body, stores, reduction);
+  }
+
+  /** Builds a loop body, loading each input at most once per index map. */
+  private static final class Builder {
+    final List<Var> inputs;
+    final int[] domain;
+    final List<Op> body = new ArrayList<>();
+    final Map<Var, Integer> values = new IdentityHashMap<>();
+
+    Builder(List<Var> inputs, int[] domain) {
+      this.inputs = inputs;
+      this.domain = domain;
+    }
+
+    int add(Op op) {
+      body.add(op);
+      return body.size() - 1;
+    }
+
+    /** The body value of a domain-shaped variable (loading a domain-shaped input linearly). */
+    int domainValue(Var v) {
+      Integer known = values.get(v);
+      if (known != null) {
+        return known;
+      }
+      int input = inputs.indexOf(v);
+      if (input < 0 || !Arrays.equals(v.aval().shape().dims(), domain)) {
+        throw new UnsupportedKernelException("value " + v.aval() + " is not in the loop's domain");
+      }
+      int id = add(new Op.Load(v.aval().dtype(), input, new int[0]));
+      values.put(v, id);
+      return id;
+    }
+
+    int lower(Equation e) {
+      String n = e.primitive().name();
+      List<Var> in = e.inputs();
+      DType out = e.outputs().get(0).aval().dtype();
+      if (UNARY.containsKey(n)) {
+        return add(new Op.Unary(out, UNARY.get(n), domainValue(in.get(0))));
+      }
+      if (BINARY.containsKey(n)) {
+        return add(
+            new Op.Binary(out, BINARY.get(n), domainValue(in.get(0)), domainValue(in.get(1))));
+      }
+      if (COMPARE.containsKey(n)) {
+        return add(
+            new Op.Compare(
+                COMPARE.get(n),
+                in.get(0).aval().dtype(),
+                domainValue(in.get(0)),
+                domainValue(in.get(1))));
+      }
+      return switch (n) {
+        case "select" ->
+            add(
+                new Op.Select(
+                    out, domainValue(in.get(0)), domainValue(in.get(1)), domainValue(in.get(2))));
+        case "convert" ->
+            add(new Op.Convert(out, in.get(0).aval().dtype(), domainValue(in.get(0))));
+        case "broadcast_in_dim" -> broadcast(in.get(0), e.params().ints("dims"));
+        case "transpose" -> transpose(in.get(0), e.params().ints("perm"));
+        default ->
+            throw new UnsupportedKernelException("no loop lowering for '" + n + "' on " + in);
+      };
+    }
+
+    private int broadcast(Var x, int[] dims) {
+      if (Arrays.equals(x.aval().shape().dims(), domain) && values.containsKey(x)) {
+        return values.get(x); // an identity broadcast of a value already in the loop
+      }
+      int input = requireInput(x, "broadcast_in_dim");
+      int[] xd = x.aval().shape().dims();
+      int[] xs = rowMajorStrides(xd);
+      int[] strides = new int[domain.length];
+      for (int k = 0; k < dims.length; k++) {
+        strides[dims[k]] = xd[k] == 1 ? 0 : xs[k];
+      }
+      return add(new Op.Load(x.aval().dtype(), input, strides));
+    }
+
+    private int transpose(Var x, int[] perm) {
+      int input = requireInput(x, "transpose");
+      int[] xs = rowMajorStrides(x.aval().shape().dims());
+      int[] strides = new int[domain.length];
+      for (int d = 0; d < perm.length; d++) {
+        strides[d] = xs[perm[d]];
+      }
+      return add(new Op.Load(x.aval().dtype(), input, strides));
+    }
+
+    private int requireInput(Var x, String op) {
+      int input = inputs.indexOf(x);
+      if (input < 0) {
+        throw new UnsupportedKernelException(
+            "'" + op + "' of a value computed in the loop (" + x.aval() + ") is not lowered");
+      }
+      return input;
+    }
+  }
+
+  static int[] rowMajorStrides(int[] dims) {
+    int[] s = new int[dims.length];
+    int acc = 1;
+    for (int d = dims.length - 1; d >= 0; d--) {
+      s[d] = acc;
+      acc *= dims[d];
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------------ dot_general
+
+  /**
+   * The launch arguments of a {@link MatmulKernel} for one {@code dot_general}: sizes and strides
+   * (in elements) of the flattened batch, free and contracting axes.
+   */
+  public record MatmulShape(
+      int batch, int m, int n, int k, int aBatch, int aRow, int aK, int bBatch, int bK, int bCol) {
+    /** The integer launch arguments in the kernel's order. */
+    public int[] arguments() {
+      return new int[] {batch, m, n, k, aBatch, aRow, aK, bBatch, bK, bCol};
+    }
+  }
+
+  /**
+   * The matmul view of a {@code dot_general} with these parameters and operands, or an {@link
+   * UnsupportedKernelException} when a group of axes does not flatten to one stride.
+   */
+  public static MatmulShape matmul(Params p, AbstractValue lhs, AbstractValue rhs) {
+    int[] lc = p.ints("lhs_contract");
+    int[] rc = p.ints("rhs_contract");
+    int[] lb = p.ints("lhs_batch");
+    int[] rb = p.ints("rhs_batch");
+    int[] xd = lhs.shape().dims();
+    int[] yd = rhs.shape().dims();
+    int[] xs = rowMajorStrides(xd);
+    int[] ys = rowMajorStrides(yd);
+    int[] lf = free(xd.length, lb, lc);
+    int[] rf = free(yd.length, rb, rc);
+    long[] b1 = flatten(lb, xd, xs);
+    long[] b2 = flatten(rb, yd, ys);
+    long[] m = flatten(lf, xd, xs);
+    long[] n = flatten(rf, yd, ys);
+    long[] k1 = flatten(lc, xd, xs);
+    long[] k2 = flatten(rc, yd, ys);
+    return new MatmulShape(
+        (int) b1[0],
+        (int) m[0],
+        (int) n[0],
+        (int) k1[0],
+        (int) b1[1],
+        (int) m[1],
+        (int) k1[1],
+        (int) b2[1],
+        (int) k2[1],
+        (int) n[1]);
+  }
+
+  private static int[] free(int rank, int[] batch, int[] contract) {
+    boolean[] used = new boolean[rank];
+    for (int a : batch) {
+      used[a] = true;
+    }
+    for (int a : contract) {
+      used[a] = true;
+    }
+    int[] f = new int[rank - batch.length - contract.length];
+    int j = 0;
+    for (int a = 0; a < rank; a++) {
+      if (!used[a]) {
+        f[j++] = a;
+      }
+    }
+    return f;
+  }
+
+  /** {size, stride} of axes taken in order as one axis, or unsupported if they do not flatten. */
+  private static long[] flatten(int[] axes, int[] dims, int[] strides) {
+    long size = 1;
+    int prev = -1;
+    for (int a : axes) {
+      size *= dims[a];
+      if (dims[a] == 1) {
+        continue;
+      }
+      if (prev >= 0 && strides[prev] != (long) strides[a] * dims[a]) {
+        throw new UnsupportedKernelException(
+            "dot_general axes " + Arrays.toString(axes) + " do not flatten to one stride");
+      }
+      prev = a;
+    }
+    if (size > Integer.MAX_VALUE) {
+      throw new UnsupportedKernelException("dot_general axis group too large");
+    }
+    return new long[] {size, prev < 0 ? 0 : strides[prev]};
+  }
+}

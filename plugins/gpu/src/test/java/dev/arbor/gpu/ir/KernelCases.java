@@ -1,0 +1,171 @@
+package dev.arbor.gpu.ir;
+
+import dev.arbor.array.DType;
+import dev.arbor.array.Ops;
+import dev.arbor.array.Shape;
+import dev.arbor.array.Tensor;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Equation;
+import dev.arbor.core.Graph;
+import dev.arbor.core.Params;
+import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Structural;
+import dev.arbor.gpu.ir.Op.BinaryFn;
+import dev.arbor.gpu.ir.Op.CompareFn;
+import dev.arbor.gpu.ir.Op.UnaryFn;
+import dev.arbor.transform.jit.Fused;
+import dev.arbor.transform.jit.Fusion;
+import dev.arbor.transform.jit.Jit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Kernels the emitter tests share: named cases built the way the backends build them (staged
+ * functions through jit's optimizer and fusion, eager primitives through {@link Lowering}), plus
+ * one "every op" kernel per element type built directly in the IR.
+ */
+final class KernelCases {
+  private KernelCases() {}
+
+  static AbstractValue av(DType t, int... dims) {
+    return new AbstractValue(Shape.of(dims), t);
+  }
+
+  /** The first fusion cluster of {@code f} staged at {@code in}, as a loop kernel. */
+  static LoopKernel cluster(
+      String name, Function<List<Tensor>, List<Tensor>> f, List<AbstractValue> in) {
+    Graph g = Fusion.cluster(Jit.optimize(Jit.makeGraph(f, in)));
+    for (Equation e : g.equations()) {
+      if (e.primitive() == Fused.FUSED) {
+        return Lowering.loop(name, Fused.graphOf(e));
+      }
+    }
+    throw new AssertionError("no cluster in " + g);
+  }
+
+  /** The named cases with golden files, in a stable order. */
+  static Map<String, GpuKernel> golden() {
+    Map<String, GpuKernel> m = new LinkedHashMap<>();
+    m.put(
+        "add_f32",
+        Lowering.loop(
+            "arbor_add_f32",
+            Elementwise.ADD,
+            Params.EMPTY,
+            List.of(av(DType.F32, 1000), av(DType.F32, 1000)),
+            List.of(av(DType.F32, 1000))));
+    m.put(
+        "fused_tanh_bias_f32",
+        cluster(
+            "arbor_fused_tanh_bias_f32",
+            x -> List.of(Ops.add(Ops.tanh(Ops.mul(x.get(0), x.get(0))), x.get(1))),
+            List.of(av(DType.F32, 4, 5), av(DType.F32, 5))));
+    m.put(
+        "fused_exp_rowsum_f32",
+        cluster(
+            "arbor_fused_exp_rowsum_f32",
+            x -> {
+              Tensor e = Ops.exp(Ops.mul(x.get(0), x.get(1)));
+              return List.of(e, Ops.sum(e, 1));
+            },
+            List.of(av(DType.F32, 3, 7), av(DType.F32, 3, 7))));
+    m.put(
+        "fused_sqrt_sum_f64",
+        cluster(
+            "arbor_fused_sqrt_sum_f64",
+            x ->
+                List.of(Ops.sum(Ops.add(Ops.mul(x.get(0), x.get(1)), Ops.sqrt(Ops.abs(x.get(0)))))),
+            List.of(av(DType.F64, 6, 5), av(DType.F64, 6, 5))));
+    m.put(
+        "fused_select_convert_f32",
+        cluster(
+            "arbor_fused_select_convert_f32",
+            x ->
+                List.of(
+                    Ops.where(Elementwise.gt(x.get(0), x.get(1)), x.get(0), Ops.neg(x.get(1))),
+                    Ops.astype(Elementwise.lt(x.get(0), x.get(1)), DType.I32)),
+            List.of(av(DType.F32, 33), av(DType.F32, 33))));
+    m.put(
+        "reduce_max_axis0_f32",
+        Lowering.loop(
+            "arbor_reduce_max_f32",
+            Reductions.REDUCE_MAX,
+            Params.of("axes", new int[] {0}),
+            List.of(av(DType.F32, 6, 4)),
+            List.of(av(DType.F32, 4))));
+    m.put(
+        "transpose_f64",
+        Lowering.loop(
+            "arbor_transpose_f64",
+            Structural.TRANSPOSE,
+            Params.of("perm", new int[] {1, 0}),
+            List.of(av(DType.F64, 3, 5)),
+            List.of(av(DType.F64, 5, 3))));
+    m.put("matmul_f32", new MatmulKernel("arbor_matmul_f32", DType.F32));
+    m.put("matmul_f64", new MatmulKernel("arbor_matmul_f64", DType.F64));
+    return m;
+  }
+
+  /** Every op the IR has, applied to value 0 and value 1 (both of type {@code t}). */
+  static List<Op> allOps(DType t) {
+    List<Op> ops = new ArrayList<>();
+    for (UnaryFn f : UnaryFn.values()) {
+      ops.add(new Op.Unary(t, f, 0));
+    }
+    for (BinaryFn f : BinaryFn.values()) {
+      ops.add(new Op.Binary(t, f, 0, 1));
+    }
+    for (CompareFn f : CompareFn.values()) {
+      ops.add(new Op.Compare(f, t, 0, 1));
+    }
+    for (DType to : DType.values()) {
+      ops.add(new Op.Convert(to, t, 0));
+    }
+    ops.add(new Op.Select(t, 2, 0, 1)); // value 2 is a BOOL comparison, see kernel()
+    return ops;
+  }
+
+  /**
+   * A loop over {@code [7, 9]} that loads two inputs of type {@code t} (the second broadcast along
+   * axis 0), computes {@code ops} on them, stores each result and sums the last over axis 1.
+   */
+  static LoopKernel kernel(String name, DType t, List<Op> ops) {
+    List<Op> body = new ArrayList<>();
+    body.add(new Op.Load(t, 0, new int[0]));
+    body.add(new Op.Load(t, 1, new int[] {0, 1}));
+    body.add(new Op.Compare(CompareFn.LT, t, 0, 1));
+    body.addAll(ops);
+    List<Integer> stores = new ArrayList<>();
+    for (int v = 2; v < body.size(); v++) {
+      stores.add(v);
+    }
+    Op last = body.get(body.size() - 1);
+    DType acc = last.type() == DType.BOOL ? DType.I32 : last.type();
+    return new LoopKernel(
+        name,
+        new int[] {7, 9},
+        new int[] {1},
+        List.of(t, t),
+        body,
+        stores,
+        new LoopKernel.Reduction(Op.ReduceFn.SUM, body.size() - 1, acc));
+  }
+
+  /** The ops of {@link #allOps} that {@code emitter} accepts, each tried alone. */
+  static List<Op> supported(DType t, Function<GpuKernel, String> emitter) {
+    List<Op> ok = new ArrayList<>();
+    for (Op op : allOps(t)) {
+      try {
+        emitter.apply(kernel("probe", t, List.of(op)));
+        ok.add(op);
+      } catch (UnsupportedKernelException e) {
+        // not supported by this emitter for this type: reported by the caller
+      }
+    }
+    return ok;
+  }
+}

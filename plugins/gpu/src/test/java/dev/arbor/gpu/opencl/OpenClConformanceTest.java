@@ -1,0 +1,265 @@
+package dev.arbor.gpu.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.arbor.Arbor;
+import dev.arbor.array.DType;
+import dev.arbor.array.Ops;
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Backends;
+import dev.arbor.core.ConcreteTensor;
+import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.gpu.device.DeviceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The {@code opencl} backend against the reference backend, for real on whatever OpenCL device is
+ * installed (PoCL's CPU device in CI): every function below runs once with its inputs on {@code
+ * opencl} and once on {@code reference}, and the results must agree. Covers generated elementwise
+ * kernels in F32/F64 on odd sizes, comparisons and selects, broadcasting, transposes, reductions
+ * over every axis set, matmuls (plain, transposed operands, batched), jit with fusion, and a small
+ * MLP's loss and gradient under jit. Skipped, with the reason, where no OpenCL device loads.
+ *
+ * <p>This is the focused conformance test the backend ships with until the shared {@code
+ * backend-testkit} suite is on main.
+ */
+class OpenClConformanceTest {
+  static DeviceBackend cl;
+
+  @BeforeAll
+  static void device() {
+    Backend b =
+        Backends.all().stream().filter(x -> x.name().equals("opencl")).findFirst().orElseThrow();
+    assumeTrue(b.isAvailable(), () -> "no OpenCL device: " + b.unavailableReason());
+    cl = (DeviceBackend) b;
+  }
+
+  private static Tensor random(Random r, DType t, int... dims) {
+    int n = 1;
+    for (int d : dims) {
+      n *= d;
+    }
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = r.nextGaussian();
+    }
+    return Ops.astype(Tensor.fromArray(v, dims), t);
+  }
+
+  /** Runs {@code f} on copies of {@code inputs} on both backends and compares every output. */
+  private static void agree(
+      String what, double rtol, Function<List<Tensor>, List<Tensor>> f, List<Tensor> inputs) {
+    List<Tensor> onCl = new ArrayList<>();
+    List<Tensor> onRef = new ArrayList<>();
+    for (Tensor t : inputs) {
+      onCl.add(t.to("opencl"));
+      onRef.add(t.to("reference"));
+    }
+    List<Tensor> got = onBackend("opencl", () -> f.apply(onCl));
+    List<Tensor> want = onBackend("reference", () -> f.apply(onRef));
+    assertEquals(want.size(), got.size(), what);
+    for (int k = 0; k < want.size(); k++) {
+      Tensor g = got.get(k);
+      assertEquals("opencl", ((ConcreteTensor) g).backend().name(), what + ": result stays");
+      assertEquals(want.get(k).shape(), g.shape(), what + ": shape");
+      assertEquals(want.get(k).dtype(), g.dtype(), what + ": dtype");
+      double[] w = want.get(k).toDoubleArray();
+      double[] x = g.toDoubleArray();
+      for (int i = 0; i < w.length; i++) {
+        double tol = rtol * Math.max(1, Math.abs(w[i]));
+        int at = i;
+        int out = k;
+        assertTrue(
+            Math.abs(w[i] - x[i]) <= tol || (Double.isNaN(w[i]) && Double.isNaN(x[i])),
+            () ->
+                what + " output " + out + "[" + at + "]: opencl " + x[at] + ", reference " + w[at]);
+      }
+    }
+  }
+
+  /** Runs {@code body} with {@code name} as the default backend (for constants it creates). */
+  static <T> T onBackend(String name, Supplier<T> body) {
+    Backend prev = Backends.defaultBackend();
+    Backends.setDefault(name);
+    try {
+      return body.get();
+    } finally {
+      Backends.setDefault(prev.name());
+    }
+  }
+
+  private static double tol(DType t) {
+    return t == DType.F32 ? 2e-5 : 1e-12;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> elementwiseOnOddSizes() {
+    List<DynamicTest> tests = new ArrayList<>();
+    Random r = new Random(1);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      for (int n : new int[] {1, 7, 1001}) {
+        Tensor a = random(r, t, n);
+        Tensor b = random(r, t, n);
+        List<Tensor> in = List.of(a, b);
+        List<Function<List<Tensor>, Tensor>> ops =
+            List.of(
+                x -> Ops.add(x.get(0), x.get(1)),
+                x -> Ops.sub(x.get(0), x.get(1)),
+                x -> Ops.mul(x.get(0), x.get(1)),
+                x -> Ops.div(x.get(0), x.get(1)),
+                x -> Ops.maximum(x.get(0), x.get(1)),
+                x -> Ops.tanh(x.get(0)),
+                x -> Ops.exp(x.get(0)),
+                x -> Ops.log(Ops.abs(x.get(0))),
+                x -> Ops.sqrt(Ops.abs(x.get(0))),
+                x -> Ops.sin(x.get(0)),
+                x -> Elementwise.logistic(x.get(0)),
+                x -> Elementwise.floor(x.get(0).mul(3.0)),
+                x -> Ops.neg(x.get(0)),
+                x -> Ops.where(Elementwise.gt(x.get(0), x.get(1)), x.get(0), x.get(1)),
+                x -> Ops.astype(Elementwise.lt(x.get(0), x.get(1)), DType.I32),
+                x -> Ops.astype(x.get(0).mul(10.0), DType.I32),
+                x -> Ops.astype(x.get(0), t == DType.F32 ? DType.F64 : DType.F32));
+        for (int k = 0; k < ops.size(); k++) {
+          Function<List<Tensor>, Tensor> op = ops.get(k);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  "op " + k + " " + t.shortName() + "[" + n + "]",
+                  () -> agree("op", tol(t) * 5, x -> List.of(op.apply(x)), in)));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
+  @Test
+  void broadcastingAndTranspose() {
+    Random r = new Random(2);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      agree(
+          "broadcast add",
+          tol(t),
+          x -> List.of(Ops.add(x.get(0), x.get(1)), Ops.mul(x.get(2), x.get(0))),
+          List.of(random(r, t, 5, 3, 7), random(r, t, 3, 1), random(r, t, 7)));
+      agree(
+          "transpose",
+          tol(t),
+          x -> List.of(Ops.transpose(x.get(0), 2, 0, 1)),
+          List.of(random(r, t, 5, 3, 7)));
+      agree(
+          "reshape", 0, x -> List.of(Ops.reshape(x.get(0), 7, 15)), List.of(random(r, t, 5, 3, 7)));
+    }
+  }
+
+  @Test
+  void reductionsOverEveryAxisSet() {
+    Random r = new Random(3);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      Tensor x = random(r, t, 4, 5, 6);
+      int[][] axes = {{0}, {1}, {2}, {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}};
+      for (int[] a : axes) {
+        agree(
+            "sum/max/min over " + java.util.Arrays.toString(a),
+            tol(t) * 10,
+            v ->
+                List.of(
+                    Ops.sum(v.get(0), a),
+                    dev.arbor.core.primitives.Reductions.max(v.get(0), a),
+                    dev.arbor.core.primitives.Reductions.min(v.get(0), a)),
+            List.of(x));
+      }
+      agree(
+          "sum of 100003",
+          tol(t) * 100,
+          v -> List.of(Ops.sum(v.get(0))),
+          List.of(random(r, t, 100003)));
+    }
+  }
+
+  @Test
+  void matmulPlainTransposedAndBatched() {
+    Random r = new Random(4);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      double tl = tol(t) * 20;
+      agree(
+          "matmul 33x17 · 17x9",
+          tl,
+          x -> List.of(Ops.matmul(x.get(0), x.get(1))),
+          List.of(random(r, t, 33, 17), random(r, t, 17, 9)));
+      agree(
+          "matmul 1x1",
+          tl,
+          x -> List.of(Ops.matmul(x.get(0), x.get(1))),
+          List.of(random(r, t, 1, 1), random(r, t, 1, 1)));
+      agree(
+          "matmul aT·b",
+          tl,
+          x -> List.of(Ops.matmul(Ops.transpose(x.get(0), 1, 0), x.get(1))),
+          List.of(random(r, t, 19, 21), random(r, t, 19, 5)));
+      agree(
+          "batched",
+          tl,
+          x -> List.of(Ops.matmul(x.get(0), x.get(1))),
+          List.of(random(r, t, 3, 10, 18), random(r, t, 3, 18, 20)));
+      agree(
+          "vector",
+          tl,
+          x -> List.of(Ops.matmul(x.get(0), x.get(1))),
+          List.of(random(r, t, 40), random(r, t, 40, 3)));
+    }
+  }
+
+  @Test
+  void jitWithFusionAndAnMlpGradient() {
+    Random r = new Random(5);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      Function<List<Tensor>, List<Tensor>> fused =
+          Arbor.jit(
+              (List<Tensor> x) ->
+                  List.of(
+                      Ops.sum(Ops.add(Ops.tanh(Ops.mul(x.get(0), x.get(0))), x.get(1)), 1),
+                      Ops.exp(Ops.neg(Ops.mul(x.get(0), x.get(1))))));
+      agree("jit fused", tol(t) * 10, fused, List.of(random(r, t, 6, 11), random(r, t, 11)));
+      Function<List<Tensor>, List<Tensor>> grad =
+          Arbor.jit(
+              (List<Tensor> p) -> {
+                List<Tensor> w = p.subList(0, 4);
+                List<Tensor> d = p.subList(4, 6);
+                List<Tensor> out = new ArrayList<>();
+                out.add(mlpLoss(w, d));
+                out.addAll(Arbor.grad((List<Tensor> q) -> mlpLoss(q, d)).apply(w));
+                return out;
+              });
+      agree(
+          "MLP loss and gradient under jit",
+          t == DType.F32 ? 1e-4 : 1e-11,
+          grad,
+          List.of(
+              random(r, t, 5, 16),
+              random(r, t, 16),
+              random(r, t, 16, 3),
+              random(r, t, 3),
+              random(r, t, 9, 5),
+              random(r, t, 9, 3)));
+    }
+  }
+
+  static Tensor mlpLoss(List<Tensor> p, List<Tensor> d) {
+    Tensor h = Ops.tanh(Ops.add(Ops.matmul(d.get(0), p.get(0)), p.get(1)));
+    Tensor out = Ops.add(Ops.matmul(h, p.get(2)), p.get(3));
+    Tensor err = Ops.sub(out, d.get(1));
+    return Ops.mean(Ops.mul(err, err));
+  }
+}
