@@ -12,14 +12,16 @@ import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.io.Serializable;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 
 /**
  * A tensor with data: a buffer on one backend. Immutable. Its buffer is released when the tensor is
  * garbage-collected, or eagerly at the end of the {@code Arbor.scope()} it was created in.
  *
- * <p>Serializable (Java serialization, as Apache Spark uses it): the stream holds a heap copy of the
- * data with its dtype and shape ({@link TensorSerialForm}), never the buffer, and reads back onto
- * the reading JVM's default backend. A released tensor fails to serialize with the scope's error.
+ * <p>Serializable (Java serialization, as Apache Spark uses it): the stream holds a heap copy of
+ * the data with its dtype and shape ({@link TensorSerialForm}), never the buffer, and reads back
+ * onto the reading JVM's default backend. A released tensor fails to serialize with the scope's
+ * error.
  */
 public final class ConcreteTensor implements Tensor, Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -88,9 +90,13 @@ public final class ConcreteTensor implements Tensor, Serializable {
     return backend.download(buffer());
   }
 
+  // The copies below read the buffer, not this tensor: each fences this tensor so that its Cleaner
+  // cannot release the buffer while it is being read (the JIT may otherwise consider the tensor
+  // unreachable once its buffer has been loaded).
+
   @Override
   public float[] toFloatArray() {
-    double[] d = host().toDoubles();
+    double[] d = toDoubleArray();
     float[] r = new float[d.length];
     for (int k = 0; k < d.length; k++) {
       r[k] = (float) d[k];
@@ -100,12 +106,20 @@ public final class ConcreteTensor implements Tensor, Serializable {
 
   @Override
   public double[] toDoubleArray() {
-    return host().toDoubles();
+    try {
+      return host().toDoubles();
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
   public long[] toLongArray() {
-    return host().toLongs();
+    try {
+      return host().toLongs();
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
@@ -114,7 +128,11 @@ public final class ConcreteTensor implements Tensor, Serializable {
     if (target == backend) {
       return this;
     }
-    return wrap(target, target.upload(host()), aval);
+    try {
+      return wrap(target, target.upload(host()), aval);
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override

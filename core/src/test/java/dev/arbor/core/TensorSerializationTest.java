@@ -76,8 +76,10 @@ class TensorSerializationTest {
   void serializableRecordsListsAndMapsOfTensorsRoundTrip() throws Exception {
     Map<String, Object> tree =
         Map.of(
-            "dense", new Dense(Tensor.ones(2, 3), Tensor.of(0.5f, 1f, 2f)),
-            "list", List.of(Tensor.arange(4), Tensor.scalar(3.0, DType.F64)));
+            "dense",
+            new Dense(Tensor.ones(2, 3), Tensor.of(0.5f, 1f, 2f)),
+            "list",
+            List.of(Tensor.arange(4), Tensor.scalar(3.0, DType.F64)));
     Map<String, Object> back = roundTrip(tree);
     Dense d = (Dense) back.get("dense");
     assertEquals(Shape.of(2, 3), d.w().shape());
