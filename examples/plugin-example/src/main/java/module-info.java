@@ -1,10 +1,15 @@
 /**
- * An example Arbor plugin: the {@code softplus} primitive, a softplus dense layer, a node type
- * contributed through {@link java.util.ServiceLoader} and a {@code @PytreeNode} class found by
- * scanning. Works on the class path (META-INF/services) and on the module path (provides).
+ * An example Arbor plugin: the {@code softplus} primitive (with a {@code cpu-simd} kernel), a
+ * softplus dense layer, a node type contributed through {@link java.util.ServiceLoader} and a
+ * {@code @PytreeNode} class found by scanning. Works on the class path (META-INF/services) and on
+ * the module path (provides).
  */
 module com.example.arbor.softplus {
   requires transitive dev.arbor; // its public API uses Arbor types
+
+  // Optional: only the cpu-simd kernel uses them, and it runs only where they are present.
+  requires static dev.arbor.cpu;
+  requires static jdk.incubator.vector;
 
   exports com.example.arbor.softplus;
 
@@ -16,4 +21,6 @@ module com.example.arbor.softplus {
       com.example.arbor.softplus.Softplus;
   provides dev.arbor.tree.spi.NodeType with
       com.example.arbor.softplus.IntervalNodeType;
+  provides dev.arbor.backend.KernelProvider with
+      com.example.arbor.softplus.SoftplusCpuKernels;
 }

@@ -57,7 +57,7 @@ class ArborCliTest {
 
   @Test
   void demoClassIsNamedInOnePlace() throws Exception {
-    assertEquals("dev.arbor.examples.Quickstart", ArborCli.demoClass());
+    assertEquals("dev.arbor.examples.fashion.FashionMnistDemo", ArborCli.demoClass());
     Class.forName(ArborCli.demoClass()).getMethod("main", String[].class);
   }
 

@@ -7,6 +7,7 @@ import dev.arbor.backend.Buffer;
 import dev.arbor.backend.HostArray;
 import dev.arbor.backend.Kernel;
 import dev.arbor.backend.Kernels;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -86,6 +87,9 @@ final class EvalTrace extends Trace {
         outs.add(backend.upload(h));
       }
     }
+    // The kernel read the inputs' buffers, not the tensors: without this fence the JIT may find the
+    // tensors unreachable mid-kernel, and their Cleaner would release the buffers being read.
+    Reference.reachabilityFence(args);
     List<Tensor> result = new ArrayList<>(outs.size());
     for (int k = 0; k < outs.size(); k++) {
       result.add(ConcreteTensor.wrap(backend, outs.get(k), outAvals.get(k)));

@@ -1,22 +1,17 @@
 package dev.arbor.core;
 
+import dev.arbor.tree.Trees;
 import java.util.function.Consumer;
 
 /** Visits the leaves of a pytree (bridges core to {@code dev.arbor.tree}). */
 final class TreeWalk {
   private TreeWalk() {}
 
+  /**
+   * Calls {@code f} on every leaf of {@code tree} as {@link Trees#leaves} defines them: records,
+   * modules, keys, lists, maps and registered node types are walked into.
+   */
   static void forEachLeaf(Object tree, Consumer<Object> f) {
-    if (tree instanceof Iterable<?> it) {
-      it.forEach(x -> forEachLeaf(x, f));
-    } else if (tree instanceof java.util.Map<?, ?> m) {
-      m.values().forEach(x -> forEachLeaf(x, f));
-    } else if (tree instanceof Object[] a) {
-      for (Object x : a) {
-        forEachLeaf(x, f);
-      }
-    } else {
-      f.accept(tree);
-    }
+    Trees.leaves(tree).forEach(f);
   }
 }

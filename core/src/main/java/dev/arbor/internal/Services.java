@@ -52,15 +52,34 @@ public final class Services {
                 + "could not be loaded and was skipped: "
                 + e.getMessage()
                 + rootCause(e)
-                + ". Check that the class is in the jar, is public, has a public no-arg"
-                + " constructor, that the constructor does not throw, and that the jar is compiled"
-                + " for Java "
-                + Runtime.version().feature()
-                + " or older.",
+                + advice(e),
             e);
       }
     }
     return out;
+  }
+
+  /**
+   * What to check: for a class the provider needs but cannot find (typically an optional
+   * dependency, such as a backend's jar, that is absent), how to keep the provider loadable without
+   * it.
+   */
+  static String advice(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NoClassDefFoundError missing) {
+        return ". The provider needs class "
+            + missing.getMessage()
+            + ", which is not present. If it belongs to an optional dependency (a backend's jar"
+            + " such as arbor-cpu, or the jdk.incubator.vector module), keep its classes out of"
+            + " the provider class and reach them only from code that runs when the dependency"
+            + " is present (docs/plugins.md, 'Optional dependencies'); otherwise add the missing"
+            + " jar.";
+      }
+    }
+    return ". Check that the class is in the jar, is public, has a public no-arg constructor,"
+        + " that the constructor does not throw, and that the jar is compiled for Java "
+        + Runtime.version().feature()
+        + " or older.";
   }
 
   /** ", caused by X: message" for the innermost cause, or "" if there is none. */

@@ -49,6 +49,19 @@ class ScopeTest {
     assertEquals(5100.0, kept.item(), 1e-9);
   }
 
+  record Layer(Tensor w, List<Tensor> extra) {}
+
+  @Test
+  void keepWalksIntoRecordsAndNestedContainers() {
+    Layer kept;
+    try (var scope = Arbor.scope()) {
+      kept = scope.keep(new Layer(Tensor.of(1f).mul(2.0), List.of(Tensor.of(3f).add(1.0))));
+    }
+    assertFalse(bufferOf(kept.w()).isReleased(), "a record component is kept");
+    assertFalse(bufferOf(kept.extra().get(0)).isReleased(), "a list inside a record is kept");
+    assertEquals(4.0, kept.extra().get(0).item(), 0);
+  }
+
   @Test
   void releasedTensorsFailWithTheDocumentedError() {
     Tensor t;

@@ -1,6 +1,7 @@
 package dev.arbor.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -10,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,9 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Builds {@code examples/plugin-example} the way a third party would — its own Maven project, no
- * Arbor parent, depending on the published {@code arbor-core} artifact — and runs its demo in
- * forked JVMs, on the class path and on the module path, checking {@code grad}, {@code vmap} and
- * {@code jit} of the plugin's primitive and layer against values computed here by hand.
+ * Arbor parent, depending on the published {@code arbor-core} and (optionally) {@code arbor-cpu}
+ * artifacts — and runs its demo in forked JVMs, on the class path and on the module path, checking
+ * {@code grad}, {@code vmap} and {@code jit} of the plugin's primitive and layer against values
+ * computed here by hand:
+ *
+ * <ul>
+ *   <li>on the reference backend <em>without</em> {@code arbor-cpu} (the plugin's optional cpu-simd
+ *       kernel must not get in the way: no problem reported, the kernel never runs);
+ *   <li>on {@code cpu-simd} ({@code arbor-cpu} added, {@code --add-modules jdk.incubator.vector},
+ *       {@code -Darbor.backend=cpu-simd}), where every {@code grad}/{@code vmap}/{@code jit} line
+ *       must have run the plugin's cpu-simd kernel (the demo's call counter) and agree with the
+ *       reference run.
+ * </ul>
  *
  * <p>How it stays fast and offline: this build's {@code arbor-core} jar and POMs are copied into a
  * fresh local repository, which Maven (the one running this build) uses with this build's own local
@@ -32,13 +45,35 @@ class PluginExampleIT {
   private static final String VERSION = "0.1.0-SNAPSHOT";
   private static final String MAIN = "com.example.arbor.softplus.Demo";
 
+  /** The demo's lines that compute with softplus; each must have used the cpu-simd kernel. */
+  private static final List<String> SOFTPLUS_KEYS =
+      List.of(
+          "softplus",
+          "grad",
+          "vmap",
+          "jit",
+          "vmapGrad",
+          "softplusF32",
+          "layer",
+          "layerVmap",
+          "layerJit",
+          "layerGradW",
+          "layerJitLoss");
+
+  /** Every numeric line of the demo. */
+  private static final List<String> VALUE_KEYS =
+      Stream.concat(SOFTPLUS_KEYS.stream(), Stream.of("layerGradB", "layerJitGradW")).toList();
+
   @TempDir static Path tmp;
   private static Path pluginJar;
   private static List<Path> arbor;
+  private static Path cpuJar;
+  private static final Map<String, String> OUTPUTS = new HashMap<>();
 
   private static Path where(String className) throws Exception {
-    return Path.of(
-        Class.forName(className).getProtectionDomain().getCodeSource().getLocation().toURI());
+    // Not initialized: arbor-cpu's classes need the Vector API module, which this JVM lacks.
+    Class<?> c = Class.forName(className, false, PluginExampleIT.class.getClassLoader());
+    return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   private static Path property(String name) {
@@ -66,6 +101,8 @@ class PluginExampleIT {
     Path repo = tmp.resolve("repo");
     install(repo, "arbor-parent", root.resolve("pom.xml"), null);
     install(repo, "arbor-core", root.resolve("core/pom.xml"), coreJar);
+    cpuJar = where("dev.arbor.cpu.CpuBuffer");
+    install(repo, "arbor-cpu", root.resolve("plugins/cpu-simd/pom.xml"), cpuJar);
 
     Path project = tmp.resolve("plugin-example");
     copyTree(root.resolve("examples/plugin-example"), project);
@@ -117,25 +154,38 @@ class PluginExampleIT {
     }
   }
 
-  private static String run(boolean modulePath) throws Exception {
+  /** The demo's output on the class or module path, on the reference backend or on cpu-simd. */
+  private static synchronized String run(boolean modulePath, boolean cpuSimd) throws Exception {
+    String name = (modulePath ? "module-path" : "class-path") + (cpuSimd ? "-cpu-simd" : "");
+    String cached = OUTPUTS.get(name);
+    if (cached != null) {
+      return cached;
+    }
     List<String> entries = new ArrayList<>();
     arbor.forEach(p -> entries.add(p.toString()));
+    if (cpuSimd) {
+      entries.add(cpuJar.toString());
+    }
     entries.add(pluginJar.toString());
     String path = String.join(File.pathSeparator, entries);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xshare:off");
+    if (cpuSimd) {
+      command.addAll(List.of("--add-modules", "jdk.incubator.vector", "-Darbor.backend=cpu-simd"));
+    }
     if (modulePath) {
       command.addAll(List.of("--module-path", path, "-m", "com.example.arbor.softplus/" + MAIN));
     } else {
       command.addAll(List.of("-cp", path, MAIN));
     }
-    Path out = tmp.resolve(modulePath ? "module-path.txt" : "class-path.txt");
+    Path out = tmp.resolve(name + ".txt");
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the demo timed out");
     String text = Files.readString(out);
     assertEquals(0, p.exitValue(), text);
+    OUTPUTS.put(name, text);
     return text;
   }
 
@@ -158,7 +208,22 @@ class PluginExampleIT {
     return 1 / (1 + Math.exp(-x));
   }
 
-  private static void check(String output) {
+  private static long value(String output, String key) {
+    String prefix = key + "=";
+    return output
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToLong(l -> Long.parseLong(l.substring(prefix.length())))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + prefix + " in\n" + output));
+  }
+
+  /** The numerically stable softplus, for the F32 line's large arguments. */
+  private static double stableSoftplus(double x) {
+    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+
+  private static void check(String output, String backend) {
     double[] x = {-2, 0, 3};
     double[] sp = Arrays.stream(x).map(PluginExampleIT::softplus).toArray();
     assertArrayClose(sp, values(output, "softplus"));
@@ -199,10 +264,29 @@ class PluginExampleIT {
     }
     assertArrayClose(gw, values(output, "layerGradW"));
     assertArrayClose(gw, values(output, "layerJitGradW"));
+    assertArrayClose(new double[] {Arrays.stream(out).sum()}, values(output, "layerJitLoss"));
     assertArrayClose(gb, values(output, "layerGradB"));
 
-    assertTrue(output.contains("backend=reference\n"), output);
+    // F32: 37 values from -90 to 90, past the vector width, with a masked tail.
+    double[] wide = new double[37];
+    for (int k = 0; k < wide.length; k++) {
+      wide[k] = stableSoftplus(-90 + 5 * k);
+    }
+    assertArrayClose(wide, values(output, "softplusF32"), 1e-6);
+
+    assertTrue(output.contains("backend=" + backend + "\n"), output);
     assertTrue(output.contains("primitive=" + pluginJar + "\n"), output);
+    // Registered wherever the plugin is (it costs nothing where cpu-simd is absent).
+    assertTrue(output.contains("cpuSimdKernel=" + pluginJar + "\n"), output);
+    assertFalse(output.contains("problem="), output);
+    for (String key : SOFTPLUS_KEYS) {
+      long calls = value(output, key + ".simdCalls");
+      if (backend.equals("cpu-simd")) {
+        assertTrue(calls > 0, key + " did not run the plugin's cpu-simd kernel:\n" + output);
+      } else {
+        assertEquals(0, calls, key + " ran the cpu-simd kernel on " + backend + ":\n" + output);
+      }
+    }
     assertTrue(output.contains("structure=Interval[*, Node Scaled{value: *, scale=3.0}]"), output);
     assertTrue(output.contains("mapped=[[0.0], [2.0, 4.0]]"), output);
     assertTrue(
@@ -211,19 +295,45 @@ class PluginExampleIT {
   }
 
   private static void assertArrayClose(double[] expected, double[] actual) {
+    assertArrayClose(expected, actual, 1e-12);
+  }
+
+  private static void assertArrayClose(double[] expected, double[] actual, double rtol) {
     assertEquals(expected.length, actual.length, Arrays.toString(actual));
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], 1e-12 * Math.max(1, Math.abs(expected[i])), "at " + i);
+      assertEquals(expected[i], actual[i], rtol * Math.max(1, Math.abs(expected[i])), "at " + i);
+    }
+  }
+
+  /** Every number of the cpu-simd run agrees with the reference run of the same demo. */
+  private static void assertAgree(String reference, String cpuSimd) {
+    for (String key : VALUE_KEYS) {
+      assertArrayClose(
+          values(reference, key), values(cpuSimd, key), key.endsWith("F32") ? 1e-6 : 1e-12);
     }
   }
 
   @Test
   void onTheClassPath() throws Exception {
-    check(run(false));
+    check(run(false, false), "reference");
   }
 
   @Test
   void onTheModulePath() throws Exception {
-    check(run(true));
+    check(run(true, false), "reference");
+  }
+
+  @Test
+  void onCpuSimdOnTheClassPath() throws Exception {
+    String out = run(false, true);
+    check(out, "cpu-simd");
+    assertAgree(run(false, false), out);
+  }
+
+  @Test
+  void onCpuSimdOnTheModulePath() throws Exception {
+    String out = run(true, true);
+    check(out, "cpu-simd");
+    assertAgree(run(true, false), out);
   }
 }

@@ -3,6 +3,7 @@ package dev.arbor.cpu;
 import dev.arbor.array.DType;
 import dev.arbor.backend.Buffer;
 import dev.arbor.backend.Kernel;
+import dev.arbor.backend.Kernels;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
@@ -29,8 +30,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * vector loop on block-sized scratch (L1/L2-resident), so no domain-sized intermediate is written
  * to memory; only the cluster's outputs are. A trailing total reduction is accumulated per block.
  * Blocks are spread over the backend pool. A cluster this cannot plan (integer math, a partial
- * trailing reduction, an unknown primitive) runs equation by equation with this backend's kernels,
- * releasing intermediates as it goes.
+ * trailing reduction, an unknown primitive) runs equation by equation with this backend's kernels
+ * (or, for a plugin's primitive, the kernel its {@code KernelProvider} registered for {@code
+ * cpu-simd}), releasing intermediates as it goes.
  */
 final class FusedKernel {
   /** Elements per block: 2048 floats or doubles per temporary stay in L1/L2. */
@@ -375,6 +377,10 @@ final class FusedKernel {
         outAvals.add(v.aval());
       }
       Kernel k = kernels.get(e.primitive());
+      if (k == null) {
+        // A plugin's primitive inside a cluster: its KernelProvider kernel for cpu-simd, if any.
+        k = Kernels.registered(CpuBackend.NAME, e.primitive()).map(r -> r.kernel()).orElse(null);
+      }
       List<Buffer> res =
           k != null
               ? k.run(args, inAvals, e.params(), outAvals)

@@ -9,7 +9,13 @@ import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
 import dev.arbor.backend.Backend;
 import dev.arbor.backend.Backends;
+import dev.arbor.backend.HostArray;
+import dev.arbor.backend.Kernel;
+import dev.arbor.backend.Kernels;
+import dev.arbor.core.Primitive;
 import dev.arbor.core.primitives.Elementwise;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * jit fusion clusters on cpu-simd against the same jitted function on the reference backend: the
  * block loop (elementwise chains with broadcasts, selects, several outputs, a trailing total
- * reduction) and the equation-by-equation path (partial reductions, integer math).
+ * reduction) and the equation-by-equation path (partial reductions, integer math, a plugin's
+ * primitive with a kernel registered for cpu-simd).
  */
 class FusedKernelTest {
   private static List<double[]> run(
@@ -118,5 +125,59 @@ class FusedKernelTest {
         xs -> List.of(Ops.sum(Ops.sin(Ops.mul(xs.get(0), xs.get(1))), 1)),
         FusedKernel.INTERPRETED_RUNS,
         7 * 333);
+  }
+
+  /** A plugin-style primitive with no cpu-simd kernel of its own: cubes its operand. */
+  private static final Primitive CUBE =
+      Primitive.single("fused_kernel_test_cube")
+          .kind(Primitive.Kind.ELEMENTWISE)
+          .shapeRule((in, params) -> List.of(in.get(0)))
+          .reference(
+              (in, params, out) -> {
+                HostArray r = HostArray.zeros(out.get(0));
+                double[] d = in.get(0).doubles();
+                for (int k = 0; k < d.length; k++) {
+                  r.setDouble(k, d[k] * d[k] * d[k]);
+                }
+                return List.of(r);
+              });
+
+  private static final AtomicLong CUBE_CALLS = new AtomicLong();
+
+  static {
+    // What a KernelProvider for cpu-simd contributes, through the public CpuBuffer API.
+    Kernel cube =
+        (in, inAvals, params, outAvals) -> {
+          CUBE_CALLS.incrementAndGet();
+          MemorySegment x = ((CpuBuffer) in.get(0)).segment();
+          CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
+          MemorySegment ys = y.segment();
+          boolean f32 = inAvals.get(0).dtype() == DType.F32;
+          for (long k = 0; k < y.size(); k++) {
+            if (f32) {
+              float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+              ys.setAtIndex(ValueLayout.JAVA_FLOAT, k, v * v * v);
+            } else {
+              double v = x.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+              ys.setAtIndex(ValueLayout.JAVA_DOUBLE, k, v * v * v);
+            }
+          }
+          return List.of(y);
+        };
+    Kernels.commit(List.of(new Kernels.Registration(CpuBackend.NAME, CUBE, cube, "test")));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F64"})
+  void aPluginPrimitiveInAClusterRunsItsRegisteredKernel(DType t) {
+    long calls = CUBE_CALLS.get();
+    compare(
+        t,
+        xs -> List.of(Ops.add(CUBE.bind1(xs.get(0)).mul(0.5), xs.get(1))),
+        FusedKernel.INTERPRETED_RUNS,
+        7 * 301);
+    assertTrue(CUBE_CALLS.get() > calls, "the registered cpu-simd kernel ran inside the cluster");
   }
 }
