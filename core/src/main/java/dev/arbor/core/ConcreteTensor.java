@@ -7,19 +7,30 @@ import dev.arbor.backend.Backend;
 import dev.arbor.backend.Backends;
 import dev.arbor.backend.Buffer;
 import dev.arbor.backend.HostArray;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serial;
+import java.io.Serializable;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 
 /**
  * A tensor with data: a buffer on one backend. Immutable. Its buffer is released when the tensor is
  * garbage-collected, or eagerly at the end of the {@code Arbor.scope()} it was created in.
+ *
+ * <p>Serializable (Java serialization, as Apache Spark uses it): the stream holds a heap copy of
+ * the data with its dtype and shape ({@link TensorSerialForm}), never the buffer, and reads back
+ * onto the reading JVM's default backend. A released tensor fails to serialize with the scope's
+ * error.
  */
-public final class ConcreteTensor implements Tensor {
+public final class ConcreteTensor implements Tensor, Serializable {
+  @Serial private static final long serialVersionUID = 1L;
   private static final Cleaner CLEANER = Cleaner.create();
 
-  private final Backend backend;
-  private final Buffer buffer;
-  private final AbstractValue aval;
+  // transient: the serial form is TensorSerialForm (writeReplace), these are never written.
+  private final transient Backend backend;
+  private final transient Buffer buffer;
+  private final transient AbstractValue aval;
 
   private ConcreteTensor(Backend backend, Buffer buffer, AbstractValue aval) {
     this.backend = backend;
@@ -132,5 +143,15 @@ public final class ConcreteTensor implements Tensor {
   @Override
   public String toString() {
     return TensorFormat.format(this);
+  }
+
+  @Serial
+  private Object writeReplace() {
+    return TensorSerialForm.of(this);
+  }
+
+  @Serial
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("a ConcreteTensor is read through its TensorSerialForm");
   }
 }
