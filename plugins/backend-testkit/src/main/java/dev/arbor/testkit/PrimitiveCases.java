@@ -6,6 +6,7 @@ import dev.arbor.backend.HostArray;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
@@ -117,6 +118,7 @@ public final class PrimitiveCases {
     reductions(cases, r, Reductions.REDUCE_MAX, Kind.EXACT);
     reductions(cases, r, Reductions.REDUCE_MIN, Kind.EXACT);
     dots(cases, r);
+    convs(cases, r);
     return cases;
   }
 
@@ -438,6 +440,109 @@ public final class PrimitiveCases {
                 random(r, new int[] {5, 6}, DType.I32, Domain.ANY),
                 random(r, new int[] {6, 4}, DType.I32, Domain.ANY)),
             Kind.EXACT));
+  }
+
+  /**
+   * conv_general specs: {input NHWC, kernel HWIO, strides, padding {top, bottom, left, right}}.
+   * Forward convolutions (odd sizes, strides 1 and 2, VALID, SAME, asymmetric and negative padding,
+   * batch 1 and 3, channels 1/3/8), then the input- and kernel-gradient convolutions the transpose
+   * rules bind for some of them ({@link #convTransposeSpecs}).
+   */
+  public static List<int[][]> convSpecs() {
+    List<int[][]> f = new ArrayList<>();
+    f.add(conv(new int[] {1, 7, 7, 1}, new int[] {3, 3, 1, 8}, 1, 1, 0, 0, 0, 0));
+    f.add(conv(new int[] {3, 9, 11, 3}, new int[] {3, 3, 3, 8}, 1, 1, 1, 1, 1, 1));
+    int[] same = Convolution.samePadding(9, 11, 3, 3, 2, 2);
+    f.add(
+        conv(
+            new int[] {3, 9, 11, 3},
+            new int[] {3, 3, 3, 8},
+            2,
+            2,
+            same[0],
+            same[1],
+            same[2],
+            same[3]));
+    f.add(conv(new int[] {1, 13, 13, 8}, new int[] {5, 3, 8, 3}, 2, 2, 2, 1, 0, 3));
+    f.add(conv(new int[] {3, 8, 9, 8}, new int[] {2, 2, 8, 1}, 2, 1, 0, 0, 0, 0));
+    f.add(conv(new int[] {1, 9, 9, 3}, new int[] {3, 3, 3, 3}, 1, 1, -1, 2, -2, 0));
+    f.add(conv(new int[] {3, 5, 7, 8}, new int[] {1, 1, 8, 3}, 1, 1, 0, 0, 0, 0));
+    f.add(conv(new int[] {1, 5, 7, 3}, new int[] {5, 7, 3, 1}, 1, 1, 0, 0, 0, 0));
+    List<int[][]> all = new ArrayList<>(f);
+    for (int[][] sp : List.of(f.get(2), f.get(3), f.get(5))) {
+      all.addAll(convTransposeSpecs(sp));
+    }
+    return all;
+  }
+
+  /**
+   * The two convolutions {@code conv_general}'s transpose rules bind for the forward spec {@code
+   * sp}: the input gradient (stride-dilated cotangent with the flipped, I/O-swapped kernel, stride
+   * 1) and the kernel gradient (input as [C, H, W, N] with the dilated cotangent as [DH, DW, N, O],
+   * stride 1, padding often negative). Mirrors {@code Convolution.transposeConv}.
+   */
+  public static List<int[][]> convTransposeSpecs(int[][] sp) {
+    int[] x = sp[0];
+    int[] k = sp[1];
+    int[] s = sp[2];
+    int[] pad = sp[3];
+    int n = x[0];
+    int h = x[1];
+    int w = x[2];
+    int c = x[3];
+    int kh = k[0];
+    int kw = k[1];
+    int o = k[3];
+    int oh = (h + pad[0] + pad[1] - kh) / s[0] + 1;
+    int ow = (w + pad[2] + pad[3] - kw) / s[1] + 1;
+    int dh = (oh - 1) * s[0] + 1;
+    int dw = (ow - 1) * s[1] + 1;
+    int top = kh - 1 - pad[0];
+    int left = kw - 1 - pad[2];
+    int[][] dx = {
+      {n, dh, dw, o},
+      {kh, kw, o, c},
+      {1, 1},
+      {top, h + kh - 1 - dh - top, left, w + kw - 1 - dw - left}
+    };
+    int[][] dk = {
+      {c, h, w, n},
+      {dh, dw, n, o},
+      {1, 1},
+      {pad[0], kh + dh - 1 - h - pad[0], pad[2], kw + dw - 1 - w - pad[2]}
+    };
+    return List.of(dx, dk);
+  }
+
+  private static int[][] conv(int[] x, int[] k, int sh, int sw, int t, int b, int l, int rr) {
+    return new int[][] {x, k, {sh, sw}, {t, b, l, rr}};
+  }
+
+  /** The params of a {@link #convSpecs} entry. */
+  public static Params convParams(int[][] sp) {
+    return Params.of("strides", sp[2].clone(), "padding", sp[3].clone());
+  }
+
+  private static void convs(List<Case> cases, Random r) {
+    for (DType t : FLOATS) {
+      for (int[][] sp : convSpecs()) {
+        cases.add(
+            new Case(
+                "conv_general "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + "x"
+                    + Arrays.toString(sp[1]).replace(" ", "")
+                    + " strides="
+                    + Arrays.toString(sp[2]).replace(" ", "")
+                    + " padding="
+                    + Arrays.toString(sp[3]).replace(" ", ""),
+                Convolution.CONV_GENERAL,
+                convParams(sp),
+                List.of(random(r, sp[0], t, Domain.ANY), random(r, sp[1], t, Domain.ANY)),
+                Kind.ACCUMULATING));
+      }
+    }
   }
 
   private static Params dims(int[] lc, int[] rc, int[] lb, int[] rb) {

@@ -7,6 +7,7 @@ import dev.arbor.backend.Kernel;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
@@ -96,6 +97,12 @@ final class CpuKernels {
             CpuBackend.isVectorType(inAvals.get(0).dtype())
                 ? DotKernel.run(in, inAvals, params, outAvals)
                 : reference(backend, LinearAlgebra.DOT_GENERAL, in, params, outAvals));
+    m.put(
+        Convolution.CONV_GENERAL,
+        (in, inAvals, params, outAvals) ->
+            CpuBackend.isVectorType(inAvals.get(0).dtype())
+                ? ConvKernel.run(in, inAvals, params, outAvals)
+                : reference(backend, Convolution.CONV_GENERAL, in, params, outAvals));
     return m;
   }
 
