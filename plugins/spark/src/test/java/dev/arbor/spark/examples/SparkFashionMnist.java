@@ -19,9 +19,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * The Fashion-MNIST demo's MLP (784-256-128-100-10, ReLU, Adam) trained data-parallel on Spark:
- * {@code ./arbor spark-demo [--master local[2]] [--epochs 1] [--partitions 2] [--shard
- * 64] [--lr 1e-3] [--train N] [--test N] [--data DIR|bundled]} (bundled 6,000/1,000 subset by
- * default). Prints the loss as it trains and the test accuracy.
+ * {@code ./arbor spark-demo [--master local[2]] [--epochs 1] [--partitions 2] [--shard 64] [--lr
+ * 1e-3] [--train N] [--test N] [--data DIR|bundled]} (bundled 6,000/1,000 subset by default).
+ * Prints the loss as it trains and the test accuracy.
  */
 public final class SparkFashionMnist {
   private SparkFashionMnist() {}
