@@ -1,9 +1,9 @@
 package dev.arbor.spark;
 
-import dev.arbor.array.Tensor;
-import dev.arbor.tree.Trees;
+import dev.arbor.nn.optim.Optimizer;
+import dev.arbor.nn.optim.Optimizers;
 import java.io.Serializable;
-import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * How parameters change given the mean gradient: an optimizer as the trainer uses it. Pure: the
@@ -11,7 +11,7 @@ import java.util.List;
  * gang-scheduled path applies the same update to the same state and stays identical.
  *
  * <p>Implementations are shipped to executors with Java serialization (a lambda assigned to this
- * type is serializable).
+ * type is serializable). Most callers use {@link #of} with one of arbor-nn's optimizers.
  *
  * @param <P> the parameters
  * @param <S> the optimizer state (any pytree of tensors; an empty list for none)
@@ -26,22 +26,52 @@ public interface UpdateRule<P, S> extends Serializable {
   /** The parameters and optimizer state after a step. */
   record Updated<P, S>(P params, S state) {}
 
-  /** Plain gradient descent, {@code p - learningRate * g} leafwise; no state (an empty list). */
-  static <P> UpdateRule<P, List<Tensor>> sgd(double learningRate) {
-    return new UpdateRule<>() {
-      @java.io.Serial private static final long serialVersionUID = 1L;
+  /**
+   * Builds an arbor-nn {@link Optimizer} where it runs. nn's optimizers are not {@code
+   * Serializable}; a lambda of this type is, so {@code () -> Optimizers.adam(1e-3)} ships to
+   * executors and each builds its own optimizer there.
+   */
+  @FunctionalInterface
+  interface OptimizerFactory<S> extends Supplier<Optimizer<S>>, Serializable {}
 
-      @Override
-      public List<Tensor> init(P params) {
-        return List.of();
-      }
+  /**
+   * An arbor-nn optimizer as an update rule: {@code params + updates} ({@link
+   * Optimizers#applyUpdates}) with the updates and state of {@link Optimizer#update}. For example
+   * {@code UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(0.1))}.
+   */
+  static <P, S> UpdateRule<P, S> of(OptimizerFactory<S> factory) {
+    return new OptimizerRule<>(factory);
+  }
 
-      @Override
-      public Updated<P, List<Tensor>> apply(P params, P grads, List<Tensor> state) {
-        P next =
-            Trees.map((p, g) -> ((Tensor) p).sub(((Tensor) g).mul(learningRate)), params, grads);
-        return new Updated<>(next, state);
+  /** {@link #of}: the optimizer is built once per JVM (lazily, after deserialization). */
+  final class OptimizerRule<P, S> implements UpdateRule<P, S> {
+    @java.io.Serial private static final long serialVersionUID = 1L;
+
+    private final OptimizerFactory<S> factory;
+    private transient volatile Optimizer<S> optimizer;
+
+    OptimizerRule(OptimizerFactory<S> factory) {
+      this.factory = java.util.Objects.requireNonNull(factory, "factory");
+    }
+
+    private Optimizer<S> optimizer() {
+      Optimizer<S> o = optimizer;
+      if (o == null) {
+        o = java.util.Objects.requireNonNull(factory.get(), "factory returned null");
+        optimizer = o;
       }
-    };
+      return o;
+    }
+
+    @Override
+    public S init(P params) {
+      return optimizer().init(params);
+    }
+
+    @Override
+    public Updated<P, S> apply(P params, P grads, S state) {
+      Optimizer.Step<P, S> step = optimizer().update(grads, state, params);
+      return new Updated<>(Optimizers.applyUpdates(params, step.updates()), step.state());
+    }
   }
 }

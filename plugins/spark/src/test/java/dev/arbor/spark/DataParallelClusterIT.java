@@ -5,6 +5,8 @@ import static dev.arbor.spark.Training.assertLossesClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.arbor.nn.optim.Optimizers;
+import dev.arbor.nn.optim.Optimizers.SgdState;
 import dev.arbor.spark.DataParallel.AllReduce;
 import dev.arbor.spark.Training.Batch;
 import dev.arbor.spark.Training.Mlp;
@@ -94,7 +96,7 @@ class DataParallelClusterIT {
     var expected = Training.train(partitions(), init, LR, 2);
     for (AllReduce path : AllReduce.values()) {
       var trained =
-          DataParallel.of(Training::loss, UpdateRule.<Mlp>sgd(LR))
+          DataParallel.of(Training::loss, UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(LR)))
               .withAllReduce(path)
               .fit(rdd(), init, 2);
       assertClose(expected.params(), trained.params(), 2e-5);
@@ -108,9 +110,9 @@ class DataParallelClusterIT {
     var expected = Training.train(partitions(), init, LR, 2);
     String marks = dir.toString();
     var trained =
-        DataParallel.of(Training::loss, UpdateRule.<Mlp>sgd(LR))
+        DataParallel.of(Training::loss, UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(LR)))
             .withAllReduce(AllReduce.RING)
-            .checkpoints(new Training.FolderStore(marks), 1)
+            .checkpoints(new SafetensorsStore(marks), 1)
             .withStepHook(
                 (partition, attempt, epoch, step) -> {
                   try { // executors are other JVMs: leave marks in the shared folder

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.arbor.nn.optim.Optimizers;
+import dev.arbor.nn.optim.Optimizers.SgdState;
 import dev.arbor.spark.DataParallel.AllReduce;
 import dev.arbor.spark.Training.Batch;
 import dev.arbor.spark.Training.Mlp;
@@ -91,7 +93,7 @@ class DataParallelTest {
     var expected = Training.train(parts, init, LR, 2);
     List<StepReport> seen = new ArrayList<>();
     var trained =
-        DataParallel.of(Training::loss, UpdateRule.<Mlp>sgd(LR))
+        DataParallel.of(Training::loss, UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(LR)))
             .named("driver-test")
             .onStep(seen::add)
             .fit(rddOf(parts), init, 2);
@@ -115,7 +117,7 @@ class DataParallelTest {
     Mlp init = Training.init(2);
     var expected = Training.train(parts, init, LR, 2);
     var trained =
-        DataParallel.of(Training::loss, UpdateRule.<Mlp>sgd(LR))
+        DataParallel.of(Training::loss, UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(LR)))
             .named("ring-test")
             .withAllReduce(AllReduce.RING)
             .fit(rddOf(parts), init, 2);
@@ -139,9 +141,9 @@ class DataParallelTest {
     var expected = Training.train(parts, init, LR, 2);
     HOOK_CALLS.clear();
     var trained =
-        DataParallel.of(Training::loss, UpdateRule.<Mlp>sgd(LR))
+        DataParallel.of(Training::loss, UpdateRule.<Mlp, SgdState>of(() -> Optimizers.sgd(LR)))
             .withAllReduce(AllReduce.RING)
-            .checkpoints(new Training.FolderStore(dir.toString()), 1)
+            .checkpoints(new SafetensorsStore(dir.toString()), 1)
             .withStepHook(
                 (partition, attempt, epoch, step) -> {
                   HOOK_CALLS.add(new int[] {partition, attempt, epoch, step});
@@ -163,7 +165,7 @@ class DataParallelTest {
         HOOK_CALLS.stream().anyMatch(c -> c[1] == 1 && c[2] == 0 && c[3] == 0),
         "no task of the retried stage re-ran step 0");
     try (var files = Files.list(dir)) {
-      assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith("-epoch0")));
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith("-epoch0.safetensors")));
     }
   }
 }

@@ -2,6 +2,8 @@ package dev.arbor.spark;
 
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.nn.optim.Optimizers;
+import dev.arbor.nn.optim.Optimizers.SgdState;
 import dev.arbor.random.Key;
 import dev.arbor.random.Random;
 import java.io.Serializable;
@@ -52,7 +54,8 @@ public final class StepCostProbe {
       for (DataParallel.AllReduce path : DataParallel.AllReduce.values()) {
         long t0 = System.nanoTime();
         var trained =
-            DataParallel.of(StepCostProbe::loss, UpdateRule.<Net>sgd(0.05))
+            DataParallel.of(
+                    StepCostProbe::loss, UpdateRule.<Net, SgdState>of(() -> Optimizers.sgd(0.05)))
                 .withAllReduce(path)
                 .fit(shards, init, 3);
         double wall = (System.nanoTime() - t0) / 1e9;

@@ -10,17 +10,9 @@ import dev.arbor.array.Tensor;
 import dev.arbor.random.Key;
 import dev.arbor.random.Random;
 import dev.arbor.tree.Trees;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /** The model, data and single-machine reference training the Spark tests compare against. */
 final class Training {
@@ -107,35 +99,6 @@ final class Training {
     assertEquals(expected.size(), steps.size(), "number of steps");
     for (int k = 0; k < expected.size(); k++) {
       assertEquals(expected.get(k), steps.get(k).loss(), tol, "loss of step " + k);
-    }
-  }
-
-  /**
-   * A test stand-in for a checkpoint store: Java serialization of the tree into files in a folder,
-   * written to a temporary file and moved into place. (The product store is nn's safetensors.)
-   */
-  record FolderStore(String dir) implements CheckpointStore {
-    @Override
-    public void save(String name, Object tree) throws IOException {
-      Path tmp = Files.createTempFile(Path.of(dir), name, ".tmp");
-      try (var out = new ObjectOutputStream(Files.newOutputStream(tmp))) {
-        out.writeObject(SerializedTree.of(tree));
-      }
-      Files.move(tmp, Path.of(dir, name), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> Optional<T> load(String name, T like) throws IOException {
-      Path f = Path.of(dir, name);
-      if (!Files.exists(f)) {
-        return Optional.empty();
-      }
-      try (var in = new ObjectInputStream(Files.newInputStream(f))) {
-        return Optional.of(((SerializedTree<T>) in.readObject()).get());
-      } catch (ClassNotFoundException e) {
-        throw new UncheckedIOException(new IOException(e));
-      }
     }
   }
 }
