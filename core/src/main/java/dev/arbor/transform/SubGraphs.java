@@ -6,11 +6,9 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Primitive.Batched;
-import dev.arbor.core.Primitive.Linear;
 import dev.arbor.core.StagingTrace;
 import dev.arbor.core.Tracer;
 import dev.arbor.core.Var;
-import dev.arbor.core.primitives.AdMath;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.transform.ad.JvpTrace;
 import dev.arbor.transform.batching.BatchTrace;
@@ -19,7 +17,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -271,72 +268,7 @@ final class SubGraphs {
    */
   static List<Tensor> transposeRun(
       Graph g, boolean[] linear, List<Tensor> known, List<Tensor> cotangents) {
-    Set<Var> lin = identitySet();
-    Map<Var, Tensor> env = new IdentityHashMap<>();
-    for (int k = 0; k < g.inputs().size(); k++) {
-      if (linear[k]) {
-        lin.add(g.inputs().get(k));
-      } else {
-        env.put(g.inputs().get(k), known.get(k));
-      }
-    }
-    for (int k = 0; k < g.constVars().size(); k++) {
-      env.put(g.constVars().get(k), g.constValues().get(k));
-    }
-    List<Equation> linearEqs = new ArrayList<>();
-    for (Equation e : g.equations()) {
-      if (e.inputs().stream().anyMatch(lin::contains)) {
-        lin.addAll(e.outputs());
-        linearEqs.add(e);
-      } else {
-        List<Tensor> in = new ArrayList<>(e.inputs().size());
-        for (Var v : e.inputs()) {
-          in.add(env.get(v));
-        }
-        List<Tensor> out = e.primitive().bind(in, e.params());
-        for (int k = 0; k < out.size(); k++) {
-          env.put(e.outputs().get(k), out.get(k));
-        }
-      }
-    }
-    Map<Var, Tensor> ct = new IdentityHashMap<>();
-    for (int k = 0; k < cotangents.size(); k++) {
-      Var v = g.outputs().get(k);
-      Tensor c = cotangents.get(k);
-      if (c != null && lin.contains(v)) {
-        ct.merge(v, c, AdMath::addTangents);
-      }
-    }
-    for (int i = linearEqs.size() - 1; i >= 0; i--) {
-      Equation e = linearEqs.get(i);
-      List<Tensor> outCts = new ArrayList<>(e.outputs().size());
-      boolean any = false;
-      for (Var v : e.outputs()) {
-        Tensor c = ct.remove(v);
-        outCts.add(c);
-        any |= c != null;
-      }
-      if (!any) {
-        continue;
-      }
-      List<Object> args = new ArrayList<>(e.inputs().size());
-      for (Var v : e.inputs()) {
-        args.add(lin.contains(v) ? new Linear(v.aval()) : env.get(v));
-      }
-      List<Tensor> inCts = e.primitive().transposeRule().apply(outCts, args, e.params());
-      for (int k = 0; k < e.inputs().size(); k++) {
-        Var v = e.inputs().get(k);
-        Tensor c = k < inCts.size() ? inCts.get(k) : null;
-        if (c != null && lin.contains(v)) {
-          ct.merge(v, c, AdMath::addTangents);
-        }
-      }
-    }
-    List<Tensor> result = new ArrayList<>(g.inputs().size());
-    for (int k = 0; k < g.inputs().size(); k++) {
-      result.add(linear[k] ? ct.get(g.inputs().get(k)) : null);
-    }
-    return result;
+    return dev.arbor.transform.ad.Ad.transpose(g, linear, known, cotangents);
   }
 
   // ------------------------------------------------------------ batching-rule helpers

@@ -140,36 +140,64 @@ public final class Ad {
    * depends on the graph's inputs; the others are constants.
    */
   public static List<Tensor> backwardPass(Graph g, List<Tensor> cotangents) {
+    boolean[] all = new boolean[g.inputs().size()];
+    java.util.Arrays.fill(all, true);
+    return transpose(g, all, java.util.Collections.nCopies(all.length, null), cotangents);
+  }
+
+  /**
+   * Transposes {@code g} with respect to the inputs marked in {@code linear}: {@code known} holds
+   * the values of the other inputs (entries at linear positions are ignored), {@code cotangents}
+   * one per output (null = zero). Equations that touch no linear value are evaluated forward first
+   * (recomputing the primal values the linear part needs — what control flow and checkpointing
+   * transpose); the others are transposed in reverse with their primitives' transpose rules.
+   * Returns one cotangent per input: null at non-linear positions and for zeros.
+   */
+  public static List<Tensor> transpose(
+      Graph g, boolean[] linear, List<Tensor> known, List<Tensor> cotangents) {
     if (cotangents.size() != g.outputs().size()) {
       throw new IllegalArgumentException(
           "pullback takes " + g.outputs().size() + " cotangents, got " + cotangents.size());
     }
-    Set<Var> linear = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    linear.addAll(g.inputs());
-    for (Equation e : g.equations()) {
-      for (Var v : e.inputs()) {
-        if (linear.contains(v)) {
-          linear.addAll(e.outputs());
-          break;
-        }
+    Set<Var> lin = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    Map<Var, Tensor> env = new IdentityHashMap<>();
+    for (int k = 0; k < g.inputs().size(); k++) {
+      if (linear[k]) {
+        lin.add(g.inputs().get(k));
+      } else {
+        env.put(g.inputs().get(k), known.get(k));
       }
     }
-    Map<Var, Tensor> consts = new IdentityHashMap<>();
     for (int k = 0; k < g.constVars().size(); k++) {
-      consts.put(g.constVars().get(k), g.constValues().get(k));
+      env.put(g.constVars().get(k), g.constValues().get(k));
+    }
+    List<Equation> linearEqs = new ArrayList<>();
+    for (Equation e : g.equations()) {
+      if (e.inputs().stream().anyMatch(lin::contains)) {
+        lin.addAll(e.outputs());
+        linearEqs.add(e);
+      } else {
+        List<Tensor> in = new ArrayList<>(e.inputs().size());
+        for (Var v : e.inputs()) {
+          in.add(env.get(v));
+        }
+        List<Tensor> out = e.primitive().bind(in, e.params());
+        for (int k = 0; k < out.size(); k++) {
+          env.put(e.outputs().get(k), out.get(k));
+        }
+      }
     }
     Map<Var, Tensor> ct = new IdentityHashMap<>();
     for (int k = 0; k < cotangents.size(); k++) {
       Var v = g.outputs().get(k);
       Tensor c = cotangents.get(k);
-      if (c != null && linear.contains(v)) {
+      if (c != null && lin.contains(v)) {
         checkCotangent(v, c, k);
         ct.merge(v, c, AdMath::addTangents);
       }
     }
-    List<Equation> eqs = g.equations();
-    for (int i = eqs.size() - 1; i >= 0; i--) {
-      Equation e = eqs.get(i);
+    for (int i = linearEqs.size() - 1; i >= 0; i--) {
+      Equation e = linearEqs.get(i);
       List<Tensor> outCts = new ArrayList<>(e.outputs().size());
       boolean any = false;
       for (Var v : e.outputs()) {
@@ -182,13 +210,13 @@ public final class Ad {
       }
       List<Object> args = new ArrayList<>(e.inputs().size());
       for (Var v : e.inputs()) {
-        args.add(linear.contains(v) ? new Linear(v.aval()) : consts.get(v));
+        args.add(lin.contains(v) ? new Linear(v.aval()) : env.get(v));
       }
       List<Tensor> inCts = e.primitive().transposeRule().apply(outCts, args, e.params());
       for (int k = 0; k < e.inputs().size(); k++) {
         Var v = e.inputs().get(k);
         Tensor c = k < inCts.size() ? inCts.get(k) : null;
-        if (c != null && linear.contains(v)) {
+        if (c != null && lin.contains(v)) {
           if (!c.shape().equals(v.aval().shape()) || c.dtype() != v.aval().dtype()) {
             throw new AssertionError(
                 "transpose rule of '"
@@ -206,8 +234,8 @@ public final class Ad {
       }
     }
     List<Tensor> result = new ArrayList<>(g.inputs().size());
-    for (Var v : g.inputs()) {
-      result.add(ct.get(v));
+    for (int k = 0; k < g.inputs().size(); k++) {
+      result.add(linear[k] ? ct.get(g.inputs().get(k)) : null);
     }
     return result;
   }
