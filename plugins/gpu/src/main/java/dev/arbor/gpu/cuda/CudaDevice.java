@@ -66,12 +66,18 @@ final class CudaDevice implements Device {
   private final MemorySegment context;
   private final MemorySegment stream;
   private final String description;
+  private final Cublas cublas;
   private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
   private record Module(MemorySegment module, MemorySegment function, String name)
       implements Compiled {}
 
-  CudaDevice(Native cu) {
+  /**
+   * Opens device 0 through the driver {@code cu}; cuBLAS is loaded from the first of {@code
+   * cublasLibraries} that loads (none, or an empty list: the tiled matmul kernel, with the reason
+   * in the description).
+   */
+  CudaDevice(Native cu, List<String> cublasLibraries) {
     library = cu.library();
     MethodHandle init = cu.bind("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     MethodHandle driverVersion =
@@ -143,6 +149,33 @@ final class CudaDevice implements Device {
       MemorySegment s = a.allocate(ADDRESS);
       check("cuStreamCreate", (int) Native.call(streamCreate, s, 0));
       stream = s.get(ADDRESS, 0);
+      Cublas blas = null;
+      String matmul;
+      if (cublasLibraries.isEmpty()) {
+        matmul = "tiled matmul kernel (cuBLAS not searched)";
+      } else {
+        List<String> failures = new java.util.ArrayList<>();
+        for (String lib : cublasLibraries) {
+          Native n;
+          try {
+            n = Native.load(lib);
+          } catch (IllegalStateException e) {
+            failures.add(e.getMessage());
+            continue;
+          }
+          try {
+            blas = new Cublas(n, stream, this::makeCurrent, this::synchronize);
+          } catch (GpuException | IllegalStateException e) {
+            failures.add(e.getMessage());
+          }
+          break;
+        }
+        matmul =
+            blas != null
+                ? "matmul by " + blas.description()
+                : "tiled matmul kernel (no cuBLAS: " + String.join("; ", failures) + ")";
+      }
+      cublas = blas;
       description =
           name.getString(0, StandardCharsets.UTF_8)
               + " (sm_"
@@ -154,8 +187,19 @@ final class CudaDevice implements Device {
               + version % 1000 / 10
               + ", "
               + library
+              + "; "
+              + matmul
               + ")";
     }
+  }
+
+  private void synchronize() {
+    check("cuStreamSynchronize", (int) Native.call(streamSynchronize, stream), "after cuBLAS");
+  }
+
+  @Override
+  public Cublas blas() {
+    return cublas;
   }
 
   static String errorName(int code) {

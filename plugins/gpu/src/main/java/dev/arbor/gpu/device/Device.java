@@ -59,4 +59,9 @@ public interface Device {
    * corresponding {@code local} size) in work groups of {@code local}, and waits for it.
    */
   void launch(Compiled c, long[] global, long[] local, List<Arg> args);
+
+  /** The vendor BLAS used for matmul, or null where there is none (the tiled kernel runs). */
+  default Blas blas() {
+    return null;
+  }
 }

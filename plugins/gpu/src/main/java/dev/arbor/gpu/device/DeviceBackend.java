@@ -35,7 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * transfers, and the kernels — eager kernels for elementwise primitives, {@code broadcast_in_dim},
  * {@code transpose}, reductions, {@code reshape} and {@code dot_general}, and one generated kernel
  * per fusion cluster ({@code fused}). Each kernel is lowered to the GPU IR, emitted in the device's
- * language by {@link #emit}, compiled once per distinct source and cached.
+ * language by {@link #emit}, compiled once per distinct source and cached. Where the device has a
+ * vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a matmul's strides, {@code dot_general}
+ * runs there instead of on the tiled matmul kernel.
  *
  * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an F64
  * {@code exp} in PTX, a {@code dot_general} whose axes do not flatten), the kernel runs the
@@ -67,6 +69,8 @@ public abstract class DeviceBackend implements Backend {
 
   private record MatmulLaunch(MatmulKernel kernel, String source, Lowering.MatmulShape shape)
       implements Prepared {}
+
+  private record BlasLaunch(DType type, Lowering.MatmulShape shape) implements Prepared {}
 
   private record Copy() implements Prepared {}
 
@@ -333,6 +337,7 @@ public abstract class DeviceBackend implements Backend {
     return switch (prepare(p, params, in)) {
       case LoopLaunch l -> "loop kernel " + l.kernel().name();
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
+      case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -366,6 +371,10 @@ public abstract class DeviceBackend implements Backend {
         Lowering.MatmulShape shape = Lowering.matmul(params, in.get(0), in.get(1));
         if (shape.k() == 0) {
           throw new UnsupportedKernelException("empty contraction");
+        }
+        Blas blas = device().blas();
+        if (blas != null && blas.supports(t, shape)) {
+          return new BlasLaunch(t, shape);
         }
         return new MatmulLaunch(k, emit(k), shape);
       }
@@ -419,6 +428,7 @@ public abstract class DeviceBackend implements Backend {
     return switch (pr) {
       case LoopLaunch l -> launchLoop(l, in, outAvals);
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
+      case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
         long b = bytes(outAvals.get(0));
@@ -487,6 +497,30 @@ public abstract class DeviceBackend implements Backend {
       long[] global = {(s.n() + t - 1) / t * t, (s.m() + t - 1) / t * t, s.batch()};
       synchronized (lock) {
         device().launch(program(m.source(), m.kernel().name()), global, new long[] {t, t, 1}, args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchBlas(BlasLaunch b, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      Lowering.MatmulShape s = b.shape();
+      if (s.batch() == 0 || s.m() == 0 || s.n() == 0) {
+        return List.of(out);
+      }
+      synchronized (lock) {
+        device()
+            .blas()
+            .gemm(
+                b.type(),
+                s,
+                ((DeviceBuffer) in.get(0)).handle(),
+                ((DeviceBuffer) in.get(1)).handle(),
+                out.handle());
       }
       return List.of(out);
     } catch (RuntimeException e) {

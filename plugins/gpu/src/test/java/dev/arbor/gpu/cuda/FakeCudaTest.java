@@ -84,7 +84,7 @@ class FakeCudaTest {
     lastExecuted = fake.bind("fake_last_executed", FunctionDescriptor.of(JAVA_INT));
     lastLaunch =
         fake.bind("fake_last_launch", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    cuda = new CudaBackend(library.toString());
+    cuda = new CudaBackend(library.toString(), List.of());
   }
 
   @AfterEach
@@ -137,7 +137,7 @@ class FakeCudaTest {
 
   @Test
   void unavailableWithTheReasonWhenTheDriverIsMissing() {
-    CudaBackend missing = new CudaBackend("/nonexistent/libcuda.so.1");
+    CudaBackend missing = new CudaBackend("/nonexistent/libcuda.so.1", List.of());
     assertFalse(missing.isAvailable());
     assertTrue(
         missing.unavailableReason().contains("/nonexistent/libcuda.so.1 could not be loaded"),
