@@ -31,25 +31,50 @@ public final class ConcreteTensor implements Tensor, Serializable {
   private final transient Backend backend;
   private final transient Buffer buffer;
   private final transient AbstractValue aval;
+  private final transient boolean committed;
 
-  private ConcreteTensor(Backend backend, Buffer buffer, AbstractValue aval) {
+  private ConcreteTensor(Backend backend, Buffer buffer, AbstractValue aval, boolean committed) {
     this.backend = backend;
     this.buffer = buffer;
     this.aval = aval;
+    this.committed = committed;
   }
 
-  /** Wraps a fresh buffer; registers it for release when this tensor becomes unreachable. */
+  /**
+   * Wraps a fresh buffer as a committed tensor (see {@link #isCommitted()}); registers it for
+   * release when this tensor becomes unreachable.
+   */
   public static ConcreteTensor wrap(Backend backend, Buffer buffer, AbstractValue aval) {
-    ConcreteTensor t = new ConcreteTensor(backend, buffer, aval);
+    return wrap(backend, buffer, aval, true);
+  }
+
+  /** Wraps a fresh buffer, committed to its backend or not. */
+  public static ConcreteTensor wrap(
+      Backend backend, Buffer buffer, AbstractValue aval, boolean committed) {
+    ConcreteTensor t = new ConcreteTensor(backend, buffer, aval, committed);
     CLEANER.register(t, buffer::release);
     Scope.track(t);
     return t;
   }
 
-  /** A tensor on the default backend holding {@code data}. */
+  /**
+   * An uncommitted tensor on the default backend holding {@code data} (what the {@code Tensor}
+   * factories create).
+   */
   public static ConcreteTensor of(HostArray data) {
     Backend b = Backends.defaultBackend();
-    return wrap(b, b.upload(data), data.aval());
+    return wrap(b, b.upload(data), data.aval(), false);
+  }
+
+  /**
+   * Whether this tensor is committed to its backend, as in JAX: tensors placed with {@link
+   * #to(String)}, and results of operations with a committed input, are committed; tensors made by
+   * the {@code Tensor} factories (and results of operations on only those) are not. An operation
+   * moves uncommitted inputs to the backend of its committed ones; committed inputs on two backends
+   * are an error that names {@code to(...)}.
+   */
+  public boolean isCommitted() {
+    return committed;
   }
 
   public Backend backend() {
@@ -125,11 +150,11 @@ public final class ConcreteTensor implements Tensor, Serializable {
   @Override
   public Tensor to(String backendName) {
     Backend target = Backends.get(backendName);
-    if (target == backend) {
+    if (target == backend && committed) {
       return this;
     }
     try {
-      return wrap(target, target.upload(host()), aval);
+      return wrap(target, target.upload(host()), aval, true);
     } finally {
       Reference.reachabilityFence(this);
     }

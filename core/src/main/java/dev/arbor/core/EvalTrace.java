@@ -34,27 +34,45 @@ final class EvalTrace extends Trace {
   @Override
   protected List<Tensor> process(Primitive p, List<Tensor> args, Params params) {
     List<AbstractValue> inAvals = new ArrayList<>(args.size());
+    // The backend: that of the committed inputs (they must agree), else that of the inputs if
+    // they agree, else the default. Uncommitted inputs elsewhere are moved to it (JAX's rule).
     Backend backend = null;
+    Backend uncommitted = null;
+    boolean mixedUncommitted = false;
+    boolean committed = false;
     for (Tensor a : args) {
       ConcreteTensor c = (ConcreteTensor) a;
       inAvals.add(c.aval());
-      if (backend == null) {
-        backend = c.backend();
-      } else if (backend != c.backend()) {
-        throw new IllegalArgumentException(
-            "'"
-                + p.name()
-                + "' got tensors on two backends ("
-                + backend.name()
-                + " and "
-                + c.backend().name()
-                + "); move one with tensor.to(\""
-                + backend.name()
-                + "\")");
+      if (c.isCommitted()) {
+        committed = true;
+        if (backend == null) {
+          backend = c.backend();
+        } else if (backend != c.backend()) {
+          throw new IllegalArgumentException(
+              "'"
+                  + p.name()
+                  + "' got tensors placed on two backends ("
+                  + backend.name()
+                  + " and "
+                  + c.backend().name()
+                  + "); move one with tensor.to(\""
+                  + backend.name()
+                  + "\")");
+        }
+      } else if (uncommitted == null) {
+        uncommitted = c.backend();
+      } else if (uncommitted != c.backend()) {
+        mixedUncommitted = true;
       }
     }
     if (backend == null) {
-      backend = Backends.defaultBackend();
+      backend = uncommitted != null && !mixedUncommitted ? uncommitted : Backends.defaultBackend();
+    }
+    for (int k = 0; k < args.size(); k++) {
+      ConcreteTensor c = (ConcreteTensor) args.get(k);
+      if (c.backend() != backend) {
+        args.set(k, ConcreteTensor.wrap(backend, backend.upload(c.host()), c.aval(), false));
+      }
     }
     List<AbstractValue> outAvals = p.abstractEval(inAvals, params);
     Kernel kernel = Kernels.find(backend, p).orElse(null);
@@ -92,7 +110,7 @@ final class EvalTrace extends Trace {
     Reference.reachabilityFence(args);
     List<Tensor> result = new ArrayList<>(outs.size());
     for (int k = 0; k < outs.size(); k++) {
-      result.add(ConcreteTensor.wrap(backend, outs.get(k), outAvals.get(k)));
+      result.add(ConcreteTensor.wrap(backend, outs.get(k), outAvals.get(k), committed));
     }
     NanCheck.check(p, result);
     return result;

@@ -109,19 +109,36 @@ class BackendsTest {
     Tensor a = Tensor.of(1f, 2f, 3f);
     Tensor b = a.to("test-copy");
     assertEquals("test-copy", ((ConcreteTensor) b).backend().name());
-    assertSame(a, a.to("reference"));
+    Tensor placed = a.to("reference");
+    assertTrue(((ConcreteTensor) placed).isCommitted());
+    assertSame(placed, placed.to("reference"));
     Tensor c = b.add(b);
     assertEquals("test-copy", ((ConcreteTensor) c).backend().name());
     assertArrayEquals(new float[] {2, 4, 6}, c.toFloatArray());
   }
 
   @Test
-  void mixingBackendsNamesTheFix() {
-    Tensor a = Tensor.of(1f, 2f);
+  void mixingCommittedBackendsNamesTheFix() {
+    Tensor a = Tensor.of(1f, 2f).to("reference");
     Tensor b = a.to("test-copy");
     var e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
     assertTrue(e.getMessage().contains("to(\""), e.getMessage());
     assertTrue(e.getMessage().contains("test-copy"), e.getMessage());
+  }
+
+  @Test
+  void uncommittedTensorsFollowCommittedOnes() {
+    // Tensor factories make uncommitted tensors (as JAX's jnp.array): an op with a tensor placed
+    // on another backend moves them there, and the result is committed to that backend.
+    Tensor placed = Tensor.of(1f, 2f).to("test-copy");
+    Tensor c = Tensor.of(10f, 20f).add(placed);
+    assertEquals("test-copy", ((ConcreteTensor) c).backend().name());
+    assertTrue(((ConcreteTensor) c).isCommitted());
+    assertArrayEquals(new float[] {11, 22}, c.toFloatArray());
+    // grad's ones-cotangent (made on the default backend) meets a function on another backend
+    Tensor g = dev.arbor.Arbor.grad((Tensor x) -> x.mul(x).sum()).apply(placed);
+    assertEquals("test-copy", ((ConcreteTensor) g).backend().name());
+    assertArrayEquals(new float[] {2, 4}, g.toFloatArray());
   }
 
   @Test
