@@ -99,6 +99,35 @@ final class BuiltinKinds {
       return def;
     }
 
+    /** Flattens {@code node} guided by {@code d}, a list def (see Flattener#guide). */
+    TreeDefNode guide(Object node, TreeDefNode d, Flattener f) {
+      List<?> list = (List<?>) node;
+      TreeDefNode[] expected = d.children;
+      int n = expected.length;
+      if (!(list instanceof RandomAccess) || list.size() != n) {
+        return flatten(node, f);
+      }
+      TreeDefNode[] defs = null;
+      for (int i = 0; i < n; i++) {
+        Object v = list.get(i);
+        TreeDefNode e = expected[i];
+        TreeDefNode c =
+            e == TreeDefNode.LEAF && v != null && v.getClass() == f.leafClass
+                ? f.leaf(v)
+                : f.guide(v, e);
+        if (defs != null) {
+          defs[i] = c;
+        } else if (c != e) {
+          defs = TreeDefNode.diverge(expected, i, c);
+        }
+      }
+      if (list.size() != n) {
+        throw new IllegalArgumentException(
+            "a " + list.getClass().getName() + " changed size while it was being flattened");
+      }
+      return defs == null ? d : TreeDefNode.of(this, null, defs);
+    }
+
     @Override
     Object unflatten(TreeDefNode def, Unflattener u) {
       TreeDefNode[] defs = def.children;
@@ -193,6 +222,42 @@ final class BuiltinKinds {
         mapKeys.lastDef = def;
       }
       return def;
+    }
+
+    /**
+     * Flattens {@code node} guided by {@code d}, a map def (see Flattener#guide): an unordered map
+     * whose key set is exactly {@code d}'s keys, when those are strictly sorted, has its values in
+     * that order (the sort's unique result); other maps take the generic path.
+     */
+    TreeDefNode guide(Object node, TreeDefNode d, Flattener f) {
+      Map<?, ?> map = (Map<?, ?>) node;
+      MapKeys keys = (MapKeys) d.aux;
+      TreeDefNode[] expected = d.children;
+      int n = expected.length;
+      if (map instanceof SequencedMap<?, ?> || !keys.strictlySorted()) {
+        return flatten(node, f);
+      }
+      Object[] values = f.enter(n);
+      if (!valuesByPrediction(map, keys, values)) {
+        f.exit();
+        return flatten(node, f);
+      }
+      TreeDefNode[] defs = null;
+      for (int i = 0; i < n; i++) {
+        Object v = values[i];
+        TreeDefNode e = expected[i];
+        TreeDefNode c =
+            e == TreeDefNode.LEAF && v != null && v.getClass() == f.leafClass
+                ? f.leaf(v)
+                : f.guide(v, e);
+        if (defs != null) {
+          defs[i] = c;
+        } else if (c != e) {
+          defs = TreeDefNode.diverge(expected, i, c);
+        }
+      }
+      f.exit();
+      return defs == null ? d : TreeDefNode.of(this, keys, defs);
     }
 
     @Override
@@ -390,6 +455,32 @@ final class BuiltinKinds {
 
     MapKeys(Object[] keys) {
       this.keys = keys;
+    }
+
+    /** 0: not yet known, 1: strictly increasing (see {@link #strictlySorted}), 2: not. */
+    private byte order;
+
+    /**
+     * Whether the keys are strictly increasing by the map sort order, so that any unordered map
+     * with exactly these keys sorts to this order (racy cache of a deterministic answer).
+     */
+    boolean strictlySorted() {
+      byte o = order;
+      if (o == 0) {
+        o = 1;
+        try {
+          for (int i = 1; i < keys.length; i++) {
+            if (compareKeys(keys[i - 1], keys[i]) >= 0) {
+              o = 2;
+              break;
+            }
+          }
+        } catch (RuntimeException e) {
+          o = 2;
+        }
+        order = o;
+      }
+      return o == 1;
     }
 
     /**

@@ -131,6 +131,66 @@ final class Flattener {
     return TreeDefNode.LEAF;
   }
 
+  /**
+   * The structure the latest flatten (on any thread) produced, with what it depends on: a racy hint
+   * (immutable, so any published value is complete), reused by the next flatten of a root of the
+   * same class under the same registry snapshot (see {@link #flatten}).
+   */
+  private record Plan(
+      Registry.Snapshot registry, Class<?> rootClass, TreeDefNode def, Class<?> leafClass) {}
+
+  private static Plan plan;
+
+  /**
+   * Flattens the whole tree {@code x}. Without an {@code isLeaf} predicate, a root of the class
+   * flattened last (under the same registry snapshot) is flattened guided by that flatten's
+   * structure (see {@link #guide}): the result is equal to what {@link #visit} would return, and is
+   * the previous def itself when the structure did not change.
+   */
+  TreeDefNode flatten(Object x) {
+    if (isLeaf != null || x == null) {
+      return visit(x);
+    }
+    Plan p = plan;
+    Class<?> rootClass = x.getClass();
+    TreeDefNode def;
+    if (p != null && p.registry == registry && p.rootClass == rootClass) {
+      // A class that resolved to a leaf under this snapshot still does (no predicate here).
+      leafClass = p.leafClass;
+      def = guide(x, p.def);
+      if (def == p.def && leafClass == p.leafClass) {
+        return def;
+      }
+    } else {
+      def = visit(x);
+    }
+    plan = new Plan(registry, rootClass, def, leafClass);
+    return def;
+  }
+
+  /**
+   * Flattens {@code x} expecting the structure {@code d} (a def made under this flattener's
+   * registry snapshot): each node's kind and keys are checked against {@code d} as the walk goes,
+   * and a subtree that does not match is flattened by {@link #visit}. Returns {@code d} itself when
+   * everything matched, else a def equal to what {@link #visit} returns. The common kinds guide
+   * their children; the others (and records with aux fields) take the generic path.
+   */
+  TreeDefNode guide(Object x, TreeDefNode d) {
+    if (x == null || d == TreeDefNode.LEAF) {
+      return visit(x);
+    }
+    NodeKind kind = d.kind;
+    if (kindOf(x.getClass()) != kind) {
+      return visit(x);
+    }
+    return switch (kind.tag) {
+      case NodeKind.TAG_REFLECTIVE -> ((ReflectiveKind) kind).guide(x, d, this);
+      case NodeKind.TAG_LIST -> ((BuiltinKinds.ListKind) kind).guide(x, d, this);
+      case NodeKind.TAG_MAP -> ((BuiltinKinds.MapKind) kind).guide(x, d, this);
+      default -> kind.flatten(x, this);
+    };
+  }
+
   /** Flattens {@code x} and returns its structure; its leaves are appended to {@link #leaves}. */
   TreeDefNode visit(Object x) {
     if (isLeaf != null && isLeaf.test(x)) {

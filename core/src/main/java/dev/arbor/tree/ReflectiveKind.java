@@ -269,6 +269,43 @@ final class ReflectiveKind extends NodeKind {
     return def;
   }
 
+  /**
+   * Flattens {@code node} of this class guided by {@code d}, a def of this kind (see Flattener).
+   */
+  TreeDefNode guide(Object node, TreeDefNode d, Flattener f) {
+    if (!allChildren) {
+      return flatten(node, f);
+    }
+    MethodHandle[] g = getters;
+    int n = g.length;
+    Object[] values = f.enter(n);
+    RecordAccess a = access();
+    if (a != null) {
+      a.reader().accept(node, values);
+    } else {
+      for (int i = 0; i < n; i++) {
+        values[i] = read(g[i], node);
+      }
+    }
+    TreeDefNode[] expected = d.children;
+    TreeDefNode[] defs = null;
+    for (int i = 0; i < n; i++) {
+      Object v = values[i];
+      TreeDefNode e = expected[i];
+      TreeDefNode c =
+          e == TreeDefNode.LEAF && v != null && v.getClass() == f.leafClass
+              ? f.leaf(v)
+              : f.guide(v, e);
+      if (defs != null) {
+        defs[i] = c;
+      } else if (c != e) {
+        defs = TreeDefNode.diverge(expected, i, c);
+      }
+    }
+    f.exit();
+    return defs == null ? d : TreeDefNode.of(this, null, defs);
+  }
+
   private static Object read(MethodHandle getter, Object node) {
     try {
       return (Object) getter.invokeExact(node);

@@ -99,6 +99,17 @@ final class TreeDefNode implements TreeDef {
         : new TreeDefNode(kind, aux, template, n);
   }
 
+  /**
+   * The children of a guided node (see {@link Flattener#guide}) once child {@code i}'s def {@code
+   * c} differed from the expected {@code expected[i]}: a copy of {@code expected} with {@code c} at
+   * {@code i} (children before {@code i} matched).
+   */
+  static TreeDefNode[] diverge(TreeDefNode[] expected, int i, TreeDefNode c) {
+    TreeDefNode[] defs = expected.clone();
+    defs[i] = c;
+    return defs;
+  }
+
   /** A node def whose {@code n} children are all leaves. */
   static TreeDefNode ofLeaves(NodeKind kind, Object aux, int n) {
     TreeDefNode[] shared = allLeaves(n);

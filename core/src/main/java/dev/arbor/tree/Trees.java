@@ -96,7 +96,7 @@ public final class Trees {
    */
   public static Flat flatten(Object tree, Predicate<Object> isLeaf) {
     Flattener f = new Flattener(Registry.snapshot(), isLeaf);
-    TreeDefNode def = f.visit(tree);
+    TreeDefNode def = f.flatten(tree);
     return new Flat(f.leaves(), def);
   }
 
