@@ -128,31 +128,38 @@ final class CpuKernels {
         });
   }
 
+  /** A vectorized loop over elements {@code [from, to)} of two inputs and one output. */
+  @FunctionalInterface
+  private interface TwoInputLoop {
+    void run(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to);
+  }
+
   private static void binary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Binary op) {
-    m.put(
+    twoInputs(
+        m,
+        backend,
         p,
-        (in, inAvals, params, outAvals) -> {
-          DType t = inAvals.get(0).dtype();
-          if (!CpuBackend.isVectorType(t)) {
-            return reference(backend, p, in, params, outAvals);
-          }
-          MemorySegment x = seg(in.get(0));
-          MemorySegment z = seg(in.get(1));
-          CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
-          MemorySegment ys = y.segment();
-          CpuThreads.parallelFor(
-              y.size(),
-              GRAIN,
-              64,
-              t == DType.F32
-                  ? (from, to) -> ElementwiseLoops.binaryF32(op, x, z, ys, from, to)
-                  : (from, to) -> ElementwiseLoops.binaryF64(op, x, z, ys, from, to));
-          return List.of(y);
-        });
+        (x, z, y, from, to) -> ElementwiseLoops.binaryF32(op, x, z, y, from, to),
+        (x, z, y, from, to) -> ElementwiseLoops.binaryF64(op, x, z, y, from, to));
   }
 
   private static void compare(
       Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Compare op) {
+    twoInputs(
+        m,
+        backend,
+        p,
+        (x, z, y, from, to) -> ElementwiseLoops.compareF32(op, x, z, y, from, to),
+        (x, z, y, from, to) -> ElementwiseLoops.compareF64(op, x, z, y, from, to));
+  }
+
+  /** Registers an elementwise kernel of two F32/F64 inputs, split over the pool by ranges. */
+  private static void twoInputs(
+      Map<Primitive, Kernel> m,
+      CpuBackend backend,
+      Primitive p,
+      TwoInputLoop f32,
+      TwoInputLoop f64) {
     m.put(
         p,
         (in, inAvals, params, outAvals) -> {
@@ -164,13 +171,8 @@ final class CpuKernels {
           MemorySegment z = seg(in.get(1));
           CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
           MemorySegment ys = y.segment();
-          CpuThreads.parallelFor(
-              y.size(),
-              GRAIN,
-              64,
-              t == DType.F32
-                  ? (from, to) -> ElementwiseLoops.compareF32(op, x, z, ys, from, to)
-                  : (from, to) -> ElementwiseLoops.compareF64(op, x, z, ys, from, to));
+          TwoInputLoop loop = t == DType.F32 ? f32 : f64;
+          CpuThreads.parallelFor(y.size(), GRAIN, 64, (from, to) -> loop.run(x, z, ys, from, to));
           return List.of(y);
         });
   }
