@@ -61,14 +61,22 @@ public final class Arbor {
 
   /** The value and gradient with respect to the first argument. */
   public static <P, D> BiFunction<P, D, ValueAndGrad<P>> valueAndGrad(BiFunction<P, D, Tensor> f) {
-    return (p, d) -> Arbor.<P>valueAndGrad(x -> f.apply(x, d)).apply(p);
+    String description = FlatFn.describe("grad", f);
+    return (p, d) -> {
+      GradAndAux<P, Void> r =
+          Arbor.<P, Void>gradWithAuxNamed(
+                  x -> new WithAux<>(f.apply(x, d), null), "grad", description)
+              .apply(p);
+      return new ValueAndGrad<>(r.value(), r.grad());
+    };
   }
 
   /** The value and gradient of a scalar function. */
   public static <T> Function<T, ValueAndGrad<T>> valueAndGrad(Function<T, Tensor> f) {
+    Function<T, GradAndAux<T, Void>> g =
+        gradWithAux((T t) -> new WithAux<Void>(f.apply(t), null), "grad", f);
     return x -> {
-      GradAndAux<T, Void> r =
-          gradWithAux((T t) -> new WithAux<Void>(f.apply(t), null), "grad", f).apply(x);
+      GradAndAux<T, Void> r = g.apply(x);
       return new ValueAndGrad<>(r.value(), r.grad());
     };
   }
@@ -80,6 +88,13 @@ public final class Arbor {
 
   private static <T, A> Function<T, GradAndAux<T, A>> gradWithAux(
       Function<T, WithAux<A>> f, String what, Object user) {
+    // Named once, where the transformation is made (the call site that matters in a leak error),
+    // not on every call: the stack walk would sit on the hot path.
+    return gradWithAuxNamed(f, what, FlatFn.describe(what, user));
+  }
+
+  private static <T, A> Function<T, GradAndAux<T, A>> gradWithAuxNamed(
+      Function<T, WithAux<A>> f, String what, String description) {
     return x -> {
       Trees.Flat flat = Trees.flatten(x);
       List<Tensor> leaves = FlatFn.tensorLeaves(x, what + " argument");
@@ -98,7 +113,7 @@ public final class Arbor {
             return r;
           };
       FlatFn<T, WithAux<A>> ff = new FlatFn<>(checked, flat.treeDef());
-      Ad.Linearized lin = Ad.linearize(ff, leaves, FlatFn.describe(what, user));
+      Ad.Linearized lin = Ad.linearize(ff, leaves, description);
       List<Tensor> outs = lin.primals();
       List<Tensor> cts = new ArrayList<>(outs.size());
       cts.add(AdMath.onesLike(outs.get(0)));
@@ -215,6 +230,7 @@ public final class Arbor {
    */
   public static <T, R> Function<T, R> vmap(
       Function<T, R> f, Object inAxes, Object outAxes, String axisName, Integer axisSize) {
+    String description = FlatFn.describe("vmap", f);
     return x -> {
       List<Map.Entry<KeyPath, Object>> leaves = Trees.leavesWithPath(x);
       TreeDef def = Trees.structure(x);
@@ -280,7 +296,7 @@ public final class Arbor {
         throw new IllegalArgumentException(
             "vmap: axisSize " + axisSize + " disagrees with the mapped arguments (" + sizes + ")");
       }
-      BatchTrace trace = new BatchTrace(FlatFn.describe("vmap", f), axisName, size);
+      BatchTrace trace = new BatchTrace(description, axisName, size);
       try {
         List<Object> in = new ArrayList<>(leaves.size());
         for (int k = 0; k < leaves.size(); k++) {
