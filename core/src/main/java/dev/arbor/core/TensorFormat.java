@@ -40,16 +40,22 @@ final class TensorFormat {
     for (int k = axis + 1; k < dims.length; k++) {
       stride *= dims[k];
     }
+    // As numpy: elements of the last axis on one line; rows one per line; blocks of higher
+    // axes separated by one blank line per extra dimension.
+    String sep =
+        axis == dims.length - 1
+            ? ", "
+            : "," + "\n".repeat(dims.length - axis - 1) + " ".repeat(indent + axis + 1);
     sb.append('[');
     for (int k = 0; k < n; k++) {
       if (truncate && n > 2 * EDGE && k == EDGE) {
-        sb.append(axis == dims.length - 1 ? "..., " : "...,\n" + " ".repeat(indent + axis + 1));
+        sb.append("...").append(sep);
         k = n - EDGE - 1;
         continue;
       }
       append(sb, h, dims, axis + 1, offset + k * stride, truncate, indent);
       if (k < n - 1) {
-        sb.append(axis == dims.length - 1 ? ", " : ",\n" + " ".repeat(indent + axis + 1));
+        sb.append(sep);
       }
     }
     sb.append(']');

@@ -19,8 +19,8 @@ class TensorFormatTest {
         "Tensor([[1.0, 2.0],\n        [3.0, 4.0]], f32[2,2])",
         Tensor.of(new float[][] {{1, 2}, {3, 4}}).toString());
     assertEquals(
-        // Blocks of a 3-D tensor are separated by a line break (numpy adds a blank line too).
-        "Tensor([[[0, 1],\n         [2, 3]],\n        [[4, 5],\n         [6, 7]]], i32[2,2,2])",
+        // Blocks of a 3-D tensor are separated by a blank line, as numpy prints them.
+        "Tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]], i32[2,2,2])",
         Tensor.arange(8).reshape(2, 2, 2).toString());
     assertEquals("Tensor([], f32[0])", Tensor.zeros(0).toString());
   }
@@ -37,6 +37,12 @@ class TensorFormatTest {
     assertEquals("        [1170, 1171, 1172, ..., 1197, 1198, 1199]], i32[40,30])", lines[6]);
     // At the threshold (1000 elements) nothing is elided.
     assertTrue(!Tensor.arange(1000).toString().contains("..."));
+    // 3-D: elided blocks keep numpy's blank lines around the ellipsis; no trailing spaces.
+    String c = Tensor.arange(2 * 10 * 100).reshape(10, 2, 100).toString();
+    assertTrue(c.contains("]],\n\n        ...,\n\n        [["), c);
+    for (String line : c.split("\n")) {
+      assertTrue(line.isEmpty() || !line.endsWith(" "), c);
+    }
   }
 
   @Test
