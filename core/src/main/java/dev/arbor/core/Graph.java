@@ -2,10 +2,13 @@ package dev.arbor.core;
 
 import dev.arbor.array.Tensor;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A staged function (JAX's closed jaxpr): inputs, captured constants with their values, equations
@@ -21,6 +24,7 @@ public final class Graph {
   private final List<Tensor> constValues;
   private final List<Equation> equations;
   private final List<Var> outputs;
+  private volatile Set<String> axisNames;
 
   public Graph(
       List<Var> inputs,
@@ -56,6 +60,42 @@ public final class Graph {
 
   public List<Var> outputs() {
     return outputs;
+  }
+
+  /**
+   * The axis names of the collectives in this graph and in the sub-graphs of its higher-order
+   * equations (the named axes it must run under).
+   */
+  public Set<String> collectiveAxisNames() {
+    Set<String> names = axisNames;
+    if (names == null) {
+      Set<String> found = new HashSet<>();
+      for (Equation e : equations) {
+        if (e.primitive().isCollective() && e.params().get("axis_name") instanceof String n) {
+          found.add(n);
+        }
+        found.addAll(collectiveAxisNames(e.params()));
+      }
+      names = axisNames = Set.copyOf(found);
+    }
+    return names;
+  }
+
+  /** The axis names of collectives in the graphs among {@code params}' values (see above). */
+  public static Set<String> collectiveAxisNames(Params params) {
+    Set<String> found = new HashSet<>();
+    for (Object v : params.asMap().values()) {
+      if (v instanceof Graph g) {
+        found.addAll(g.collectiveAxisNames());
+      } else if (v instanceof Collection<?> c) {
+        for (Object o : c) {
+          if (o instanceof Graph g) {
+            found.addAll(g.collectiveAxisNames());
+          }
+        }
+      }
+    }
+    return found;
   }
 
   /** Abstract values of the inputs. */

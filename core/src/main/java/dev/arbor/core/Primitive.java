@@ -69,6 +69,21 @@ public final class Primitive {
     Batched apply(List<Tensor> args, int[] dims, Params params);
   }
 
+  /** The vmapped axis a batching rule runs under: its name (null when unnamed) and its size. */
+  public record BatchAxis(String name, int size) {}
+
+  /**
+   * The batching rule of a higher-order primitive, which also gets the axis being vmapped: it
+   * re-runs its sub-graphs under a batch trace of the same name and size, so that collectives
+   * inside them ({@code psum(x, name)} in a scan body) reduce over that axis. It is also called
+   * when no input is batched but a sub-graph uses a collective over the axis (all {@code dims} then
+   * {@link #NOT_MAPPED}).
+   */
+  @FunctionalInterface
+  public interface AxisBatchRule {
+    Batched apply(List<Tensor> args, int[] dims, Params params, BatchAxis axis);
+  }
+
   /**
    * What a primitive does to elements, for graph passes (fusion clustering) and backends that
    * generate code per cluster. Declared by the builders beside each primitive; {@link #OTHER}
@@ -130,6 +145,7 @@ public final class Primitive {
   private volatile JvpRule jvpRule;
   private volatile TransposeRule transposeRule;
   private volatile BatchRule batchRule;
+  private volatile AxisBatchRule axisBatchRule;
   private volatile ReferenceKernel referenceKernel;
   private volatile CollectiveRule collectiveRule;
   private volatile EvalRule evalRule;
@@ -205,6 +221,17 @@ public final class Primitive {
     return this;
   }
 
+  /** Sets the batching rule of a higher-order primitive (see {@link AxisBatchRule}). */
+  public Primitive batchWithAxis(AxisBatchRule r) {
+    this.axisBatchRule = r;
+    return this;
+  }
+
+  /** The axis-aware batching rule, or null when the primitive has a plain one. */
+  public AxisBatchRule axisBatchRule() {
+    return axisBatchRule;
+  }
+
   /** Makes this primitive a collective over its {@code axis_name} parameter. */
   public Primitive collective(CollectiveRule r) {
     this.collectiveRule = r;
@@ -270,7 +297,7 @@ public final class Primitive {
   }
 
   public boolean hasBatch() {
-    return batchRule != null;
+    return batchRule != null || axisBatchRule != null;
   }
 
   public boolean hasReference() {
@@ -345,9 +372,10 @@ public final class Primitive {
         throw new NullPointerException("null input to '" + name + "'");
       }
     }
-    if (collectiveRule != null) {
+    if (collectiveRule != null || axisBatchRule != null) {
       // A collective belongs to the trace that names its axis even when no input is that trace's
-      // tracer (a constant inside vmap, a cotangent in a backward pass).
+      // tracer (a constant inside vmap, a cotangent in a backward pass); so does a higher-order
+      // primitive whose sub-graphs hold such a collective (a scan over constants calling psum).
       Trace owner = TraceStack.claiming(this, params);
       if (owner != null && (top == null || owner.level() > top.level())) {
         top = owner;

@@ -18,9 +18,41 @@ public final class StagingTrace extends Trace {
   private final Map<Tensor, GraphTracer> constants = new IdentityHashMap<>();
   private final List<Equation> equations = new ArrayList<>();
 
-  /** Starts staging; call {@link #end()} (in a finally block) when done. */
+  private final boolean claimsCollectives;
+
+  /**
+   * Starts staging a closed graph ({@code jit}, {@code makeGraph}, control-flow bodies); call
+   * {@link #end()} (in a finally block) when done. Collectives met while staging are staged even
+   * when their operands are constants (see {@link #claims}).
+   */
   public StagingTrace(String description) {
+    this(description, true);
+  }
+
+  /**
+   * @param claimsCollectives whether collectives with constant operands are staged here (closed
+   *     graphs) rather than going to the vmap trace that names their axis. Reverse mode's tangent
+   *     staging passes false: primal computations run while it is active and must stay primal.
+   */
+  public StagingTrace(String description, boolean claimsCollectives) {
     super(description);
+    this.claimsCollectives = claimsCollectives;
+  }
+
+  /**
+   * A closed graph must hold every collective called while it is staged: going straight to the vmap
+   * trace that names the axis (as a collective of constants otherwise does) would capture that
+   * trace's tracer as a constant of the graph, i.e. compute it outside the loop body or jitted
+   * function it was written in. Staged, it reduces over the axis when the graph is batched. The
+   * same holds for a higher-order primitive whose sub-graphs hold a collective.
+   */
+  @Override
+  protected boolean claims(Primitive p, Params params) {
+    if (!claimsCollectives) {
+      return false;
+    }
+    return p.isCollective()
+        || (p.axisBatchRule() != null && !Graph.collectiveAxisNames(params).isEmpty());
   }
 
   /** A new graph input. */

@@ -14,6 +14,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.Primitive.Linear;
@@ -47,7 +48,7 @@ public final class Checkpoint {
         .eval((args, p) -> p.get("fun", Graph.class).evaluate(args))
         .jvp(Checkpoint::jvp)
         .transpose(Checkpoint::transpose)
-        .batch(Checkpoint::batch);
+        .batchWithAxis(Checkpoint::batch);
   }
 
   static Params params(Graph fun) {
@@ -124,15 +125,15 @@ public final class Checkpoint {
     return expand(res, lin);
   }
 
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     Graph fun = p.get("fun", Graph.class);
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     List<Tensor> moved = SubGraphs.batchToFront(args, dims);
     boolean[] mask = SubGraphs.mapped(dims);
     int nOut = fun.outputs().size();
     Graph batched =
         derive(
-            in -> batchRun(fun, in, mask, size, filled(nOut, true)).outputs(),
+            in -> batchRun(fun, in, mask, axis, filled(nOut, true)).outputs(),
             avals(moved),
             "vmap of checkpoint");
     return new Batched(PRIMITIVE.bind(moved, params(batched)), new int[nOut]);

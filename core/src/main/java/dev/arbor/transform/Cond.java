@@ -15,6 +15,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.Primitive.Linear;
@@ -42,7 +43,7 @@ public final class Cond {
         .eval(Cond::eval)
         .jvp(Cond::jvp)
         .transpose(Cond::transpose)
-        .batch(Cond::batch);
+        .batchWithAxis(Cond::batch);
   }
 
   @SuppressWarnings("unchecked")
@@ -192,9 +193,9 @@ public final class Cond {
    * An unbatched index keeps the cond, with batched branches. A batched index (one branch per
    * element) runs every branch on the whole batch and selects per element, as JAX does.
    */
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     List<Graph> bs = branches(p);
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     List<Tensor> moved = SubGraphs.batchToFront(args, dims);
     List<Tensor> ops = moved.subList(1, moved.size());
     boolean[] mask = SubGraphs.mapped(Arrays.copyOfRange(dims, 1, dims.length));
@@ -205,7 +206,7 @@ public final class Cond {
       List<Graph> batched = new ArrayList<>();
       for (Graph b : bs) {
         batched.add(
-            derive(in -> batchRun(b, in, mask, size, all).outputs(), inAvals, "vmap of cond"));
+            derive(in -> batchRun(b, in, mask, axis, all).outputs(), inAvals, "vmap of cond"));
       }
       List<Tensor> outs = PRIMITIVE.bind(moved, params(batched));
       return new Batched(outs, new int[nOut]);
@@ -213,7 +214,7 @@ public final class Cond {
     Tensor index = moved.get(0);
     List<List<Tensor>> perBranch = new ArrayList<>();
     for (Graph b : bs) {
-      perBranch.add(batchRun(b, ops, mask, size, all).outputs());
+      perBranch.add(batchRun(b, ops, mask, axis, all).outputs());
     }
     List<Tensor> outs = new ArrayList<>(perBranch.get(bs.size() - 1));
     for (int b = bs.size() - 2; b >= 0; b--) {

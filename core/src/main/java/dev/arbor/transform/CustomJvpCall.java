@@ -12,6 +12,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ public final class CustomJvpCall {
             })
         .eval((args, p) -> p.get("fun", Graph.class).evaluate(args))
         .jvp(CustomJvpCall::jvp)
-        .batch(CustomJvpCall::batch);
+        .batchWithAxis(CustomJvpCall::batch);
   }
 
   static Params params(Graph fun, int nconsts, Custom.JvpRule rule) {
@@ -71,17 +72,17 @@ public final class CustomJvpCall {
     return new JvpResult(r.outputs(), new ArrayList<>(r.tangents()));
   }
 
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     Graph fun = p.get("fun", Graph.class);
     int nc = p.intValue("nconsts");
     Custom.JvpRule rule = p.get("rule", Custom.JvpRule.class);
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     List<Tensor> moved = SubGraphs.allToFront(args, dims, size);
     boolean[] all = filled(args.size(), true);
     int nOut = fun.outputs().size();
     Graph batchedFun =
         derive(
-            in -> batchRun(fun, in, all, size, filled(nOut, true)).outputs(),
+            in -> batchRun(fun, in, all, axis, filled(nOut, true)).outputs(),
             avals(moved),
             "vmap of customJvp");
     Custom.JvpRule batchedRule =

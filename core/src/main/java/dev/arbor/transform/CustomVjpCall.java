@@ -12,6 +12,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.Primitive.Linear;
@@ -48,7 +49,7 @@ public final class CustomVjpCall {
             })
         .eval((args, p) -> p.get("fun", Graph.class).evaluate(args))
         .jvp(CustomVjpCall::jvp)
-        .batch(CustomVjpCall::batch);
+        .batchWithAxis(CustomVjpCall::batch);
     LINEAR
         .shapeRule(
             (in, p) -> {
@@ -146,17 +147,17 @@ public final class CustomVjpCall {
     return result;
   }
 
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     Graph fun = p.get("fun", Graph.class);
     int nc = p.intValue("nconsts");
     Custom.Fwd fwd = p.get("fwd", Custom.Fwd.class);
     Custom.Bwd bwd = p.get("bwd", Custom.Bwd.class);
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     List<Tensor> moved = SubGraphs.allToFront(args, dims, size);
     int nOut = fun.outputs().size();
     Graph batchedFun =
         derive(
-            in -> batchRun(fun, in, filled(args.size(), true), size, filled(nOut, true)).outputs(),
+            in -> batchRun(fun, in, filled(args.size(), true), axis, filled(nOut, true)).outputs(),
             avals(moved),
             "vmap of customVjp");
     Custom.Fwd batchedFwd =

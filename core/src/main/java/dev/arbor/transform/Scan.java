@@ -20,6 +20,7 @@ import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.Primitive.Linear;
@@ -48,7 +49,7 @@ public final class Scan {
         .eval(Scan::eval)
         .jvp(Scan::jvp)
         .transpose(Scan::transpose)
-        .batch(Scan::batch);
+        .batchWithAxis(Scan::batch);
   }
 
   static Params params(Graph body, int nconsts, int ncarry, int length, boolean reverse) {
@@ -438,14 +439,14 @@ public final class Scan {
    * Which carries are batched is a fixed point; an unbatched initial carry that becomes batched is
    * broadcast first.
    */
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     Graph body = p.get("body", Graph.class);
     int nc = p.intValue("nconsts");
     int nk = p.intValue("ncarry");
     int length = p.intValue("length");
     int n = args.size();
     int ny = body.outputs().size() - nk;
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     boolean[] mask = SubGraphs.mapped(dims);
     while (true) {
       boolean[] out = dependsOn(body, mask);
@@ -480,7 +481,7 @@ public final class Scan {
       force[k] = mask[nc + k];
     }
     Graph batched =
-        derive(in -> batchRun(body, in, mask, size, force).outputs(), bodyAvals, "vmap of scan");
+        derive(in -> batchRun(body, in, mask, axis, force).outputs(), bodyAvals, "vmap of scan");
     List<Tensor> outs =
         PRIMITIVE.bind(ops, params(batched, nc, nk, length, p.get("reverse", Boolean.class)));
     int[] outDims = new int[nk + ny];

@@ -5,6 +5,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.StagingTrace;
 import dev.arbor.core.Tracer;
@@ -166,13 +167,16 @@ final class SubGraphs {
   record BatchRun(List<Tensor> outputs, boolean[] batched) {}
 
   /**
-   * Runs {@code g} under a fresh batch trace of {@code size}: inputs marked in {@code batched}
-   * carry their batch axis at 0. Batched outputs come back with the batch axis at 0; an unbatched
-   * output marked in {@code force} (null = none) is broadcast along a new axis 0.
+   * Runs {@code g} under a fresh batch trace of {@code axis} (same name and size as the vmap that
+   * batches the enclosing higher-order primitive, so collectives in {@code g} over that name reduce
+   * over it): inputs marked in {@code batched} carry their batch axis at 0. Batched outputs come
+   * back with the batch axis at 0; an unbatched output marked in {@code force} (null = none) is
+   * broadcast along a new axis 0.
    */
   static BatchRun batchRun(
-      Graph g, List<Tensor> args, boolean[] batched, int size, boolean[] force) {
-    BatchTrace trace = new BatchTrace("vmap of a sub-graph", null, size);
+      Graph g, List<Tensor> args, boolean[] batched, BatchAxis axis, boolean[] force) {
+    int size = axis.size();
+    BatchTrace trace = new BatchTrace("vmap of a sub-graph", axis.name(), size);
     List<Tensor> outs = new ArrayList<>();
     boolean[] outBatched;
     try {
@@ -272,16 +276,6 @@ final class SubGraphs {
   }
 
   // ------------------------------------------------------------ batching-rule helpers
-
-  /** The size of the batch axis among {@code args} (at least one is batched). */
-  static int batchSize(List<Tensor> args, int[] dims) {
-    for (int k = 0; k < dims.length; k++) {
-      if (dims[k] != Primitive.NOT_MAPPED) {
-        return args.get(k).shape().dim(dims[k]);
-      }
-    }
-    throw new AssertionError("a batching rule ran with no batched operand");
-  }
 
   /** Which operands are batched. */
   static boolean[] mapped(int[] dims) {

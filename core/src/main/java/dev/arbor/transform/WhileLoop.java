@@ -15,6 +15,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.primitives.Elementwise;
@@ -52,7 +53,7 @@ public final class WhileLoop {
             (cts, args, p) -> {
               throw new UnsupportedOperationException(REVERSE_MODE_REFUSED);
             })
-        .batch(WhileLoop::batch);
+        .batchWithAxis(WhileLoop::batch);
   }
 
   static Params params(Graph cond, Graph body, int condConsts, int bodyConsts) {
@@ -174,13 +175,13 @@ public final class WhileLoop {
    * unbatched predicate keeps one loop with batched cond and body. A batched predicate runs while
    * any element's predicate holds, and each element keeps its carry once its own predicate fails.
    */
-  private static Batched batch(List<Tensor> args, int[] dims, Params p) {
+  private static Batched batch(List<Tensor> args, int[] dims, Params p, BatchAxis axis) {
     Graph cond = p.get("cond", Graph.class);
     Graph body = p.get("body", Graph.class);
     int nc = p.intValue("cond_nconsts");
     int nb = p.intValue("body_nconsts");
     int nk = args.size() - nc - nb;
-    int size = SubGraphs.batchSize(args, dims);
+    int size = axis.size();
     List<Tensor> moved = SubGraphs.batchToFront(args, dims);
     boolean[] mask = SubGraphs.mapped(dims);
     boolean[] ccB = Arrays.copyOfRange(mask, 0, nc);
@@ -222,12 +223,12 @@ public final class WhileLoop {
     if (!predBatched) {
       newCond =
           derive(
-              in -> batchRun(cond, in, condMask, size, null).outputs(),
+              in -> batchRun(cond, in, condMask, axis, null).outputs(),
               concat(ccA, kA),
               "vmap of while (cond)");
       newBody =
           derive(
-              in -> batchRun(body, in, bodyMask, size, kB).outputs(),
+              in -> batchRun(body, in, bodyMask, axis, kB).outputs(),
               concat(bcA, kA),
               "vmap of while (body)");
       operands = concat(cc, bc, carry);
@@ -236,7 +237,7 @@ public final class WhileLoop {
       boolean[] one = {true};
       newCond =
           derive(
-              in -> List.of(anyTrue(batchRun(cond, in, condMask, size, one).outputs().get(0))),
+              in -> List.of(anyTrue(batchRun(cond, in, condMask, axis, one).outputs().get(0))),
               concat(ccA, kA),
               "vmap of while (cond)");
       newBody =
@@ -245,8 +246,8 @@ public final class WhileLoop {
                 List<Tensor> c = in.subList(0, nc);
                 List<Tensor> b = in.subList(nc, nc + nb);
                 List<Tensor> k = in.subList(nc + nb, in.size());
-                Tensor pred = batchRun(cond, concat(c, k), condMask, size, one).outputs().get(0);
-                List<Tensor> next = batchRun(body, concat(b, k), bodyMask, size, kB).outputs();
+                Tensor pred = batchRun(cond, concat(c, k), condMask, axis, one).outputs().get(0);
+                List<Tensor> next = batchRun(body, concat(b, k), bodyMask, axis, kB).outputs();
                 List<Tensor> res = new ArrayList<>();
                 for (int j = 0; j < nk; j++) {
                   Tensor v = next.get(j);

@@ -107,7 +107,7 @@ public final class Ad {
     boolean[] floats = new boolean[primals.size()];
     List<AbstractValue> avals = new ArrayList<>(primals.size());
     try {
-      StagingTrace tangents = new StagingTrace(description + " (tangents)");
+      StagingTrace tangents = new StagingTrace(description + " (tangents)", false);
       try {
         List<Tensor> in = new ArrayList<>(primals.size());
         for (int k = 0; k < primals.size(); k++) {

@@ -3,8 +3,10 @@ package dev.arbor.transform.batching;
 import dev.arbor.array.Shape;
 import dev.arbor.array.Tensor;
 import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.Primitive.BatchAxis;
 import dev.arbor.core.Primitive.Batched;
 import dev.arbor.core.Trace;
 import dev.arbor.core.Tracer;
@@ -55,7 +57,13 @@ public final class BatchTrace extends Trace {
 
   @Override
   protected boolean claims(Primitive p, Params params) {
-    return axisName != null && p.isCollective() && axisName.equals(params.get("axis_name"));
+    if (axisName == null) {
+      return false;
+    }
+    if (p.isCollective()) {
+      return axisName.equals(params.get("axis_name"));
+    }
+    return p.axisBatchRule() != null && Graph.collectiveAxisNames(params).contains(axisName);
   }
 
   @Override
@@ -84,6 +92,8 @@ public final class BatchTrace extends Trace {
         List<Tensor> outs = p.bind(vals, params);
         r = new Batched(outs, dimsOf(dims, outs.size()));
       }
+    } else if (p.axisBatchRule() != null && (any || claims(p, params))) {
+      r = p.axisBatchRule().apply(vals, dims, params, new BatchAxis(axisName, axisSize));
     } else if (!any) {
       List<Tensor> outs = p.bind(vals, params);
       int[] nd = new int[outs.size()];
