@@ -133,4 +133,11 @@ class CollectivesInControlFlowTest {
         vmapB(Arbor.grad(unrolledLoss), xs),
         Arbor.jit(Arbor.vmap(Arbor.grad(loopLoss), 0, 0, "b")).apply(xs));
   }
+
+  @Test
+  void jitInsideVmapStagesCollectivesOfConstantsAndOperands() {
+    Function<Tensor, Tensor> f = x -> step(x).add(Ops.psum(Tensor.scalar(1.0, DType.F64), "b"));
+    same(vmapB(f, xs), vmapB(Arbor.jit(f), xs));
+    same(vmapB(f, xs), vmapB(Arbor.jit(f), xs)); // the cached graph, evaluated under vmap
+  }
 }
