@@ -5,7 +5,8 @@ package dev.arbor.gpu.ir;
  * source. Two forms cover what the backends run: {@link LoopKernel} (fused elementwise and
  * broadcast chains, an optional trailing reduction) and {@link MatmulKernel} (tiled, batched).
  */
-public sealed interface GpuKernel permits LoopKernel, MatmulKernel {
+public sealed interface GpuKernel
+    permits LoopKernel, MatmulKernel, PartialReduceKernel, CombineKernel {
   /** The entry point's name in the emitted source. */
   String name();
 }

@@ -32,8 +32,10 @@ public final class PtxEmitter {
   /** The module text for {@code k}. */
   public static String emit(GpuKernel k) {
     return switch (k) {
-      case LoopKernel l -> new LoopWriter(l).write();
+      case LoopKernel l -> new LoopWriter(l, 0).write();
       case MatmulKernel m -> matmul(m);
+      case PartialReduceKernel p -> new LoopWriter(p.loop(), p.groups()).write();
+      case CombineKernel c -> combine(c);
     };
   }
 
@@ -134,23 +136,92 @@ public final class PtxEmitter {
 
   // ------------------------------------------------------------------ loop kernels
 
-  private static final class LoopWriter {
-    final LoopKernel k;
+  /** Registers and instructions of one entry; what every kernel form needs. */
+  private static class Writer {
     final Registers regs = new Registers();
     final StringBuilder code = new StringBuilder();
+
+    void ins(String s) {
+      code.append('\t').append(s).append(";\n");
+    }
+
+    String pointer(String param) {
+      String raw = regs.b64();
+      String global = regs.b64();
+      ins("ld.param.u64 " + raw + ", [" + param + "]");
+      ins("cvta.to.global.u64 " + global + ", " + raw);
+      return global;
+    }
+
+    String address(String base, String index, DType t) {
+      String off = regs.b64();
+      String addr = regs.b64();
+      ins("mul.wide.s32 " + off + ", " + index + ", " + t.byteSize());
+      ins("add.s64 " + addr + ", " + base + ", " + off);
+      return addr;
+    }
+
+    void store(String base, String index, DType t, String reg) {
+      ins("st.global." + memory(t) + " [" + address(base, index, t) + "], " + reg);
+    }
+
+    /** {@code acc = fn(acc, v)} in the reduction's type. */
+    void accumulate(Op.ReduceFn fn, DType type, String acc, String v) {
+      String t = arith(type);
+      String args = " " + acc + ", " + acc + ", " + v;
+      switch (fn) {
+        case SUM -> ins((type.isFloating() ? "add.rn." : "add.") + t + args);
+        case PROD -> ins((type.isFloating() ? "mul.rn." : "mul.lo.") + t + args);
+        case MAX -> ins("max." + t + args);
+        case MIN -> ins("min." + t + args);
+      }
+    }
+
+    /** The shared-memory scratch array of a tree reduction over {@code t}. */
+    static String scratch(DType t) {
+      return "\t.shared .align 8 .b8 scratch[" + PartialReduceKernel.GROUP * t.byteSize() + "];\n";
+    }
+
+    /**
+     * Combines every thread's {@code acc} across the block through {@code scratch} by a fixed tree
+     * (thread {@code lid} takes {@code lid + s} for {@code s = GROUP/2, …, 1}); thread 0 ends with
+     * the block's value in {@code acc}.
+     */
+    void tree(Op.ReduceFn fn, DType t, String lid, String acc) {
+      String base = regs.b32();
+      String mine = regs.b32();
+      ins("mov.u32 " + base + ", scratch");
+      ins("mad.lo.s32 " + mine + ", " + lid + ", " + t.byteSize() + ", " + base);
+      ins("st.shared." + memory(t) + " [" + mine + "], " + acc);
+      ins("bar.sync 0");
+      String other = regs.of(t);
+      for (int s = PartialReduceKernel.GROUP / 2; s > 0; s >>= 1) {
+        String skip = regs.pred();
+        ins("setp.ge.u32 " + skip + ", " + lid + ", " + s);
+        ins("@" + skip + " bra $Ltree" + s);
+        ins("ld.shared." + memory(t) + " " + other + ", [" + mine + "+" + s * t.byteSize() + "]");
+        accumulate(fn, t, acc, other);
+        ins("st.shared." + memory(t) + " [" + mine + "], " + acc);
+        code.append("$Ltree").append(s).append(":\n");
+        ins("bar.sync 0");
+      }
+    }
+  }
+
+  private static final class LoopWriter extends Writer {
+    final LoopKernel k;
+    final int groups;
     final List<String> inBase = new ArrayList<>();
     final List<String> outBase = new ArrayList<>();
     final String[] coord;
     final String[] value;
 
-    LoopWriter(LoopKernel k) {
+    /** A writer for {@code k}; with {@code groups > 0}, pass 1 of a tree reduction. */
+    LoopWriter(LoopKernel k, int groups) {
       this.k = k;
+      this.groups = groups;
       this.coord = new String[k.domain().length];
       this.value = new String[k.body().size()];
-    }
-
-    void ins(String s) {
-      code.append('\t').append(s).append(";\n");
     }
 
     String write() {
@@ -164,7 +235,14 @@ public final class PtxEmitter {
         params.add("\t.param .u64 out" + o);
       }
       params.add("\t.param .u32 n");
-      head.append(String.join(",\n", params)).append("\n)\n{\n");
+      head.append(String.join(",\n", params)).append("\n)\n");
+      if (groups > 0) {
+        head.append(".reqntid ").append(PartialReduceKernel.GROUP).append(", 1, 1\n");
+      }
+      head.append("{\n");
+      if (groups > 0) {
+        head.append(scratch(k.reduction().type()));
+      }
 
       for (int i = 0; i < k.inputs().size(); i++) {
         inBase.add(pointer("in" + i));
@@ -174,6 +252,19 @@ public final class PtxEmitter {
       }
       String n = regs.b32();
       ins("ld.param.u32 " + n + ", [n]");
+      if (groups > 0) {
+        partial(n);
+      } else {
+        plain(n);
+      }
+      code.append("$Ldone:\n");
+      ins("ret");
+      code.append("}\n");
+      return head.append(regs.declarations()).append(code).toString();
+    }
+
+    /** One work item per domain point, or per kept point looping over the reduced ones. */
+    void plain(String n) {
       String ctaid = regs.b32();
       String ntid = regs.b32();
       String tid = regs.b32();
@@ -197,56 +288,61 @@ public final class PtxEmitter {
         ins("mov." + bits(r.type()) + " " + acc + ", " + identity(r.fn(), r.type()));
         String j = regs.b32();
         ins("mov.u32 " + j + ", 0");
-        code.append("$Lloop:\n");
-        String end = regs.pred();
-        ins("setp.ge.s32 " + end + ", " + j + ", " + k.reductionLength());
-        ins("@" + end + " bra $Lend");
-        coordinates(j, k::isReduced);
-        String i = offset(k.domainStrides());
-        body(i);
-        String v = value[r.value()];
-        String t = arith(r.type());
-        switch (r.fn()) {
-          case SUM ->
-              ins(
-                  (r.type().isFloating() ? "add.rn." : "add.")
-                      + t
-                      + " "
-                      + acc
-                      + ", "
-                      + acc
-                      + ", "
-                      + v);
-          case PROD ->
-              ins(
-                  (r.type().isFloating() ? "mul.rn." : "mul.lo.")
-                      + t
-                      + " "
-                      + acc
-                      + ", "
-                      + acc
-                      + ", "
-                      + v);
-          case MAX -> ins("max." + t + " " + acc + ", " + acc + ", " + v);
-          case MIN -> ins("min." + t + " " + acc + ", " + acc + ", " + v);
-        }
-        ins("add.s32 " + j + ", " + j + ", 1");
-        ins("bra.uni $Lloop");
-        code.append("$Lend:\n");
+        reducedLoop(j, 1, acc);
         store(outBase.get(k.stores().size()), gid, r.type(), acc);
       }
-      code.append("$Ldone:\n");
-      ins("ret");
-      code.append("}\n");
-      return head.append(regs.declarations()).append(code).toString();
     }
 
-    String pointer(String param) {
-      String raw = regs.b64();
-      String global = regs.b64();
-      ins("ld.param.u64 " + raw + ", [" + param + "]");
-      ins("cvta.to.global.u64 " + global + ", " + raw);
-      return global;
+    /** Pass 1 of a tree reduction: see {@link PartialReduceKernel}. */
+    void partial(String n) {
+      int group = PartialReduceKernel.GROUP;
+      String grp = regs.b32();
+      String lid = regs.b32();
+      ins("mov.u32 " + grp + ", %ctaid.x");
+      ins("mov.u32 " + lid + ", %tid.x");
+      String out = regs.pred();
+      ins("setp.ge.s32 " + out + ", " + grp + ", " + n); // uniform per block: no barrier skipped
+      ins("@" + out + " bra $Ldone");
+      String gid = grp;
+      String part = null;
+      if (groups > 1) {
+        gid = regs.b32();
+        part = regs.b32();
+        ins("div.u32 " + gid + ", " + grp + ", " + groups);
+        ins("rem.u32 " + part + ", " + grp + ", " + groups);
+      }
+      coordinates(gid, d -> !k.isReduced(d));
+      LoopKernel.Reduction r = k.reduction();
+      String acc = regs.of(r.type());
+      ins("mov." + bits(r.type()) + " " + acc + ", " + identity(r.fn(), r.type()));
+      String j = regs.b32();
+      if (part == null) {
+        ins("mov.u32 " + j + ", " + lid);
+      } else {
+        ins("mad.lo.s32 " + j + ", " + part + ", " + group + ", " + lid);
+      }
+      reducedLoop(j, groups * group, acc);
+      tree(r.fn(), r.type(), lid, acc);
+      String notFirst = regs.pred();
+      ins("setp.ne.u32 " + notFirst + ", " + lid + ", 0");
+      ins("@" + notFirst + " bra $Ldone");
+      store(outBase.get(k.stores().size()), grp, r.type(), acc);
+    }
+
+    /** Visits reduced points {@code j, j + step, …} below the reduction length into {@code acc}. */
+    void reducedLoop(String j, int step, String acc) {
+      LoopKernel.Reduction r = k.reduction();
+      code.append("$Lloop:\n");
+      String end = regs.pred();
+      ins("setp.ge.s32 " + end + ", " + j + ", " + k.reductionLength());
+      ins("@" + end + " bra $Lend");
+      coordinates(j, k::isReduced);
+      String i = offset(k.domainStrides());
+      body(i);
+      accumulate(r.fn(), r.type(), acc, value[r.value()]);
+      ins("add.s32 " + j + ", " + j + ", " + step);
+      ins("bra.uni $Lloop");
+      code.append("$Lend:\n");
     }
 
     void coordinates(String from, java.util.function.IntPredicate which) {
@@ -284,18 +380,6 @@ public final class PtxEmitter {
         ins("mov.u32 " + acc + ", 0");
       }
       return acc;
-    }
-
-    String address(String base, String index, DType t) {
-      String off = regs.b64();
-      String addr = regs.b64();
-      ins("mul.wide.s32 " + off + ", " + index + ", " + t.byteSize());
-      ins("add.s64 " + addr + ", " + base + ", " + off);
-      return addr;
-    }
-
-    void store(String base, String index, DType t, String reg) {
-      ins("st.global." + memory(t) + " [" + address(base, index, t) + "], " + reg);
     }
 
     void body(String linear) {
@@ -560,6 +644,59 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ tree reductions
+
+  /** Pass 2 of a tree reduction: see {@link CombineKernel}. */
+  private static String combine(CombineKernel c) {
+    DType t = c.type();
+    int group = PartialReduceKernel.GROUP;
+    Writer w = new Writer();
+    String partial = w.pointer("partial");
+    String out = w.pointer("out");
+    String groups = w.regs.b32();
+    w.ins("ld.param.u32 " + groups + ", [groups]");
+    String grp = w.regs.b32();
+    String lid = w.regs.b32();
+    w.ins("mov.u32 " + grp + ", %ctaid.x");
+    w.ins("mov.u32 " + lid + ", %tid.x");
+    String base = w.regs.b32();
+    w.ins("mul.lo.s32 " + base + ", " + grp + ", " + groups);
+    String acc = w.regs.of(t);
+    w.ins("mov." + bits(t) + " " + acc + ", " + identity(c.fn(), t));
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + j + ", " + lid);
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + groups);
+    w.ins("@" + end + " bra $Lend");
+    String idx = w.regs.b32();
+    w.ins("add.s32 " + idx + ", " + base + ", " + j);
+    String v = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(partial, idx, t) + "]");
+    w.accumulate(c.fn(), t, acc, v);
+    w.ins("add.s32 " + j + ", " + j + ", " + group);
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Lend:\n");
+    w.tree(c.fn(), t, lid, acc);
+    String notFirst = w.regs.pred();
+    w.ins("setp.ne.u32 " + notFirst + ", " + lid + ", 0");
+    w.ins("@" + notFirst + " bra $Ldone");
+    w.store(out, grp, t, acc);
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    w.code.append("}\n");
+    return PRELUDE
+        + ".visible .entry "
+        + c.name()
+        + "(\n\t.param .u64 partial,\n\t.param .u64 out,\n\t.param .u32 groups\n)\n"
+        + ".reqntid "
+        + group
+        + ", 1, 1\n{\n"
+        + Writer.scratch(t)
+        + w.regs.declarations()
+        + w.code;
   }
 
   // ------------------------------------------------------------------ matmul
