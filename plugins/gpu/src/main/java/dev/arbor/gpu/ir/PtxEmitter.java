@@ -140,6 +140,43 @@ public final class PtxEmitter {
   private static class Writer {
     final Registers regs = new Registers();
     final StringBuilder code = new StringBuilder();
+    private PtxMath math;
+
+    /** The F64 math of {@link DoubleMath}, emitted into this entry. */
+    PtxMath math() {
+      if (math == null) {
+        math = new PtxMath(this);
+      }
+      return math;
+    }
+
+    /** Applies an F64 function to {@code a} of type {@code t} (F32 goes through F64 and back). */
+    String viaF64(DType t, String a, java.util.function.UnaryOperator<String> fn) {
+      if (t == DType.F64) {
+        return fn.apply(a);
+      }
+      String wide = regs.of(DType.F64);
+      ins("cvt.f64.f32 " + wide + ", " + a);
+      String r = fn.apply(wide);
+      String narrow = regs.of(DType.F32);
+      ins("cvt.rn.f32.f64 " + narrow + ", " + r);
+      return narrow;
+    }
+
+    /** As {@link #viaF64(DType, String, java.util.function.UnaryOperator)}, two operands. */
+    String viaF64(DType t, String a, String b, java.util.function.BinaryOperator<String> fn) {
+      if (t == DType.F64) {
+        return fn.apply(a, b);
+      }
+      String wa = regs.of(DType.F64);
+      String wb = regs.of(DType.F64);
+      ins("cvt.f64.f32 " + wa + ", " + a);
+      ins("cvt.f64.f32 " + wb + ", " + b);
+      String r = fn.apply(wa, wb);
+      String narrow = regs.of(DType.F32);
+      ins("cvt.rn.f32.f64 " + narrow + ", " + r);
+      return narrow;
+    }
 
     void ins(String s) {
       code.append('\t').append(s).append(";\n");
@@ -205,6 +242,226 @@ public final class PtxEmitter {
         code.append("$Ltree").append(s).append(":\n");
         ins("bar.sync 0");
       }
+    }
+  }
+
+  /**
+   * {@link MathOps} as PTX: every operation one or a few instructions on {@code .f64} registers
+   * (IEEE round-to-nearest: {@code add.rn}, {@code mul.rn}, {@code div.rn}, {@code fma.rn}), so the
+   * emitted code computes what {@link DoubleMath#JAVA} computes.
+   */
+  private static final class PtxMath implements MathOps<String, String> {
+    private final Writer w;
+    private int loops;
+
+    PtxMath(Writer w) {
+      this.w = w;
+    }
+
+    private String f() {
+      return w.regs.of(DType.F64);
+    }
+
+    private String op(String instr, String... args) {
+      String d = f();
+      w.ins(instr + " " + d + ", " + String.join(", ", args));
+      return d;
+    }
+
+    private String pred(String cmp, String a, String b) {
+      String p = w.regs.pred();
+      w.ins("setp." + cmp + ".f64 " + p + ", " + a + ", " + b);
+      return p;
+    }
+
+    @Override
+    public String c(double v) {
+      return op("mov.f64", constant(DType.F64, v));
+    }
+
+    @Override
+    public String add(String a, String b) {
+      return op("add.rn.f64", a, b);
+    }
+
+    @Override
+    public String sub(String a, String b) {
+      return op("sub.rn.f64", a, b);
+    }
+
+    @Override
+    public String mul(String a, String b) {
+      return op("mul.rn.f64", a, b);
+    }
+
+    @Override
+    public String div(String a, String b) {
+      return op("div.rn.f64", a, b);
+    }
+
+    @Override
+    public String fma(String a, String b, String c) {
+      return op("fma.rn.f64", a, b, c);
+    }
+
+    @Override
+    public String neg(String a) {
+      return op("neg.f64", a);
+    }
+
+    @Override
+    public String abs(String a) {
+      return op("abs.f64", a);
+    }
+
+    @Override
+    public String rint(String a) {
+      return op("cvt.rni.f64.f64", a);
+    }
+
+    @Override
+    public String trunc(String a) {
+      return op("cvt.rzi.f64.f64", a);
+    }
+
+    @Override
+    public String copysign(String mag, String sign) {
+      return op("copysign.f64", sign, mag); // PTX: d = b with the sign of a
+    }
+
+    @Override
+    public String select(String p, String a, String b) {
+      return op("selp.f64", a, b, p);
+    }
+
+    @Override
+    public String lt(String a, String b) {
+      return pred("lt", a, b);
+    }
+
+    @Override
+    public String le(String a, String b) {
+      return pred("le", a, b);
+    }
+
+    @Override
+    public String gt(String a, String b) {
+      return pred("gt", a, b);
+    }
+
+    @Override
+    public String ge(String a, String b) {
+      return pred("ge", a, b);
+    }
+
+    @Override
+    public String eq(String a, String b) {
+      return pred("eq", a, b);
+    }
+
+    @Override
+    public String isNan(String a) {
+      return pred("nan", a, a);
+    }
+
+    @Override
+    public String signBit(String a) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + a);
+      String p = w.regs.pred();
+      w.ins("setp.lt.s64 " + p + ", " + bits + ", 0");
+      return p;
+    }
+
+    private String logic(String instr, String... args) {
+      String p = w.regs.pred();
+      w.ins(instr + " " + p + ", " + String.join(", ", args));
+      return p;
+    }
+
+    @Override
+    public String and(String a, String b) {
+      return logic("and.pred", a, b);
+    }
+
+    @Override
+    public String or(String a, String b) {
+      return logic("or.pred", a, b);
+    }
+
+    @Override
+    public String not(String a) {
+      return logic("not.pred", a);
+    }
+
+    @Override
+    public String ldexp(String x, String k) {
+      // as DoubleMath.ldexpParts: truncate (NaN -> 0, saturating), clamp, split in three
+      String ki = w.regs.b32();
+      w.ins("cvt.rzi.s32.f64 " + ki + ", " + k);
+      w.ins("min.s32 " + ki + ", " + ki + ", 2200");
+      w.ins("max.s32 " + ki + ", " + ki + ", -2200");
+      String k1 = w.regs.b32();
+      String rest = w.regs.b32();
+      String k2 = w.regs.b32();
+      String k3 = w.regs.b32();
+      w.ins("div.s32 " + k1 + ", " + ki + ", 3");
+      w.ins("sub.s32 " + rest + ", " + ki + ", " + k1);
+      w.ins("div.s32 " + k2 + ", " + rest + ", 2");
+      w.ins("sub.s32 " + k3 + ", " + rest + ", " + k2);
+      String v = x;
+      for (String part : new String[] {k1, k2, k3}) {
+        String biased = w.regs.b32();
+        w.ins("add.s32 " + biased + ", " + part + ", 1023");
+        String wide = w.regs.b64();
+        w.ins("cvt.u64.u32 " + wide + ", " + biased);
+        w.ins("shl.b64 " + wide + ", " + wide + ", 52");
+        String scale = f();
+        w.ins("mov.b64 " + scale + ", " + wide);
+        v = mul(v, scale);
+      }
+      return v;
+    }
+
+    @Override
+    public String exponent(String x) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + x);
+      w.ins("shr.u64 " + bits + ", " + bits + ", 52");
+      w.ins("and.b64 " + bits + ", " + bits + ", 2047");
+      String e = w.regs.b32();
+      w.ins("cvt.u32.u64 " + e + ", " + bits);
+      w.ins("sub.s32 " + e + ", " + e + ", 1023");
+      return op("cvt.rn.f64.s32", e);
+    }
+
+    @Override
+    public String mantissa(String x) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + x);
+      w.ins("and.b64 " + bits + ", " + bits + ", 4503599627370495"); // 2^52 - 1
+      w.ins("or.b64 " + bits + ", " + bits + ", 4607182418800017408"); // 1.0's bits
+      String m = f();
+      w.ins("mov.b64 " + m + ", " + bits);
+      return m;
+    }
+
+    @Override
+    public String loopWhile(
+        String state,
+        java.util.function.Function<String, String> cond,
+        java.util.function.UnaryOperator<String> body) {
+      String v = f();
+      w.ins("mov.f64 " + v + ", " + state);
+      String label = "$Lmath" + (++loops);
+      w.code.append(label).append(":\n");
+      String p = cond.apply(v);
+      w.ins("@!" + p + " bra " + label + "_end");
+      String next = body.apply(v);
+      w.ins("mov.f64 " + v + ", " + next);
+      w.ins("bra.uni " + label);
+      w.code.append(label).append("_end:\n");
+      return v;
     }
   }
 
@@ -452,6 +709,49 @@ public final class PtxEmitter {
       if (t == DType.BOOL && fn != Op.UnaryFn.NOT) {
         throw new UnsupportedKernelException(fn + " on " + t);
       }
+      if (t.isFloating()) {
+        boolean f64 = t == DType.F64;
+        PtxMath m = math();
+        switch (fn) {
+          case EXP -> {
+            if (f64) {
+              return DoubleMath.exp(m, a);
+            }
+          }
+          case LOG -> {
+            if (f64) {
+              return DoubleMath.log(m, a);
+            }
+          }
+          case TANH -> {
+            if (f64) {
+              return DoubleMath.tanh(m, a);
+            }
+          }
+          case LOGISTIC -> {
+            if (f64) {
+              return DoubleMath.logistic(m, a);
+            }
+          }
+          case SIN -> {
+            if (f64) {
+              return DoubleMath.sin(m, a);
+            }
+          }
+          case COS -> {
+            if (f64) {
+              return DoubleMath.cos(m, a);
+            }
+          }
+          case LOG1P -> {
+            return viaF64(t, a, x -> DoubleMath.log1p(m, x));
+          }
+          case EXPM1 -> {
+            return viaF64(t, a, x -> DoubleMath.expm1(m, x));
+          }
+          default -> {}
+        }
+      }
       String dst = regs.of(t);
       String ty = arith(t);
       boolean f32 = t == DType.F32;
@@ -532,14 +832,27 @@ public final class PtxEmitter {
           requireF32(fn, t);
           ins("cos.approx.f32 " + dst + ", " + a);
         }
-        case LOG1P, EXPM1 ->
-            throw new UnsupportedKernelException(
-                fn + " has no accurate PTX lowering yet; the reference kernel runs it");
+        case LOG1P, EXPM1 -> throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
 
     String binary(Op.BinaryFn fn, DType t, String a, String b) {
+      if (t.isFloating()) {
+        PtxMath m = math();
+        switch (fn) {
+          case POW -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.pow(m, x, y));
+          }
+          case ATAN2 -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.atan2(m, x, y));
+          }
+          case REM -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.rem(m, x, y));
+          }
+          default -> {}
+        }
+      }
       String dst = regs.of(t);
       String ty = arith(t);
       boolean fl = t.isFloating();
@@ -557,9 +870,7 @@ public final class PtxEmitter {
           }
           ins(fn.name().toLowerCase(Locale.ROOT) + "." + bits(t) + args);
         }
-        case POW, ATAN2, REM ->
-            throw new UnsupportedKernelException(
-                fn + " has no PTX lowering yet; the reference kernel runs it");
+        case POW, ATAN2, REM -> throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
@@ -609,8 +920,7 @@ public final class PtxEmitter {
 
   private static void requireF32(Object fn, DType t) {
     if (t != DType.F32) {
-      throw new UnsupportedKernelException(
-          fn + " on " + t + " has no accurate PTX lowering yet; the reference kernel runs it");
+      throw new UnsupportedKernelException(fn + " on " + t);
     }
   }
 

@@ -137,6 +137,44 @@ final class KernelCases {
         "combine_sum_f32", new CombineKernel("arbor_combine_sum_f32", Op.ReduceFn.SUM, DType.F32));
     m.put(
         "combine_max_f64", new CombineKernel("arbor_combine_max_f64", Op.ReduceFn.MAX, DType.F64));
+    m.put(
+        "fused_exp_tanh_sin_f64",
+        cluster(
+            "arbor_fused_exp_tanh_sin_f64",
+            x -> List.of(Ops.add(Ops.exp(x.get(0)), Ops.tanh(Ops.sin(x.get(1))))),
+            List.of(av(DType.F64, 33), av(DType.F64, 33))));
+    m.put(
+        "log1p_f32",
+        Lowering.loop(
+            "arbor_log1p_f32",
+            Elementwise.LOG1P,
+            Params.EMPTY,
+            List.of(av(DType.F32, 100)),
+            List.of(av(DType.F32, 100))));
+    m.put(
+        "pow_f64",
+        Lowering.loop(
+            "arbor_pow_f64",
+            Elementwise.POW,
+            Params.EMPTY,
+            List.of(av(DType.F64, 100), av(DType.F64, 100)),
+            List.of(av(DType.F64, 100))));
+    m.put(
+        "rem_f32",
+        Lowering.loop(
+            "arbor_rem_f32",
+            Elementwise.REM,
+            Params.EMPTY,
+            List.of(av(DType.F32, 100), av(DType.F32, 100)),
+            List.of(av(DType.F32, 100))));
+    m.put(
+        "atan2_f64",
+        Lowering.loop(
+            "arbor_atan2_f64",
+            Elementwise.ATAN2,
+            Params.EMPTY,
+            List.of(av(DType.F64, 100), av(DType.F64, 100)),
+            List.of(av(DType.F64, 100))));
     m.put("matmul_f32", new MatmulKernel("arbor_matmul_f32", DType.F32));
     m.put("matmul_f64", new MatmulKernel("arbor_matmul_f64", DType.F64));
     return m;
