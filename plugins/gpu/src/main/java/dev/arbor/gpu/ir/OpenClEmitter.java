@@ -14,10 +14,21 @@ public final class OpenClEmitter {
 
   /** The program text for {@code k}. */
   public static String emit(GpuKernel k) {
+    return emit(k, false);
+  }
+
+  /**
+   * The program text for {@code k}; with {@code arborMath}, F64 transcendentals and {@code
+   * log1p}/{@code expm1}/{@code pow}/{@code atan2}/{@code rem} in both float types are computed by
+   * {@link DoubleMath} — the very operations the PTX emitter writes, one C statement each, with
+   * contraction off — instead of the driver's math library. The backend uses the driver's math;
+   * this form runs {@code DoubleMath} on a real OpenCL device in the tests.
+   */
+  public static String emit(GpuKernel k, boolean arborMath) {
     return switch (k) {
-      case LoopKernel l -> loop(l);
+      case LoopKernel l -> loop(l, arborMath);
       case MatmulKernel m -> matmul(m);
-      case PartialReduceKernel p -> partial(p);
+      case PartialReduceKernel p -> partial(p, arborMath);
       case CombineKernel c -> combine(c);
     };
   }
@@ -63,8 +74,11 @@ public final class OpenClEmitter {
     s.append("const int n) {\n");
   }
 
-  private static String loop(LoopKernel k) {
-    StringBuilder s = new StringBuilder(header(usesF64(k)));
+  private static String loop(LoopKernel k, boolean arborMath) {
+    StringBuilder s = new StringBuilder(header(usesF64(k) || arborMath));
+    if (arborMath) {
+      s.append("#pragma OPENCL FP_CONTRACT OFF\n");
+    }
     s.append("__kernel ");
     signature(s, k);
     s.append("  const int gid = get_global_id(0);\n");
@@ -83,7 +97,7 @@ public final class OpenClEmitter {
           .append("for (int j = 0; j < ")
           .append(k.reductionLength())
           .append("; j++) {\n");
-      reducedPoint(s, k);
+      reducedPoint(s, k, arborMath);
       s.append("  }\n");
       s.append("  out").append(k.stores().size()).append("[gid] = acc;\n");
     } else {
@@ -91,29 +105,41 @@ public final class OpenClEmitter {
       if (k.needsCoordinates()) {
         coordinates(s, indent, "gid", dom, d -> true);
       }
-      body(s, indent, k);
+      body(s, indent, k, arborMath);
     }
     s.append("}\n");
     return s.toString();
   }
 
   /** The loop body at reduced point {@code j}: coordinates, values, stores, accumulation. */
-  private static void reducedPoint(StringBuilder s, LoopKernel k) {
+  private static void reducedPoint(StringBuilder s, LoopKernel k, boolean arborMath) {
     String indent = "    ";
     LoopKernel.Reduction r = k.reduction();
     coordinates(s, indent, "j", k.domain(), k::isReduced);
     s.append(indent).append("const int i = ").append(offset(k.domainStrides())).append(";\n");
-    body(s, indent, k);
+    body(s, indent, k, arborMath);
     String v = "(" + type(r.type()) + ")v" + r.value();
     s.append(indent).append("acc = ").append(accumulate(r.fn(), r.type(), "acc", v));
     s.append(";\n");
   }
 
   /** The body's values at linear index {@code i}, and the domain-shaped stores. */
-  private static void body(StringBuilder s, String indent, LoopKernel k) {
+  private static void body(StringBuilder s, String indent, LoopKernel k, boolean arborMath) {
     List<Op> body = k.body();
     for (int v = 0; v < body.size(); v++) {
       Op op = body.get(v);
+      String viaArbor = arborMath ? ClMath.value(s, indent, op, "m" + v + "_") : null;
+      if (viaArbor != null) {
+        s.append(indent)
+            .append("const ")
+            .append(type(op.type()))
+            .append(" v")
+            .append(v)
+            .append(" = ")
+            .append(viaArbor)
+            .append(";\n");
+        continue;
+      }
       s.append(indent)
           .append("const ")
           .append(type(op.type()))
@@ -137,12 +163,15 @@ public final class OpenClEmitter {
     return "__kernel __attribute__((reqd_work_group_size(" + g + ", 1, 1)))\n";
   }
 
-  private static String partial(PartialReduceKernel p) {
+  private static String partial(PartialReduceKernel p, boolean arborMath) {
     LoopKernel k = p.loop();
     LoopKernel.Reduction r = k.reduction();
     int group = PartialReduceKernel.GROUP;
     int groups = p.groups();
-    StringBuilder s = new StringBuilder(header(usesF64(k)));
+    StringBuilder s = new StringBuilder(header(usesF64(k) || arborMath));
+    if (arborMath) {
+      s.append("#pragma OPENCL FP_CONTRACT OFF\n");
+    }
     s.append(groupAttribute());
     signature(s, k);
     String t = type(r.type());
@@ -166,7 +195,7 @@ public final class OpenClEmitter {
         .append("; j += ")
         .append((long) groups * group)
         .append(") {\n");
-    reducedPoint(s, k);
+    reducedPoint(s, k, arborMath);
     s.append("  }\n");
     tree(s, r.fn(), r.type());
     s.append("  if (lid == 0) out").append(k.stores().size()).append("[grp] = acc;\n");
