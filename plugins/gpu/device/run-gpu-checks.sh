@@ -7,7 +7,8 @@
 #   comparison.txt   Arbor vs JAX side by side
 #   run.log          everything printed
 # Budget: about 8 minutes (java 300 s, JAX 150 s at most). Sections can be chosen with
-# SECTIONS=conformance,math,sgemm,fused,mlp. Exit status: GpuChecks' (0 passed, 1 a check
+# SECTIONS=conformance,math,sgemm,fused,mlp; ALSO_OPENCL=1 also runs the opencl backend on the
+# same GPU (OPENCL_SECTIONS, default conformance,math,fused; 150 s more at most). Exit status: GpuChecks' (0 passed, 1 a check
 # failed, 2 no usable CUDA device), or 3 when the bundle is missing.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +55,14 @@ timeout 300 "$JAVA" "${JOPTS[@]}" -cp "$BUNDLE/lib/*" dev.arbor.gpu.cuda.GpuChec
   "$OUT/java" ${SECTIONS:-}
 JAVA_RC=$?
 echo "GpuChecks exit status: $JAVA_RC (124: timed out)"
+
+if [ "${ALSO_OPENCL:-0}" = 1 ]; then # the opencl backend on the same GPU (NVIDIA's OpenCL ICD)
+  echo "== Arbor checks on opencl"
+  mkdir -p "$OUT/java-opencl"
+  timeout 150 "$JAVA" "${JOPTS[@]}" -Darbor.checks.backend=opencl -cp "$BUNDLE/lib/*" \
+    dev.arbor.gpu.cuda.GpuChecks "$OUT/java-opencl" "${OPENCL_SECTIONS:-conformance,math,fused}"
+  echo "GpuChecks (opencl) exit status: $?"
+fi
 
 echo "== JAX"
 if command -v python3 > /dev/null && python3 -c 'import jax' 2> /dev/null; then
