@@ -41,8 +41,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a matmul's strides, {@code dot_general}
  * runs there instead of on the tiled matmul kernel.
  *
- * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an F64
- * {@code exp} in PTX, a {@code dot_general} whose axes do not flatten), the kernel runs the
+ * <p>Long and full reductions run as tree reductions ({@link PartialReduceKernel#groupsFor}): a
+ * first pass of per-group partials, then a combine pass where there is more than one group per
+ * output.
+ *
+ * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an
+ * integer {@code div}, a {@code dot_general} whose axes do not flatten), the kernel runs the
  * primitive's reference kernel on host copies and warns once: slower, never wrong.
  *
  * <p>Thread-safe: every driver call happens under one lock per backend.

@@ -15,10 +15,11 @@ import java.util.Locale;
  * exp}, {@code log}, {@code tanh}, {@code logistic} built on the hardware {@code ex2.approx} /
  * {@code lg2.approx} (about 2 ulp, plus the error of scaling the argument, like CUDA's fast math)
  * and {@code sin}/{@code cos} on {@code sin.approx}/{@code cos.approx}; F64 arithmetic, {@code
- * sqrt}, rounding. Transcendentals in F64, {@code log1p}, {@code expm1}, {@code pow}, {@code atan2}
- * and {@code rem} raise {@link UnsupportedKernelException}: the CUDA backend then runs the
- * reference kernel rather than a less accurate one. {@code max}/{@code min} return the non-NaN
- * operand (PTX semantics), unlike {@link Math#max}.
+ * sqrt}, rounding; F64 {@code exp log log1p expm1 tanh logistic sin cos pow atan2 rem} and F32
+ * {@code log1p expm1 pow atan2 rem} (through F64) as {@link DoubleMath}'s algorithms, one
+ * instruction per {@link MathOps} operation. Tree reductions ({@link PartialReduceKernel}, {@link
+ * CombineKernel}) use {@code .shared} memory and {@code bar.sync}. {@code max}/{@code min} return
+ * the non-NaN operand (PTX semantics), unlike {@link Math#max}.
  */
 public final class PtxEmitter {
   private PtxEmitter() {}
