@@ -11,11 +11,13 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.gpu.ir.CombineKernel;
 import dev.arbor.gpu.ir.GpuKernel;
 import dev.arbor.gpu.ir.LoopKernel;
 import dev.arbor.gpu.ir.Lowering;
 import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
+import dev.arbor.gpu.ir.PartialReduceKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
@@ -39,8 +41,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a matmul's strides, {@code dot_general}
  * runs there instead of on the tiled matmul kernel.
  *
- * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an F64
- * {@code exp} in PTX, a {@code dot_general} whose axes do not flatten), the kernel runs the
+ * <p>Long and full reductions run as tree reductions ({@link PartialReduceKernel#groupsFor}): a
+ * first pass of per-group partials, then a combine pass where there is more than one group per
+ * output.
+ *
+ * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an
+ * integer {@code div}, a {@code dot_general} whose axes do not flatten), the kernel runs the
  * primitive's reference kernel on host copies and warns once: slower, never wrong.
  *
  * <p>Thread-safe: every driver call happens under one lock per backend.
@@ -66,6 +72,14 @@ public abstract class DeviceBackend implements Backend {
   private sealed interface Prepared {}
 
   private record LoopLaunch(LoopKernel kernel, String source) implements Prepared {}
+
+  /** A tree reduction: pass 1, and pass 2 (null when pass 1 has one group per kept point). */
+  private record TreeLaunch(
+      PartialReduceKernel partial,
+      String partialSource,
+      CombineKernel combine,
+      String combineSource)
+      implements Prepared {}
 
   private record MatmulLaunch(MatmulKernel kernel, String source, Lowering.MatmulShape shape)
       implements Prepared {}
@@ -316,16 +330,17 @@ public abstract class DeviceBackend implements Backend {
         in.add(v.aval());
       }
       Prepared pr = prepare(p, e.params(), in);
-      String source =
-          switch (pr) {
-            case LoopLaunch l -> l.source();
-            case MatmulLaunch m -> m.source();
-            default -> null;
-          };
-      if (source != null) {
-        GpuKernel k = pr instanceof LoopLaunch l ? l.kernel() : ((MatmulLaunch) pr).kernel();
-        synchronized (lock) {
-          program(source, k.name());
+      synchronized (lock) {
+        switch (pr) {
+          case LoopLaunch l -> program(l.source(), l.kernel().name());
+          case MatmulLaunch m -> program(m.source(), m.kernel().name());
+          case TreeLaunch t -> {
+            program(t.partialSource(), t.partial().name());
+            if (t.combine() != null) {
+              program(t.combineSource(), t.combine().name());
+            }
+          }
+          default -> {}
         }
       }
     }
@@ -336,6 +351,14 @@ public abstract class DeviceBackend implements Backend {
   public final String plan(Primitive p, Params params, List<AbstractValue> in) {
     return switch (prepare(p, params, in)) {
       case LoopLaunch l -> "loop kernel " + l.kernel().name();
+      case TreeLaunch t ->
+          "tree reduction "
+              + t.partial().name()
+              + " ("
+              + t.partial().groups()
+              + (t.partial().groups() == 1 ? " work group" : " work groups")
+              + " per output"
+              + (t.combine() == null ? ")" : ", then " + t.combine().name() + ")");
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
       case Copy c -> "device copy";
@@ -392,6 +415,15 @@ public abstract class DeviceBackend implements Backend {
       for (Op op : k.body()) {
         requireType(op.type());
       }
+      int groups = PartialReduceKernel.groupsFor(k);
+      if (groups > 0) {
+        PartialReduceKernel pass1 = new PartialReduceKernel(k, groups);
+        if (groups == 1) {
+          return new TreeLaunch(pass1, emit(pass1), null, null);
+        }
+        CombineKernel pass2 = CombineKernel.of(pass1);
+        return new TreeLaunch(pass1, emit(pass1), pass2, emit(pass2));
+      }
       return new LoopLaunch(k, emit(k));
     } catch (UnsupportedKernelException e) {
       return new OnHost(e.getMessage());
@@ -427,6 +459,7 @@ public abstract class DeviceBackend implements Backend {
     Prepared pr = prepare(p, params, inAvals);
     return switch (pr) {
       case LoopLaunch l -> launchLoop(l, in, outAvals);
+      case TreeLaunch t -> launchTree(t, in, outAvals);
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
@@ -476,6 +509,63 @@ public abstract class DeviceBackend implements Backend {
     } catch (RuntimeException e) {
       outs.forEach(Buffer::release);
       throw e;
+    }
+  }
+
+  private List<Buffer> launchTree(TreeLaunch t, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(outAvals.size());
+    DeviceBuffer partials = null;
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      PartialReduceKernel k = t.partial();
+      int kept = k.loop().workItems();
+      if (kept == 0) {
+        return outs;
+      }
+      DeviceBuffer result = (DeviceBuffer) outs.get(outs.size() - 1);
+      if (t.combine() != null) {
+        DType type = k.loop().reduction().type();
+        partials = allocate(new AbstractValue(dev.arbor.array.Shape.of(k.workGroups()), type));
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      for (int o = 0; o < outs.size() - 1; o++) {
+        args.add(new Device.Pointer(((DeviceBuffer) outs.get(o)).handle()));
+      }
+      args.add(new Device.Pointer((partials != null ? partials : result).handle()));
+      args.add(new Device.Int(k.workGroups()));
+      long group = PartialReduceKernel.GROUP;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(t.partialSource(), k.name()),
+                new long[] {k.workGroups() * group, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+        if (partials != null) {
+          device()
+              .launch(
+                  program(t.combineSource(), t.combine().name()),
+                  new long[] {kept * group, 1, 1},
+                  new long[] {group, 1, 1},
+                  List.of(
+                      new Device.Pointer(partials.handle()),
+                      new Device.Pointer(result.handle()),
+                      new Device.Int(k.groups())));
+        }
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
+      throw e;
+    } finally {
+      if (partials != null) {
+        partials.release();
+      }
     }
   }
 

@@ -2,10 +2,12 @@ package dev.arbor.gpu.ir;
 
 /**
  * A kernel of the GPU IR: what the {@link OpenClEmitter} and the {@link PtxEmitter} turn into
- * source. Two forms cover what the backends run: {@link LoopKernel} (fused elementwise and
- * broadcast chains, an optional trailing reduction) and {@link MatmulKernel} (tiled, batched).
+ * source: {@link LoopKernel} (fused elementwise and broadcast chains, an optional trailing
+ * reduction), its tree-reduction form ({@link PartialReduceKernel}, then {@link CombineKernel}) and
+ * {@link MatmulKernel} (tiled, batched).
  */
-public sealed interface GpuKernel permits LoopKernel, MatmulKernel {
+public sealed interface GpuKernel
+    permits LoopKernel, MatmulKernel, PartialReduceKernel, CombineKernel {
   /** The entry point's name in the emitted source. */
   String name();
 }

@@ -14,9 +14,22 @@ public final class OpenClEmitter {
 
   /** The program text for {@code k}. */
   public static String emit(GpuKernel k) {
+    return emit(k, false);
+  }
+
+  /**
+   * The program text for {@code k}; with {@code arborMath}, F64 transcendentals and {@code
+   * log1p}/{@code expm1}/{@code pow}/{@code atan2}/{@code rem} in both float types are computed by
+   * {@link DoubleMath} — the very operations the PTX emitter writes, one C statement each, with
+   * contraction off — instead of the driver's math library. The backend uses the driver's math;
+   * this form runs {@code DoubleMath} on a real OpenCL device in the tests.
+   */
+  public static String emit(GpuKernel k, boolean arborMath) {
     return switch (k) {
-      case LoopKernel l -> loop(l);
+      case LoopKernel l -> loop(l, arborMath);
       case MatmulKernel m -> matmul(m);
+      case PartialReduceKernel p -> partial(p, arborMath);
+      case CombineKernel c -> combine(c);
     };
   }
 
@@ -37,13 +50,17 @@ public final class OpenClEmitter {
 
   // ------------------------------------------------------------------ loops
 
-  private static String loop(LoopKernel k) {
+  private static boolean usesF64(LoopKernel k) {
     boolean f64 = k.inputs().contains(DType.F64);
     for (Op op : k.body()) {
       f64 |= op.type() == DType.F64;
     }
-    StringBuilder s = new StringBuilder(header(f64));
-    s.append("__kernel void ").append(k.name()).append("(");
+    return f64;
+  }
+
+  /** {@code __kernel void NAME(inputs, outputs, const int n) {}} up to the opening brace. */
+  private static void signature(StringBuilder s, LoopKernel k) {
+    s.append("void ").append(k.name()).append("(");
     List<DType> in = k.inputs();
     for (int i = 0; i < in.size(); i++) {
       s.append("__global const ").append(type(in.get(i))).append("* restrict in").append(i);
@@ -55,17 +72,24 @@ public final class OpenClEmitter {
       s.append(", ");
     }
     s.append("const int n) {\n");
+  }
+
+  private static String loop(LoopKernel k, boolean arborMath) {
+    StringBuilder s = new StringBuilder(header(usesF64(k) || arborMath));
+    if (arborMath) {
+      s.append("#pragma OPENCL FP_CONTRACT OFF\n");
+    }
+    s.append("__kernel ");
+    signature(s, k);
     s.append("  const int gid = get_global_id(0);\n");
     s.append("  if (gid >= n) return;\n");
     int[] dom = k.domain();
-    int[] ds = k.domainStrides();
     String indent = "  ";
     LoopKernel.Reduction r = k.reduction();
     if (r != null) {
       coordinates(s, indent, "gid", dom, d -> !k.isReduced(d));
-      String acc = type(r.type());
       s.append(indent)
-          .append(acc)
+          .append(type(r.type()))
           .append(" acc = ")
           .append(identity(r.fn(), r.type()))
           .append(";\n");
@@ -73,18 +97,49 @@ public final class OpenClEmitter {
           .append("for (int j = 0; j < ")
           .append(k.reductionLength())
           .append("; j++) {\n");
-      indent = "    ";
-      coordinates(s, indent, "j", dom, k::isReduced);
-      s.append(indent).append("const int i = ").append(offset(ds)).append(";\n");
+      reducedPoint(s, k, arborMath);
+      s.append("  }\n");
+      s.append("  out").append(k.stores().size()).append("[gid] = acc;\n");
     } else {
       s.append(indent).append("const int i = gid;\n");
       if (k.needsCoordinates()) {
         coordinates(s, indent, "gid", dom, d -> true);
       }
+      body(s, indent, k, arborMath);
     }
+    s.append("}\n");
+    return s.toString();
+  }
+
+  /** The loop body at reduced point {@code j}: coordinates, values, stores, accumulation. */
+  private static void reducedPoint(StringBuilder s, LoopKernel k, boolean arborMath) {
+    String indent = "    ";
+    LoopKernel.Reduction r = k.reduction();
+    coordinates(s, indent, "j", k.domain(), k::isReduced);
+    s.append(indent).append("const int i = ").append(offset(k.domainStrides())).append(";\n");
+    body(s, indent, k, arborMath);
+    String v = "(" + type(r.type()) + ")v" + r.value();
+    s.append(indent).append("acc = ").append(accumulate(r.fn(), r.type(), "acc", v));
+    s.append(";\n");
+  }
+
+  /** The body's values at linear index {@code i}, and the domain-shaped stores. */
+  private static void body(StringBuilder s, String indent, LoopKernel k, boolean arborMath) {
     List<Op> body = k.body();
     for (int v = 0; v < body.size(); v++) {
       Op op = body.get(v);
+      String viaArbor = arborMath ? ClMath.value(s, indent, op, "m" + v + "_") : null;
+      if (viaArbor != null) {
+        s.append(indent)
+            .append("const ")
+            .append(type(op.type()))
+            .append(" v")
+            .append(v)
+            .append(" = ")
+            .append(viaArbor)
+            .append(";\n");
+        continue;
+      }
       s.append(indent)
           .append("const ")
           .append(type(op.type()))
@@ -99,15 +154,96 @@ public final class OpenClEmitter {
       s.append(indent).append("out").append(o).append("[i] = v").append(stores.get(o));
       s.append(";\n");
     }
-    if (r != null) {
-      String v = "(" + type(r.type()) + ")v" + r.value();
-      s.append(indent).append("acc = ").append(accumulate(r.fn(), r.type(), "acc", v));
-      s.append(";\n");
-      s.append("  }\n");
-      s.append("  out").append(stores.size()).append("[gid] = acc;\n");
+  }
+
+  // ------------------------------------------------------------------ tree reductions
+
+  private static String groupAttribute() {
+    int g = PartialReduceKernel.GROUP;
+    return "__kernel __attribute__((reqd_work_group_size(" + g + ", 1, 1)))\n";
+  }
+
+  private static String partial(PartialReduceKernel p, boolean arborMath) {
+    LoopKernel k = p.loop();
+    LoopKernel.Reduction r = k.reduction();
+    int group = PartialReduceKernel.GROUP;
+    int groups = p.groups();
+    StringBuilder s = new StringBuilder(header(usesF64(k) || arborMath));
+    if (arborMath) {
+      s.append("#pragma OPENCL FP_CONTRACT OFF\n");
     }
+    s.append(groupAttribute());
+    signature(s, k);
+    String t = type(r.type());
+    s.append("  __local ").append(t).append(" scratch[").append(group).append("];\n");
+    s.append("  const int lid = get_local_id(0);\n");
+    s.append("  const int grp = get_group_id(0);\n");
+    s.append("  if (grp >= n) return;\n");
+    if (groups == 1) {
+      s.append("  const int gid = grp;\n");
+      s.append("  const int part = 0;\n");
+    } else {
+      s.append("  const int gid = grp / ").append(groups).append(";\n");
+      s.append("  const int part = grp % ").append(groups).append(";\n");
+    }
+    coordinates(s, "  ", "gid", k.domain(), d -> !k.isReduced(d));
+    s.append("  ").append(t).append(" acc = ").append(identity(r.fn(), r.type())).append(";\n");
+    s.append("  for (int j = part * ")
+        .append(group)
+        .append(" + lid; j < ")
+        .append(k.reductionLength())
+        .append("; j += ")
+        .append((long) groups * group)
+        .append(") {\n");
+    reducedPoint(s, k, arborMath);
+    s.append("  }\n");
+    tree(s, r.fn(), r.type());
+    s.append("  if (lid == 0) out").append(k.stores().size()).append("[grp] = acc;\n");
     s.append("}\n");
     return s.toString();
+  }
+
+  private static String combine(CombineKernel c) {
+    int group = PartialReduceKernel.GROUP;
+    String t = type(c.type());
+    StringBuilder s = new StringBuilder(header(c.type() == DType.F64));
+    s.append(groupAttribute());
+    s.append("void ").append(c.name()).append("(__global const ").append(t);
+    s.append("* restrict partial, __global ").append(t).append("* restrict out,");
+    s.append(" const int groups) {\n");
+    s.append("  __local ").append(t).append(" scratch[").append(group).append("];\n");
+    s.append("  const int lid = get_local_id(0);\n");
+    s.append("  const int grp = get_group_id(0);\n");
+    s.append("  __global const ").append(t).append("* p = partial + grp * groups;\n");
+    s.append("  ").append(t).append(" acc = ").append(identity(c.fn(), c.type())).append(";\n");
+    s.append("  for (int j = lid; j < groups; j += ").append(group).append(") {\n");
+    s.append("    const ").append(t).append(" v = p[j];\n");
+    s.append("    acc = ").append(accumulate(c.fn(), c.type(), "acc", "v")).append(";\n");
+    s.append("  }\n");
+    tree(s, c.fn(), c.type());
+    s.append("  if (lid == 0) out[grp] = acc;\n");
+    s.append("}\n");
+    return s.toString();
+  }
+
+  /**
+   * Combines each work item's {@code acc} across the group through {@code scratch}: a fixed tree
+   * (item {@code lid} takes {@code lid + s} for {@code s = GROUP/2, …, 1}); item 0 ends with the
+   * group's value in {@code acc}.
+   */
+  private static void tree(StringBuilder s, Op.ReduceFn fn, DType t) {
+    s.append("  scratch[lid] = acc;\n");
+    s.append("  barrier(CLK_LOCAL_MEM_FENCE);\n");
+    s.append("  for (int s = ")
+        .append(PartialReduceKernel.GROUP / 2)
+        .append("; s > 0; s >>= 1) {\n");
+    s.append("    if (lid < s) {\n");
+    s.append("      const ").append(type(t)).append(" w = scratch[lid + s];\n");
+    s.append("      acc = ").append(accumulate(fn, t, "acc", "w")).append(";\n");
+    s.append("      scratch[lid] = acc;\n");
+    s.append("    }\n");
+    s.append("    barrier(CLK_LOCAL_MEM_FENCE);\n");
+    s.append("  }\n");
   }
 
   /** Declares {@code c<d>} for the axes {@code which} selects, unravelled from {@code from}. */

@@ -15,10 +15,11 @@ import java.util.Locale;
  * exp}, {@code log}, {@code tanh}, {@code logistic} built on the hardware {@code ex2.approx} /
  * {@code lg2.approx} (about 2 ulp, plus the error of scaling the argument, like CUDA's fast math)
  * and {@code sin}/{@code cos} on {@code sin.approx}/{@code cos.approx}; F64 arithmetic, {@code
- * sqrt}, rounding. Transcendentals in F64, {@code log1p}, {@code expm1}, {@code pow}, {@code atan2}
- * and {@code rem} raise {@link UnsupportedKernelException}: the CUDA backend then runs the
- * reference kernel rather than a less accurate one. {@code max}/{@code min} return the non-NaN
- * operand (PTX semantics), unlike {@link Math#max}.
+ * sqrt}, rounding; F64 {@code exp log log1p expm1 tanh logistic sin cos pow atan2 rem} and F32
+ * {@code log1p expm1 pow atan2 rem} (through F64) as {@link DoubleMath}'s algorithms, one
+ * instruction per {@link MathOps} operation. Tree reductions ({@link PartialReduceKernel}, {@link
+ * CombineKernel}) use {@code .shared} memory and {@code bar.sync}. {@code max}/{@code min} return
+ * the non-NaN operand (PTX semantics), unlike {@link Math#max}.
  */
 public final class PtxEmitter {
   private PtxEmitter() {}
@@ -32,8 +33,10 @@ public final class PtxEmitter {
   /** The module text for {@code k}. */
   public static String emit(GpuKernel k) {
     return switch (k) {
-      case LoopKernel l -> new LoopWriter(l).write();
+      case LoopKernel l -> new LoopWriter(l, 0).write();
       case MatmulKernel m -> matmul(m);
+      case PartialReduceKernel p -> new LoopWriter(p.loop(), p.groups()).write();
+      case CombineKernel c -> combine(c);
     };
   }
 
@@ -134,23 +137,349 @@ public final class PtxEmitter {
 
   // ------------------------------------------------------------------ loop kernels
 
-  private static final class LoopWriter {
-    final LoopKernel k;
+  /** Registers and instructions of one entry; what every kernel form needs. */
+  private static class Writer {
     final Registers regs = new Registers();
     final StringBuilder code = new StringBuilder();
+    private PtxMath math;
+
+    /** The F64 math of {@link DoubleMath}, emitted into this entry. */
+    PtxMath math() {
+      if (math == null) {
+        math = new PtxMath(this);
+      }
+      return math;
+    }
+
+    /** Applies an F64 function to {@code a} of type {@code t} (F32 goes through F64 and back). */
+    String viaF64(DType t, String a, java.util.function.UnaryOperator<String> fn) {
+      if (t == DType.F64) {
+        return fn.apply(a);
+      }
+      String wide = regs.of(DType.F64);
+      ins("cvt.f64.f32 " + wide + ", " + a);
+      String r = fn.apply(wide);
+      String narrow = regs.of(DType.F32);
+      ins("cvt.rn.f32.f64 " + narrow + ", " + r);
+      return narrow;
+    }
+
+    /** As {@link #viaF64(DType, String, java.util.function.UnaryOperator)}, two operands. */
+    String viaF64(DType t, String a, String b, java.util.function.BinaryOperator<String> fn) {
+      if (t == DType.F64) {
+        return fn.apply(a, b);
+      }
+      String wa = regs.of(DType.F64);
+      String wb = regs.of(DType.F64);
+      ins("cvt.f64.f32 " + wa + ", " + a);
+      ins("cvt.f64.f32 " + wb + ", " + b);
+      String r = fn.apply(wa, wb);
+      String narrow = regs.of(DType.F32);
+      ins("cvt.rn.f32.f64 " + narrow + ", " + r);
+      return narrow;
+    }
+
+    void ins(String s) {
+      code.append('\t').append(s).append(";\n");
+    }
+
+    String pointer(String param) {
+      String raw = regs.b64();
+      String global = regs.b64();
+      ins("ld.param.u64 " + raw + ", [" + param + "]");
+      ins("cvta.to.global.u64 " + global + ", " + raw);
+      return global;
+    }
+
+    String address(String base, String index, DType t) {
+      String off = regs.b64();
+      String addr = regs.b64();
+      ins("mul.wide.s32 " + off + ", " + index + ", " + t.byteSize());
+      ins("add.s64 " + addr + ", " + base + ", " + off);
+      return addr;
+    }
+
+    void store(String base, String index, DType t, String reg) {
+      ins("st.global." + memory(t) + " [" + address(base, index, t) + "], " + reg);
+    }
+
+    /** {@code acc = fn(acc, v)} in the reduction's type. */
+    void accumulate(Op.ReduceFn fn, DType type, String acc, String v) {
+      String t = arith(type);
+      String args = " " + acc + ", " + acc + ", " + v;
+      switch (fn) {
+        case SUM -> ins((type.isFloating() ? "add.rn." : "add.") + t + args);
+        case PROD -> ins((type.isFloating() ? "mul.rn." : "mul.lo.") + t + args);
+        case MAX -> ins("max." + t + args);
+        case MIN -> ins("min." + t + args);
+      }
+    }
+
+    /** The shared-memory scratch array of a tree reduction over {@code t}. */
+    static String scratch(DType t) {
+      return "\t.shared .align 8 .b8 scratch[" + PartialReduceKernel.GROUP * t.byteSize() + "];\n";
+    }
+
+    /**
+     * Combines every thread's {@code acc} across the block through {@code scratch} by a fixed tree
+     * (thread {@code lid} takes {@code lid + s} for {@code s = GROUP/2, …, 1}); thread 0 ends with
+     * the block's value in {@code acc}.
+     */
+    void tree(Op.ReduceFn fn, DType t, String lid, String acc) {
+      String base = regs.b32();
+      String mine = regs.b32();
+      ins("mov.u32 " + base + ", scratch");
+      ins("mad.lo.s32 " + mine + ", " + lid + ", " + t.byteSize() + ", " + base);
+      ins("st.shared." + memory(t) + " [" + mine + "], " + acc);
+      ins("bar.sync 0");
+      String other = regs.of(t);
+      for (int s = PartialReduceKernel.GROUP / 2; s > 0; s >>= 1) {
+        String skip = regs.pred();
+        ins("setp.ge.u32 " + skip + ", " + lid + ", " + s);
+        ins("@" + skip + " bra $Ltree" + s);
+        ins("ld.shared." + memory(t) + " " + other + ", [" + mine + "+" + s * t.byteSize() + "]");
+        accumulate(fn, t, acc, other);
+        ins("st.shared." + memory(t) + " [" + mine + "], " + acc);
+        code.append("$Ltree").append(s).append(":\n");
+        ins("bar.sync 0");
+      }
+    }
+  }
+
+  /**
+   * {@link MathOps} as PTX: every operation one or a few instructions on {@code .f64} registers
+   * (IEEE round-to-nearest: {@code add.rn}, {@code mul.rn}, {@code div.rn}, {@code fma.rn}), so the
+   * emitted code computes what {@link DoubleMath#JAVA} computes.
+   */
+  private static final class PtxMath implements MathOps<String, String> {
+    private final Writer w;
+    private int loops;
+
+    PtxMath(Writer w) {
+      this.w = w;
+    }
+
+    private String f() {
+      return w.regs.of(DType.F64);
+    }
+
+    private String op(String instr, String... args) {
+      String d = f();
+      w.ins(instr + " " + d + ", " + String.join(", ", args));
+      return d;
+    }
+
+    private String pred(String cmp, String a, String b) {
+      String p = w.regs.pred();
+      w.ins("setp." + cmp + ".f64 " + p + ", " + a + ", " + b);
+      return p;
+    }
+
+    @Override
+    public String c(double v) {
+      return op("mov.f64", constant(DType.F64, v));
+    }
+
+    @Override
+    public String add(String a, String b) {
+      return op("add.rn.f64", a, b);
+    }
+
+    @Override
+    public String sub(String a, String b) {
+      return op("sub.rn.f64", a, b);
+    }
+
+    @Override
+    public String mul(String a, String b) {
+      return op("mul.rn.f64", a, b);
+    }
+
+    @Override
+    public String div(String a, String b) {
+      return op("div.rn.f64", a, b);
+    }
+
+    @Override
+    public String fma(String a, String b, String c) {
+      return op("fma.rn.f64", a, b, c);
+    }
+
+    @Override
+    public String neg(String a) {
+      return op("neg.f64", a);
+    }
+
+    @Override
+    public String abs(String a) {
+      return op("abs.f64", a);
+    }
+
+    @Override
+    public String rint(String a) {
+      return op("cvt.rni.f64.f64", a);
+    }
+
+    @Override
+    public String trunc(String a) {
+      return op("cvt.rzi.f64.f64", a);
+    }
+
+    @Override
+    public String copysign(String mag, String sign) {
+      return op("copysign.f64", sign, mag); // PTX: d = b with the sign of a
+    }
+
+    @Override
+    public String select(String p, String a, String b) {
+      return op("selp.f64", a, b, p);
+    }
+
+    @Override
+    public String lt(String a, String b) {
+      return pred("lt", a, b);
+    }
+
+    @Override
+    public String le(String a, String b) {
+      return pred("le", a, b);
+    }
+
+    @Override
+    public String gt(String a, String b) {
+      return pred("gt", a, b);
+    }
+
+    @Override
+    public String ge(String a, String b) {
+      return pred("ge", a, b);
+    }
+
+    @Override
+    public String eq(String a, String b) {
+      return pred("eq", a, b);
+    }
+
+    @Override
+    public String isNan(String a) {
+      return pred("nan", a, a);
+    }
+
+    @Override
+    public String signBit(String a) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + a);
+      String p = w.regs.pred();
+      w.ins("setp.lt.s64 " + p + ", " + bits + ", 0");
+      return p;
+    }
+
+    private String logic(String instr, String... args) {
+      String p = w.regs.pred();
+      w.ins(instr + " " + p + ", " + String.join(", ", args));
+      return p;
+    }
+
+    @Override
+    public String and(String a, String b) {
+      return logic("and.pred", a, b);
+    }
+
+    @Override
+    public String or(String a, String b) {
+      return logic("or.pred", a, b);
+    }
+
+    @Override
+    public String not(String a) {
+      return logic("not.pred", a);
+    }
+
+    @Override
+    public String ldexp(String x, String k) {
+      // as DoubleMath.ldexpParts: truncate (NaN -> 0, saturating), clamp, split in three
+      String ki = w.regs.b32();
+      w.ins("cvt.rzi.s32.f64 " + ki + ", " + k);
+      w.ins("min.s32 " + ki + ", " + ki + ", 2200");
+      w.ins("max.s32 " + ki + ", " + ki + ", -2200");
+      String k1 = w.regs.b32();
+      String rest = w.regs.b32();
+      String k2 = w.regs.b32();
+      String k3 = w.regs.b32();
+      w.ins("div.s32 " + k1 + ", " + ki + ", 3");
+      w.ins("sub.s32 " + rest + ", " + ki + ", " + k1);
+      w.ins("div.s32 " + k2 + ", " + rest + ", 2");
+      w.ins("sub.s32 " + k3 + ", " + rest + ", " + k2);
+      String v = x;
+      for (String part : new String[] {k1, k2, k3}) {
+        String biased = w.regs.b32();
+        w.ins("add.s32 " + biased + ", " + part + ", 1023");
+        String wide = w.regs.b64();
+        w.ins("cvt.u64.u32 " + wide + ", " + biased);
+        w.ins("shl.b64 " + wide + ", " + wide + ", 52");
+        String scale = f();
+        w.ins("mov.b64 " + scale + ", " + wide);
+        v = mul(v, scale);
+      }
+      return v;
+    }
+
+    @Override
+    public String exponent(String x) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + x);
+      w.ins("shr.u64 " + bits + ", " + bits + ", 52");
+      w.ins("and.b64 " + bits + ", " + bits + ", 2047");
+      String e = w.regs.b32();
+      w.ins("cvt.u32.u64 " + e + ", " + bits);
+      w.ins("sub.s32 " + e + ", " + e + ", 1023");
+      return op("cvt.rn.f64.s32", e);
+    }
+
+    @Override
+    public String mantissa(String x) {
+      String bits = w.regs.b64();
+      w.ins("mov.b64 " + bits + ", " + x);
+      w.ins("and.b64 " + bits + ", " + bits + ", 4503599627370495"); // 2^52 - 1
+      w.ins("or.b64 " + bits + ", " + bits + ", 4607182418800017408"); // 1.0's bits
+      String m = f();
+      w.ins("mov.b64 " + m + ", " + bits);
+      return m;
+    }
+
+    @Override
+    public String loopWhile(
+        String state,
+        java.util.function.Function<String, String> cond,
+        java.util.function.UnaryOperator<String> body) {
+      String v = f();
+      w.ins("mov.f64 " + v + ", " + state);
+      String label = "$Lmath" + (++loops);
+      w.code.append(label).append(":\n");
+      String p = cond.apply(v);
+      w.ins("@!" + p + " bra " + label + "_end");
+      String next = body.apply(v);
+      w.ins("mov.f64 " + v + ", " + next);
+      w.ins("bra.uni " + label);
+      w.code.append(label).append("_end:\n");
+      return v;
+    }
+  }
+
+  private static final class LoopWriter extends Writer {
+    final LoopKernel k;
+    final int groups;
     final List<String> inBase = new ArrayList<>();
     final List<String> outBase = new ArrayList<>();
     final String[] coord;
     final String[] value;
 
-    LoopWriter(LoopKernel k) {
+    /** A writer for {@code k}; with {@code groups > 0}, pass 1 of a tree reduction. */
+    LoopWriter(LoopKernel k, int groups) {
       this.k = k;
+      this.groups = groups;
       this.coord = new String[k.domain().length];
       this.value = new String[k.body().size()];
-    }
-
-    void ins(String s) {
-      code.append('\t').append(s).append(";\n");
     }
 
     String write() {
@@ -164,7 +493,14 @@ public final class PtxEmitter {
         params.add("\t.param .u64 out" + o);
       }
       params.add("\t.param .u32 n");
-      head.append(String.join(",\n", params)).append("\n)\n{\n");
+      head.append(String.join(",\n", params)).append("\n)\n");
+      if (groups > 0) {
+        head.append(".reqntid ").append(PartialReduceKernel.GROUP).append(", 1, 1\n");
+      }
+      head.append("{\n");
+      if (groups > 0) {
+        head.append(scratch(k.reduction().type()));
+      }
 
       for (int i = 0; i < k.inputs().size(); i++) {
         inBase.add(pointer("in" + i));
@@ -174,6 +510,19 @@ public final class PtxEmitter {
       }
       String n = regs.b32();
       ins("ld.param.u32 " + n + ", [n]");
+      if (groups > 0) {
+        partial(n);
+      } else {
+        plain(n);
+      }
+      code.append("$Ldone:\n");
+      ins("ret");
+      code.append("}\n");
+      return head.append(regs.declarations()).append(code).toString();
+    }
+
+    /** One work item per domain point, or per kept point looping over the reduced ones. */
+    void plain(String n) {
       String ctaid = regs.b32();
       String ntid = regs.b32();
       String tid = regs.b32();
@@ -197,56 +546,61 @@ public final class PtxEmitter {
         ins("mov." + bits(r.type()) + " " + acc + ", " + identity(r.fn(), r.type()));
         String j = regs.b32();
         ins("mov.u32 " + j + ", 0");
-        code.append("$Lloop:\n");
-        String end = regs.pred();
-        ins("setp.ge.s32 " + end + ", " + j + ", " + k.reductionLength());
-        ins("@" + end + " bra $Lend");
-        coordinates(j, k::isReduced);
-        String i = offset(k.domainStrides());
-        body(i);
-        String v = value[r.value()];
-        String t = arith(r.type());
-        switch (r.fn()) {
-          case SUM ->
-              ins(
-                  (r.type().isFloating() ? "add.rn." : "add.")
-                      + t
-                      + " "
-                      + acc
-                      + ", "
-                      + acc
-                      + ", "
-                      + v);
-          case PROD ->
-              ins(
-                  (r.type().isFloating() ? "mul.rn." : "mul.lo.")
-                      + t
-                      + " "
-                      + acc
-                      + ", "
-                      + acc
-                      + ", "
-                      + v);
-          case MAX -> ins("max." + t + " " + acc + ", " + acc + ", " + v);
-          case MIN -> ins("min." + t + " " + acc + ", " + acc + ", " + v);
-        }
-        ins("add.s32 " + j + ", " + j + ", 1");
-        ins("bra.uni $Lloop");
-        code.append("$Lend:\n");
+        reducedLoop(j, 1, acc);
         store(outBase.get(k.stores().size()), gid, r.type(), acc);
       }
-      code.append("$Ldone:\n");
-      ins("ret");
-      code.append("}\n");
-      return head.append(regs.declarations()).append(code).toString();
     }
 
-    String pointer(String param) {
-      String raw = regs.b64();
-      String global = regs.b64();
-      ins("ld.param.u64 " + raw + ", [" + param + "]");
-      ins("cvta.to.global.u64 " + global + ", " + raw);
-      return global;
+    /** Pass 1 of a tree reduction: see {@link PartialReduceKernel}. */
+    void partial(String n) {
+      int group = PartialReduceKernel.GROUP;
+      String grp = regs.b32();
+      String lid = regs.b32();
+      ins("mov.u32 " + grp + ", %ctaid.x");
+      ins("mov.u32 " + lid + ", %tid.x");
+      String out = regs.pred();
+      ins("setp.ge.s32 " + out + ", " + grp + ", " + n); // uniform per block: no barrier skipped
+      ins("@" + out + " bra $Ldone");
+      String gid = grp;
+      String part = null;
+      if (groups > 1) {
+        gid = regs.b32();
+        part = regs.b32();
+        ins("div.u32 " + gid + ", " + grp + ", " + groups);
+        ins("rem.u32 " + part + ", " + grp + ", " + groups);
+      }
+      coordinates(gid, d -> !k.isReduced(d));
+      LoopKernel.Reduction r = k.reduction();
+      String acc = regs.of(r.type());
+      ins("mov." + bits(r.type()) + " " + acc + ", " + identity(r.fn(), r.type()));
+      String j = regs.b32();
+      if (part == null) {
+        ins("mov.u32 " + j + ", " + lid);
+      } else {
+        ins("mad.lo.s32 " + j + ", " + part + ", " + group + ", " + lid);
+      }
+      reducedLoop(j, groups * group, acc);
+      tree(r.fn(), r.type(), lid, acc);
+      String notFirst = regs.pred();
+      ins("setp.ne.u32 " + notFirst + ", " + lid + ", 0");
+      ins("@" + notFirst + " bra $Ldone");
+      store(outBase.get(k.stores().size()), grp, r.type(), acc);
+    }
+
+    /** Visits reduced points {@code j, j + step, …} below the reduction length into {@code acc}. */
+    void reducedLoop(String j, int step, String acc) {
+      LoopKernel.Reduction r = k.reduction();
+      code.append("$Lloop:\n");
+      String end = regs.pred();
+      ins("setp.ge.s32 " + end + ", " + j + ", " + k.reductionLength());
+      ins("@" + end + " bra $Lend");
+      coordinates(j, k::isReduced);
+      String i = offset(k.domainStrides());
+      body(i);
+      accumulate(r.fn(), r.type(), acc, value[r.value()]);
+      ins("add.s32 " + j + ", " + j + ", " + step);
+      ins("bra.uni $Lloop");
+      code.append("$Lend:\n");
     }
 
     void coordinates(String from, java.util.function.IntPredicate which) {
@@ -284,18 +638,6 @@ public final class PtxEmitter {
         ins("mov.u32 " + acc + ", 0");
       }
       return acc;
-    }
-
-    String address(String base, String index, DType t) {
-      String off = regs.b64();
-      String addr = regs.b64();
-      ins("mul.wide.s32 " + off + ", " + index + ", " + t.byteSize());
-      ins("add.s64 " + addr + ", " + base + ", " + off);
-      return addr;
-    }
-
-    void store(String base, String index, DType t, String reg) {
-      ins("st.global." + memory(t) + " [" + address(base, index, t) + "], " + reg);
     }
 
     void body(String linear) {
@@ -367,6 +709,49 @@ public final class PtxEmitter {
     String unary(Op.UnaryFn fn, DType t, String a) {
       if (t == DType.BOOL && fn != Op.UnaryFn.NOT) {
         throw new UnsupportedKernelException(fn + " on " + t);
+      }
+      if (t.isFloating()) {
+        boolean f64 = t == DType.F64;
+        PtxMath m = math();
+        switch (fn) {
+          case EXP -> {
+            if (f64) {
+              return DoubleMath.exp(m, a);
+            }
+          }
+          case LOG -> {
+            if (f64) {
+              return DoubleMath.log(m, a);
+            }
+          }
+          case TANH -> {
+            if (f64) {
+              return DoubleMath.tanh(m, a);
+            }
+          }
+          case LOGISTIC -> {
+            if (f64) {
+              return DoubleMath.logistic(m, a);
+            }
+          }
+          case SIN -> {
+            if (f64) {
+              return DoubleMath.sin(m, a);
+            }
+          }
+          case COS -> {
+            if (f64) {
+              return DoubleMath.cos(m, a);
+            }
+          }
+          case LOG1P -> {
+            return viaF64(t, a, x -> DoubleMath.log1p(m, x));
+          }
+          case EXPM1 -> {
+            return viaF64(t, a, x -> DoubleMath.expm1(m, x));
+          }
+          default -> {}
+        }
       }
       String dst = regs.of(t);
       String ty = arith(t);
@@ -448,14 +833,27 @@ public final class PtxEmitter {
           requireF32(fn, t);
           ins("cos.approx.f32 " + dst + ", " + a);
         }
-        case LOG1P, EXPM1 ->
-            throw new UnsupportedKernelException(
-                fn + " has no accurate PTX lowering yet; the reference kernel runs it");
+        case LOG1P, EXPM1 -> throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
 
     String binary(Op.BinaryFn fn, DType t, String a, String b) {
+      if (t.isFloating()) {
+        PtxMath m = math();
+        switch (fn) {
+          case POW -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.pow(m, x, y));
+          }
+          case ATAN2 -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.atan2(m, x, y));
+          }
+          case REM -> {
+            return viaF64(t, a, b, (x, y) -> DoubleMath.rem(m, x, y));
+          }
+          default -> {}
+        }
+      }
       String dst = regs.of(t);
       String ty = arith(t);
       boolean fl = t.isFloating();
@@ -473,9 +871,7 @@ public final class PtxEmitter {
           }
           ins(fn.name().toLowerCase(Locale.ROOT) + "." + bits(t) + args);
         }
-        case POW, ATAN2, REM ->
-            throw new UnsupportedKernelException(
-                fn + " has no PTX lowering yet; the reference kernel runs it");
+        case POW, ATAN2, REM -> throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
@@ -525,8 +921,7 @@ public final class PtxEmitter {
 
   private static void requireF32(Object fn, DType t) {
     if (t != DType.F32) {
-      throw new UnsupportedKernelException(
-          fn + " on " + t + " has no accurate PTX lowering yet; the reference kernel runs it");
+      throw new UnsupportedKernelException(fn + " on " + t);
     }
   }
 
@@ -560,6 +955,59 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ tree reductions
+
+  /** Pass 2 of a tree reduction: see {@link CombineKernel}. */
+  private static String combine(CombineKernel c) {
+    DType t = c.type();
+    int group = PartialReduceKernel.GROUP;
+    Writer w = new Writer();
+    String partial = w.pointer("partial");
+    String out = w.pointer("out");
+    String groups = w.regs.b32();
+    w.ins("ld.param.u32 " + groups + ", [groups]");
+    String grp = w.regs.b32();
+    String lid = w.regs.b32();
+    w.ins("mov.u32 " + grp + ", %ctaid.x");
+    w.ins("mov.u32 " + lid + ", %tid.x");
+    String base = w.regs.b32();
+    w.ins("mul.lo.s32 " + base + ", " + grp + ", " + groups);
+    String acc = w.regs.of(t);
+    w.ins("mov." + bits(t) + " " + acc + ", " + identity(c.fn(), t));
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + j + ", " + lid);
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + groups);
+    w.ins("@" + end + " bra $Lend");
+    String idx = w.regs.b32();
+    w.ins("add.s32 " + idx + ", " + base + ", " + j);
+    String v = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(partial, idx, t) + "]");
+    w.accumulate(c.fn(), t, acc, v);
+    w.ins("add.s32 " + j + ", " + j + ", " + group);
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Lend:\n");
+    w.tree(c.fn(), t, lid, acc);
+    String notFirst = w.regs.pred();
+    w.ins("setp.ne.u32 " + notFirst + ", " + lid + ", 0");
+    w.ins("@" + notFirst + " bra $Ldone");
+    w.store(out, grp, t, acc);
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    w.code.append("}\n");
+    return PRELUDE
+        + ".visible .entry "
+        + c.name()
+        + "(\n\t.param .u64 partial,\n\t.param .u64 out,\n\t.param .u32 groups\n)\n"
+        + ".reqntid "
+        + group
+        + ", 1, 1\n{\n"
+        + Writer.scratch(t)
+        + w.regs.declarations()
+        + w.code;
   }
 
   // ------------------------------------------------------------------ matmul

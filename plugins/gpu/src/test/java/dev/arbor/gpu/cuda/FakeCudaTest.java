@@ -19,6 +19,7 @@ import dev.arbor.core.AbstractValue;
 import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Params;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.DeviceBuffer;
 import dev.arbor.gpu.device.Native;
@@ -278,16 +279,39 @@ class FakeCudaTest {
 
   @Test
   void whatPtxCannotComputeRunsOnTheHostThroughTheSameCopies() {
-    Tensor x = on(floats(DType.F64, 0.5, -1, 2));
-    List<AbstractValue> in = List.of(((ConcreteTensor) x).aval());
+    // An integer matmul has no kernel: the reference kernel runs on host copies.
+    Tensor a =
+        on(
+            HostArray.ofLongs(
+                new AbstractValue(Shape.of(2, 2), DType.I64), new long[] {1, 2, 3, 4}));
+    Tensor b =
+        on(
+            HostArray.ofLongs(
+                new AbstractValue(Shape.of(2, 2), DType.I64), new long[] {5, 6, 7, 8}));
+    AbstractValue av = ((ConcreteTensor) a).aval();
     assertTrue(
-        cuda.plan(Elementwise.EXP, Params.EMPTY, in).startsWith("reference kernel on host: EXP"),
-        cuda.plan(Elementwise.EXP, Params.EMPTY, in));
-    assertArrayEquals(
-        new double[] {Math.exp(0.5), Math.exp(-1), Math.exp(2)}, Ops.exp(x).toDoubleArray());
+        cuda.plan(LinearAlgebra.DOT_GENERAL, matmulParams(), List.of(av, av))
+            .startsWith("reference kernel on host"),
+        cuda.plan(LinearAlgebra.DOT_GENERAL, matmulParams(), List.of(av, av)));
+    assertArrayEquals(new double[] {19, 22, 43, 50}, Ops.matmul(a, b).toDoubleArray());
+    // F64 exp is generated PTX now (DoubleMath), not a host fallback.
+    List<AbstractValue> in = List.of(new AbstractValue(Shape.of(3), DType.F64));
+    assertEquals("loop kernel arbor_exp_f64", cuda.plan(Elementwise.EXP, Params.EMPTY, in));
     assertEquals(
         "loop kernel arbor_exp_f32",
         cuda.plan(
             Elementwise.EXP, Params.EMPTY, List.of(new AbstractValue(Shape.of(3), DType.F32))));
+  }
+
+  static Params matmulParams() {
+    return Params.of(
+        "lhs_contract",
+        new int[] {1},
+        "rhs_contract",
+        new int[] {0},
+        "lhs_batch",
+        new int[0],
+        "rhs_batch",
+        new int[0]);
   }
 }

@@ -105,9 +105,103 @@ final class KernelCases {
             Params.of("perm", new int[] {1, 0}),
             List.of(av(DType.F64, 3, 5)),
             List.of(av(DType.F64, 5, 3))));
+    LoopKernel fullSum =
+        Lowering.loop(
+            "arbor_reduce_sum_f32",
+            Reductions.REDUCE_SUM,
+            Params.of("axes", new int[] {0}),
+            List.of(av(DType.F32, 100000)),
+            List.of(av(DType.F32)));
+    m.put("tree_sum_f32", new PartialReduceKernel(fullSum, PartialReduceKernel.groupsFor(fullSum)));
+    LoopKernel rowSum =
+        cluster(
+            "arbor_fused_sqrt_rowsum_f64",
+            x -> {
+              Tensor e = Ops.sqrt(Ops.abs(Ops.mul(x.get(0), x.get(1))));
+              return List.of(e, Ops.sum(e, 1));
+            },
+            List.of(av(DType.F64, 4, 5000), av(DType.F64, 4, 5000)));
+    m.put(
+        "tree_fused_sqrt_rowsum_f64",
+        new PartialReduceKernel(rowSum, PartialReduceKernel.groupsFor(rowSum)));
+    LoopKernel rowMax =
+        Lowering.loop(
+            "arbor_reduce_max_f32",
+            Reductions.REDUCE_MAX,
+            Params.of("axes", new int[] {1}),
+            List.of(av(DType.F32, 3000, 2000)),
+            List.of(av(DType.F32, 3000)));
+    m.put(
+        "tree_rowmax_f32", new PartialReduceKernel(rowMax, PartialReduceKernel.groupsFor(rowMax)));
+    m.put(
+        "combine_sum_f32", new CombineKernel("arbor_combine_sum_f32", Op.ReduceFn.SUM, DType.F32));
+    m.put(
+        "combine_max_f64", new CombineKernel("arbor_combine_max_f64", Op.ReduceFn.MAX, DType.F64));
+    m.put(
+        "fused_exp_tanh_sin_f64",
+        cluster(
+            "arbor_fused_exp_tanh_sin_f64",
+            x -> List.of(Ops.add(Ops.exp(x.get(0)), Ops.tanh(Ops.sin(x.get(1))))),
+            List.of(av(DType.F64, 33), av(DType.F64, 33))));
+    m.put(
+        "log1p_f32",
+        Lowering.loop(
+            "arbor_log1p_f32",
+            Elementwise.LOG1P,
+            Params.EMPTY,
+            List.of(av(DType.F32, 100)),
+            List.of(av(DType.F32, 100))));
+    m.put(
+        "pow_f64",
+        Lowering.loop(
+            "arbor_pow_f64",
+            Elementwise.POW,
+            Params.EMPTY,
+            List.of(av(DType.F64, 100), av(DType.F64, 100)),
+            List.of(av(DType.F64, 100))));
+    m.put(
+        "rem_f32",
+        Lowering.loop(
+            "arbor_rem_f32",
+            Elementwise.REM,
+            Params.EMPTY,
+            List.of(av(DType.F32, 100), av(DType.F32, 100)),
+            List.of(av(DType.F32, 100))));
+    m.put(
+        "atan2_f64",
+        Lowering.loop(
+            "arbor_atan2_f64",
+            Elementwise.ATAN2,
+            Params.EMPTY,
+            List.of(av(DType.F64, 100), av(DType.F64, 100)),
+            List.of(av(DType.F64, 100))));
     m.put("matmul_f32", new MatmulKernel("arbor_matmul_f32", DType.F32));
     m.put("matmul_f64", new MatmulKernel("arbor_matmul_f64", DType.F64));
     return m;
+  }
+
+  /**
+   * Pass 1 of a tree reduction with {@code fn} into {@code t} over a {@code [3, 5000]} loop (the
+   * value reduced is a load of type {@code t}, or a comparison for BOOL), and its combine kernel.
+   */
+  static List<GpuKernel> tree(Op.ReduceFn fn, DType t) {
+    DType in = t == DType.BOOL ? DType.F32 : t;
+    List<Op> body = new ArrayList<>();
+    body.add(new Op.Load(in, 0, new int[0]));
+    if (t == DType.BOOL) {
+      body.add(new Op.Compare(CompareFn.GT, in, 0, 0));
+    }
+    LoopKernel k =
+        new LoopKernel(
+            "tree_" + fn.name().toLowerCase(java.util.Locale.ROOT) + "_" + t.shortName(),
+            new int[] {3, 5000},
+            new int[] {1},
+            List.of(in),
+            body,
+            List.of(),
+            new LoopKernel.Reduction(fn, body.size() - 1, t));
+    PartialReduceKernel p = new PartialReduceKernel(k, 3);
+    return List.of(p, CombineKernel.of(p));
   }
 
   /** Every op the IR has, applied to value 0 and value 1 (both of type {@code t}). */

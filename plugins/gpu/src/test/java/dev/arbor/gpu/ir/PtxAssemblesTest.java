@@ -108,6 +108,20 @@ class PtxAssemblesTest {
                     }));
   }
 
+  @TestFactory
+  Stream<DynamicTest> treeReductionsAssemblePerFunctionAndType() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Op.ReduceFn fn : Op.ReduceFn.values()) {
+      for (DType t : DType.values()) {
+        for (GpuKernel k : KernelCases.tree(fn, t)) {
+          String name = k.name() + (k instanceof CombineKernel ? "_combine" : "");
+          tests.add(DynamicTest.dynamicTest(name, () -> assertAssembles(name, PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

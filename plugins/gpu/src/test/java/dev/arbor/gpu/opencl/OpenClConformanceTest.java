@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.arbor.Arbor;
 import dev.arbor.array.DType;
 import dev.arbor.array.Ops;
+import dev.arbor.array.Shape;
 import dev.arbor.array.Tensor;
 import dev.arbor.backend.Backend;
 import dev.arbor.backend.Backends;
+import dev.arbor.core.AbstractValue;
 import dev.arbor.core.ConcreteTensor;
+import dev.arbor.core.Params;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Reductions;
 import dev.arbor.gpu.device.DeviceBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,6 +190,121 @@ class OpenClConformanceTest {
           v -> List.of(Ops.sum(v.get(0))),
           List.of(random(r, t, 100003)));
     }
+  }
+
+  @Test
+  void treeReductionsAgreeWithTheReference() {
+    Random r = new Random(6);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      double tl = tol(t) * 100;
+      Tensor full = random(r, t, 200003);
+      agree(
+          "full sum/max/min over 200003 (two passes)",
+          tl,
+          v ->
+              List.of(
+                  Ops.sum(v.get(0)),
+                  Reductions.max(v.get(0), 0),
+                  Reductions.min(v.get(0), 0),
+                  Reductions.prod(v.get(0).mul(1e-4).add(1.0), 0)),
+          List.of(full));
+      agree(
+          "row sums/max of [5, 3001] and the full sum (one and two passes)",
+          tl,
+          v -> List.of(Ops.sum(v.get(0), 1), Reductions.max(v.get(0), 1), Ops.sum(v.get(0), 0, 1)),
+          List.of(random(r, t, 5, 3001)));
+      agree(
+          "column sums of [4000, 3] (few kept points: tree over a strided axis)",
+          tl,
+          v -> List.of(Ops.sum(v.get(0), 0), Reductions.min(v.get(0), 0)),
+          List.of(random(r, t, 4000, 3)));
+      agree(
+          "axes {0, 2} of [70, 3, 50]",
+          tl,
+          v -> List.of(Ops.sum(v.get(0), 0, 2)),
+          List.of(random(r, t, 70, 3, 50)));
+      Function<List<Tensor>, List<Tensor>> fused =
+          Arbor.jit(
+              (List<Tensor> x) -> {
+                Tensor e = Ops.exp(Ops.mul(x.get(0), x.get(1)));
+                return List.of(e, Ops.sum(e, 1), Ops.sum(Ops.tanh(x.get(0))));
+              });
+      agree(
+          "jit cluster with a trailing tree reduction and a stored value",
+          tl,
+          fused,
+          List.of(random(r, t, 4, 6001), random(r, t, 6001)));
+    }
+  }
+
+  @Test
+  void treeReductionsOfIntegersAndBoolsAreExact() {
+    Random r = new Random(7);
+    Tensor x = random(r, DType.F64, 3, 70001);
+    agree(
+        "I32/I64 sums, max, min and a BOOL count",
+        0,
+        v ->
+            List.of(
+                Ops.sum(Ops.astype(v.get(0).mul(1000.0), DType.I32), 1),
+                Ops.sum(Ops.astype(v.get(0).mul(1e6), DType.I64)),
+                Reductions.max(Ops.astype(v.get(0).mul(1000.0), DType.I32), 0, 1),
+                Reductions.min(Ops.astype(v.get(0).mul(1000.0), DType.I64), 1),
+                Ops.sum(Elementwise.gt(v.get(0), v.get(0).mul(0.0)), 0, 1)),
+        List.of(x));
+  }
+
+  @Test
+  void treeReductionsPropagateNanAndAreDeterministic() {
+    double[] v = new double[50001];
+    Random r = new Random(8);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextGaussian();
+    }
+    v[31337] = Double.NaN;
+    Tensor x = Tensor.fromArray(v, v.length).to("opencl");
+    assertTrue(Double.isNaN(Ops.sum(x).item()), "sum with a NaN");
+    assertTrue(Double.isNaN(Reductions.max(x, 0).item()), "max with a NaN");
+    assertTrue(Double.isNaN(Reductions.min(x, 0).item()), "min with a NaN");
+    Tensor y = Ops.astype(random(r, DType.F64, 1 << 20), DType.F32).to("opencl");
+    double first = Ops.sum(y).item();
+    for (int k = 0; k < 3; k++) {
+      assertEquals(
+          Double.doubleToRawLongBits(first),
+          Double.doubleToRawLongBits(Ops.sum(y).item()),
+          "the same sum, bit for bit, on every run");
+    }
+  }
+
+  @Test
+  void planNamesTheTreeReduction() {
+    String full =
+        cl.plan(
+            Reductions.REDUCE_SUM,
+            Params.of("axes", new int[] {0}),
+            List.of(new AbstractValue(Shape.of(100000), DType.F32)));
+    assertEquals(
+        "tree reduction arbor_reduce_sum_f32 (25 work groups per output, then"
+            + " arbor_combine_sum_f32)",
+        full);
+    String rows =
+        cl.plan(
+            Reductions.REDUCE_SUM,
+            Params.of("axes", new int[] {1}),
+            List.of(new AbstractValue(Shape.of(4096, 4096), DType.F32)));
+    assertEquals("tree reduction arbor_reduce_sum_f32 (1 work group per output)", rows);
+    String columns =
+        cl.plan(
+            Reductions.REDUCE_SUM,
+            Params.of("axes", new int[] {0}),
+            List.of(new AbstractValue(Shape.of(4096, 4096), DType.F32)));
+    assertEquals("loop kernel arbor_reduce_sum_f32", columns, "many kept points, strided: loop");
+    String small =
+        cl.plan(
+            Reductions.REDUCE_SUM,
+            Params.of("axes", new int[] {0}),
+            List.of(new AbstractValue(Shape.of(1000), DType.F32)));
+    assertEquals("loop kernel arbor_reduce_sum_f32", small, "short: one work item");
   }
 
   @Test

@@ -1,0 +1,613 @@
+package dev.arbor.gpu.cuda;
+
+import dev.arbor.Arbor;
+import dev.arbor.array.DType;
+import dev.arbor.array.Ops;
+import dev.arbor.array.Shape;
+import dev.arbor.array.Tensor;
+import dev.arbor.backend.Backend;
+import dev.arbor.backend.Backends;
+import dev.arbor.backend.Buffer;
+import dev.arbor.backend.HostArray;
+import dev.arbor.backend.Kernel;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.LinearAlgebra;
+import dev.arbor.gpu.device.DeviceBackend;
+import dev.arbor.gpu.ir.DoubleMath;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.Function;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * The checks a session with a GPU runs (see {@code plugins/gpu/device/run-gpu-checks.sh} and
+ * docs/gpu.md, "Running on a GPU"): every section writes its own file under the output folder and
+ * one line per figure to {@code results.jsonl}; {@code summary.txt} collects them. Sections:
+ *
+ * <ul>
+ *   <li>{@code conformance}: the backend-testkit suite on {@code cuda} ({@link CudaGpuTest}),
+ *       through the JUnit launcher.
+ *   <li>{@code math}: F64 transcendentals, {@code pow}/{@code atan2}/{@code rem} and F32 {@code
+ *       log1p}/{@code expm1} computed by the PTX on the device, compared bit for bit with {@link
+ *       DoubleMath#JAVA} (the same algorithm in Java) and in ULPs with {@link StrictMath}; tree
+ *       reductions against a double-precision host sum, and repeatability bit for bit.
+ *   <li>{@code sgemm}: F32 matmul 4096² and 8192² on cuBLAS and on Arbor's tiled kernel (kernel
+ *       calls, each synchronized), TFLOP/s, and their agreement.
+ *   <li>{@code fused}: a jitted elementwise chain over 2^26 floats, GB/s, against a
+ *       device-to-device copy of the same size.
+ *   <li>{@code mlp}: one jitted value-and-gradient step of a 784-1024-1024-10 MLP, batch 1024.
+ * </ul>
+ *
+ * <p>Usage: {@code GpuChecks OUT_DIR [section,section,...]}. Exit status 0 when every check passed,
+ * 1 when one failed, 2 when the {@code cuda} backend is unavailable (the reason is printed and
+ * written to {@code summary.txt}).
+ */
+public final class GpuChecks {
+  private final Path out;
+  private final String backend;
+  private final boolean small;
+  private final StringBuilder summary = new StringBuilder();
+  private final StringBuilder results = new StringBuilder();
+  private boolean failed;
+
+  /**
+   * Checks writing to {@code out}, on {@code backend} ({@code cuda} on a GPU machine; the tests run
+   * them on {@code opencl}), at full size or {@code small} (the tests' sizes).
+   */
+  GpuChecks(Path out, String backend, boolean small) {
+    this.out = out;
+    this.backend = backend;
+    this.small = small;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args.length > 0 ? args[0] : "gpu-checks-out");
+    Set<String> all = new LinkedHashSet<>(List.of("conformance", "math", "sgemm", "fused", "mlp"));
+    Set<String> which =
+        args.length > 1 ? new LinkedHashSet<>(Arrays.asList(args[1].split(","))) : all;
+    Files.createDirectories(out);
+    GpuChecks c =
+        new GpuChecks(
+            out,
+            System.getProperty("arbor.checks.backend", "cuda"),
+            "small".equals(System.getProperty("arbor.checks.scale")));
+    System.exit(c.run(which));
+  }
+
+  int run(Set<String> which) throws IOException {
+    Backend b =
+        Backends.all().stream().filter(x -> x.name().equals(backend)).findFirst().orElseThrow();
+    line("arbor-gpu device checks, " + java.time.Instant.now());
+    line("java " + System.getProperty("java.version") + ", sections " + which);
+    line("backend: " + backend + (small ? ", small sizes" : ""));
+    if (!b.isAvailable()) {
+      line(backend.toUpperCase(Locale.ROOT) + " BACKEND UNAVAILABLE: " + b.unavailableReason());
+      line("nothing ran on a GPU (expected on a machine without an NVIDIA driver)");
+      flush();
+      return 2;
+    }
+    CudaBackend cuda = b instanceof CudaBackend c ? c : null;
+    line("device: " + ((DeviceBackend) b).describeDevice());
+    flush();
+    for (String s : which) {
+      long t0 = System.nanoTime();
+      try {
+        switch (s) {
+          case "conformance" -> conformance();
+          case "math" -> math();
+          case "sgemm" -> sgemm((DeviceBackend) b, cuda);
+          case "fused" -> fused();
+          case "mlp" -> mlp();
+          default -> fail(s, "unknown section");
+        }
+      } catch (Throwable e) {
+        StringWriter w = new StringWriter();
+        e.printStackTrace(new PrintWriter(w));
+        fail(s, "threw " + w);
+      }
+      line(String.format(Locale.ROOT, "[%s] took %.1f s", s, (System.nanoTime() - t0) / 1e9));
+      flush();
+    }
+    line(failed ? "SOME CHECKS FAILED" : "ALL CHECKS PASSED");
+    flush();
+    return failed ? 1 : 0;
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private void line(String s) {
+    System.out.println(s);
+    summary.append(s).append('\n');
+  }
+
+  private void fail(String section, String what) {
+    failed = true;
+    line("FAIL [" + section + "] " + what);
+  }
+
+  /** One figure: a line of results.jsonl and of the summary. */
+  private void figure(String section, String name, double value, String unit, String note) {
+    String n = note == null ? "" : note;
+    results.append(
+        String.format(
+            Locale.ROOT,
+            "{\"section\":\"%s\",\"name\":\"%s\",\"value\":%s,\"unit\":\"%s\",\"note\":\"%s\"}%n",
+            section,
+            name,
+            Double.isFinite(value) ? String.format(Locale.ROOT, "%.6g", value) : "null",
+            unit,
+            n.replace("\"", "'")));
+    line(String.format(Locale.ROOT, "  %-44s %12.4g %s %s", name, value, unit, n));
+  }
+
+  private void flush() throws IOException {
+    Files.writeString(out.resolve("summary.txt"), summary);
+    Files.writeString(out.resolve("results.jsonl"), results);
+  }
+
+  // ------------------------------------------------------------------ conformance
+
+  private void conformance() throws IOException {
+    LauncherDiscoveryRequest request =
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(
+                org.junit.platform.engine.discovery.DiscoverySelectors.selectClass(
+                    backend.equals("cuda")
+                        ? CudaGpuTest.class.getName()
+                        : "dev.arbor.gpu.opencl.OpenClKitConformanceTest"))
+            .build();
+    Launcher launcher = LauncherFactory.create();
+    SummaryGeneratingListener listener = new SummaryGeneratingListener();
+    launcher.execute(request, listener);
+    TestExecutionSummary s = listener.getSummary();
+    StringWriter w = new StringWriter();
+    s.printTo(new PrintWriter(w));
+    s.printFailuresTo(new PrintWriter(w), 30);
+    Files.writeString(out.resolve("conformance.txt"), w.toString());
+    figure("conformance", "tests succeeded", s.getTestsSucceededCount(), "tests", null);
+    figure("conformance", "tests failed", s.getTestsFailedCount(), "tests", "see conformance.txt");
+    figure(
+        "conformance",
+        "tests skipped/aborted",
+        s.getTestsSkippedCount() + s.getTestsAbortedCount(),
+        "tests",
+        null);
+    if (s.getTestsFailedCount() > 0 || s.getTestsSucceededCount() == 0) {
+      fail(
+          "conformance",
+          s.getTestsFailedCount() + " failed, " + s.getTestsSucceededCount() + " succeeded");
+    }
+  }
+
+  // ------------------------------------------------------------------ math
+
+  private static final MathOpsMirror M = new MathOpsMirror();
+
+  /** The Java mirror, as plain functions. */
+  private static final class MathOpsMirror {
+    DoubleUnaryOperator unary(String fn) {
+      var j = DoubleMath.JAVA;
+      return switch (fn) {
+        case "exp" -> x -> DoubleMath.exp(j, x);
+        case "log" -> x -> DoubleMath.log(j, x);
+        case "log1p" -> x -> DoubleMath.log1p(j, x);
+        case "expm1" -> x -> DoubleMath.expm1(j, x);
+        case "tanh" -> x -> DoubleMath.tanh(j, x);
+        case "sin" -> x -> DoubleMath.sin(j, x);
+        case "cos" -> x -> DoubleMath.cos(j, x);
+        default -> throw new IllegalArgumentException(fn);
+      };
+    }
+  }
+
+  private static double ulps(double got, double want) {
+    if (Double.isNaN(want) || Double.isNaN(got)) {
+      return Double.isNaN(want) && Double.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;
+    }
+    if (got == want) {
+      return 0;
+    }
+    if (Double.isInfinite(want) || Double.isInfinite(got)) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return Math.abs(got - want) / Math.ulp(want);
+  }
+
+  private void math() {
+    int n = small ? 1 << 14 : 1 << 20;
+    Random r = new Random(42);
+    double[] x = new double[n];
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = i % 4 == 0 ? r.nextGaussian() * 800 : r.nextGaussian() * 4;
+      y[i] = r.nextGaussian() * 3;
+    }
+    x[0] = 0.0;
+    x[1] = -0.0;
+    x[2] = Double.NaN;
+    x[3] = Double.POSITIVE_INFINITY;
+    x[4] = Double.NEGATIVE_INFINITY;
+    x[5] = Double.MIN_VALUE;
+    Tensor tx = Tensor.fromArray(x, n).to(backend);
+    Tensor ty = Tensor.fromArray(y, n).to(backend);
+    Tensor px = Ops.abs(tx); // positive arguments for log
+    record U(String name, Function<Tensor, Tensor> op, DoubleUnaryOperator strict, boolean pos) {}
+    List<U> unary =
+        List.of(
+            new U("exp", Ops::exp, StrictMath::exp, false),
+            new U("log", Ops::log, StrictMath::log, true),
+            new U("log1p", Elementwise::log1p, StrictMath::log1p, true),
+            new U("expm1", Elementwise::expm1, StrictMath::expm1, false),
+            new U("tanh", Ops::tanh, StrictMath::tanh, false),
+            new U("sin", Ops::sin, StrictMath::sin, false),
+            new U("cos", Ops::cos, StrictMath::cos, false));
+    for (U u : unary) {
+      double[] in = u.pos() ? px.toDoubleArray() : x;
+      double[] got = u.op().apply(u.pos() ? px : tx).toDoubleArray();
+      compare("F64 " + u.name(), in, null, got, u.strict(), null, M.unary(u.name()), null);
+    }
+    record B(
+        String name,
+        BiFunction<Tensor, Tensor, Tensor> op,
+        DoubleBinaryOperator strict,
+        DoubleBinaryOperator mirror) {}
+    var j = DoubleMath.JAVA;
+    List<B> binary =
+        List.of(
+            new B("pow", Elementwise::pow, StrictMath::pow, (a, b) -> DoubleMath.pow(j, a, b)),
+            new B(
+                "atan2",
+                Elementwise::atan2,
+                StrictMath::atan2,
+                (a, b) -> DoubleMath.atan2(j, a, b)),
+            new B("rem", Elementwise::rem, (a, b) -> a % b, (a, b) -> DoubleMath.rem(j, a, b)));
+    double[] ax = px.toDoubleArray();
+    for (B b : binary) {
+      boolean pos = b.name().equals("pow");
+      double[] got = b.op().apply(pos ? px : tx, ty).toDoubleArray();
+      compare("F64 " + b.name(), pos ? ax : x, y, got, null, b.strict(), null, b.mirror());
+    }
+    // F32 log1p through F64: within 1 ulp of the float-rounded StrictMath value
+    float[] xf = new float[n];
+    for (int i = 0; i < n; i++) {
+      xf[i] = (float) Math.abs(x[i]);
+    }
+    double[] gf = Elementwise.log1p(Tensor.fromArray(xf, n).to(backend)).toDoubleArray();
+    double worstF = 0;
+    for (int i = 0; i < n; i++) {
+      float want = (float) StrictMath.log1p(xf[i]);
+      float got = (float) gf[i];
+      double e =
+          got == want || (Float.isNaN(got) && Float.isNaN(want))
+              ? 0
+              : Float.isInfinite(want)
+                  ? Double.POSITIVE_INFINITY
+                  : Math.abs(got - want) / Math.ulp(want);
+      worstF = Math.max(worstF, e);
+    }
+    figure("math", "F32 log1p max error", worstF, "ulp(f32)", "bound 1");
+    if (!(worstF <= 1)) {
+      fail("math", "F32 log1p " + worstF + " ulp");
+    }
+    trees();
+  }
+
+  private void compare(
+      String what,
+      double[] x,
+      double[] y,
+      double[] got,
+      DoubleUnaryOperator strict1,
+      DoubleBinaryOperator strict2,
+      DoubleUnaryOperator mirror1,
+      DoubleBinaryOperator mirror2) {
+    double worst = 0;
+    long mismatches = 0;
+    int firstBad = -1;
+    for (int i = 0; i < got.length; i++) {
+      double want =
+          strict1 != null ? strict1.applyAsDouble(x[i]) : strict2.applyAsDouble(x[i], y[i]);
+      double mirror =
+          mirror1 != null ? mirror1.applyAsDouble(x[i]) : mirror2.applyAsDouble(x[i], y[i]);
+      if (Double.doubleToLongBits(mirror) != Double.doubleToLongBits(got[i])) {
+        mismatches++;
+        if (firstBad < 0) {
+          firstBad = i;
+        }
+      }
+      double e = ulps(got[i], want);
+      if (Math.abs(x[i]) < 0x1p50) { // sin/cos: accurate below 2^50 only (documented)
+        worst = Math.max(worst, e);
+      }
+    }
+    String at =
+        firstBad < 0
+            ? "bit-identical to DoubleMath.JAVA"
+            : "first mismatch with DoubleMath.JAVA at x="
+                + x[firstBad]
+                + (y != null ? ", y=" + y[firstBad] : "")
+                + ": device "
+                + got[firstBad];
+    figure("math", what + " max error vs StrictMath", worst, "ulp", at);
+    figure("math", what + " mismatches vs mirror", mismatches, "elements", null);
+    boolean ptx = backend.equals("cuda"); // elsewhere the driver's math runs, not DoubleMath
+    if ((ptx && mismatches > 0) || !(worst <= 32)) {
+      fail("math", what + ": " + mismatches + " mismatches with the mirror, " + worst + " ulp");
+    }
+  }
+
+  private void trees() {
+    int side = small ? 256 : 4096;
+    int n = side * side;
+    float[] v = new float[n];
+    Random r = new Random(7);
+    double exact = 0;
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+      exact += v[i];
+    }
+    Tensor x = Tensor.fromArray(v, n).to(backend);
+    double first = Ops.sum(x).item();
+    boolean same = true;
+    int reps = 20;
+    long t0 = System.nanoTime();
+    for (int k = 0; k < reps; k++) {
+      same &= Double.doubleToRawLongBits(Ops.sum(x).item()) == Double.doubleToRawLongBits(first);
+    }
+    double sec = (System.nanoTime() - t0) / 1e9 / reps;
+    figure(
+        "math",
+        "F32 sum of " + n + ": |error| / sqrt(n)",
+        Math.abs(first - exact) / Math.sqrt(n),
+        "abs",
+        "host double sum " + exact + ", device " + first);
+    figure(
+        "math",
+        "F32 sum of " + n + " (tree, incl. item() readback)",
+        4.0 * n / sec / 1e9,
+        "GB/s",
+        null);
+    figure("math", "F32 sum repeatable bit for bit", same ? 1 : 0, "bool", null);
+    if (!same || Math.abs(first - exact) > 1e-3 * Math.sqrt(n)) {
+      fail("math", "tree sum: repeatable=" + same + ", device " + first + ", host " + exact);
+    }
+    Tensor m = Ops.reshape(x, side, side);
+    double[] rows = Ops.sum(m, 1).toDoubleArray();
+    double worst = 0;
+    for (int i = 0; i < side; i++) {
+      double want = 0;
+      for (int j = 0; j < side; j++) {
+        want += v[i * side + j];
+      }
+      worst = Math.max(worst, Math.abs(rows[i] - want));
+    }
+    figure("math", "F32 row sums " + side + "^2 max |error|", worst, "abs", null);
+    if (worst > 0.05) {
+      fail("math", "row sums off by " + worst);
+    }
+  }
+
+  // ------------------------------------------------------------------ sgemm
+
+  private static final Params MATMUL =
+      Params.of(
+          "lhs_contract", new int[] {1},
+          "rhs_contract", new int[] {0},
+          "lhs_batch", new int[0],
+          "rhs_batch", new int[0]);
+
+  private void sgemm(DeviceBackend main, CudaBackend cuda) {
+    List<DeviceBackend> backends = new ArrayList<>(List.of(main));
+    if (cuda != null) {
+      backends.add(
+          new CudaBackend(System.getProperty("arbor.cuda.library", "libcuda.so.1"), List.of()));
+    }
+    for (int n : small ? new int[] {128, 256} : new int[] {4096, 8192}) {
+      AbstractValue av = new AbstractValue(Shape.of(n, n), DType.F32);
+      double[] a = new double[n * n];
+      double[] b = new double[n * n];
+      Random r = new Random(n);
+      for (int i = 0; i < a.length; i++) {
+        a[i] = r.nextGaussian();
+        b[i] = r.nextGaussian();
+      }
+      HostArray ha = HostArray.ofDoubles(av, a);
+      HostArray hb = HostArray.ofDoubles(av, b);
+      double[][] sample = new double[2][];
+      int k = 0;
+      for (DeviceBackend be : backends) {
+        boolean blas = be.describeDevice().contains("cuBLAS");
+        String which = blas ? "cuBLAS" : "tiled kernel";
+        if (be == main && !blas && cuda != null) {
+          which = "tiled kernel (no cuBLAS loaded)";
+        }
+        Buffer da = be.upload(ha);
+        Buffer db = be.upload(hb);
+        Kernel kern = be.kernel(LinearAlgebra.DOT_GENERAL).orElseThrow();
+        List<AbstractValue> in = List.of(av, av);
+        int reps = n == 8192 ? 4 : 10;
+        kern.run(List.of(da, db), in, MATMUL, List.of(av)).forEach(Buffer::release); // warm-up
+        double best = Double.MAX_VALUE;
+        double total = 0;
+        Buffer last = null;
+        for (int i = 0; i < reps; i++) {
+          long t0 = System.nanoTime();
+          List<Buffer> c = kern.run(List.of(da, db), in, MATMUL, List.of(av));
+          double s = (System.nanoTime() - t0) / 1e9;
+          best = Math.min(best, s);
+          total += s;
+          if (last != null) {
+            last.release();
+          }
+          last = c.get(0);
+        }
+        double flops = 2.0 * n * n * (double) n;
+        figure(
+            "sgemm",
+            "F32 " + n + "^3 " + which + " (best of " + reps + ")",
+            flops / best / 1e12,
+            "TFLOP/s",
+            String.format(
+                Locale.ROOT, "best %.2f ms, mean %.2f ms", best * 1e3, total / reps * 1e3));
+        HostArray hc = be.download(last);
+        double[] c = hc.doubles();
+        double[] s = new double[64];
+        for (int i = 0; i < 64; i++) {
+          s[i] = c[(int) ((long) i * 7919 * 7919 % ((long) n * n))];
+        }
+        sample[k++] = s;
+        last.release();
+        da.release();
+        db.release();
+      }
+      if (k < 2) {
+        continue;
+      }
+      double worst = 0;
+      for (int i = 0; i < 64; i++) {
+        worst = Math.max(worst, Math.abs(sample[0][i] - sample[1][i]) / Math.sqrt(n));
+      }
+      figure("sgemm", "F32 " + n + " cuBLAS vs tiled max |diff|/sqrt(n)", worst, "abs", null);
+      if (worst > 1e-3) {
+        fail("sgemm", n + ": cuBLAS and the tiled kernel disagree by " + worst);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ fused
+
+  private void fused() {
+    int n = small ? 1 << 18 : 1 << 26;
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (i % 1000) * 1e-3f;
+    }
+    Tensor x = Tensor.fromArray(v, n).to(backend);
+    Function<List<Tensor>, List<Tensor>> f =
+        Arbor.jit(
+            (List<Tensor> in) ->
+                List.of(Ops.tanh(Ops.add(Ops.mul(in.get(0), in.get(0)), in.get(0)).mul(0.5))));
+    List<Tensor> args = List.of(x);
+    f.apply(args); // compile
+    int reps = 30;
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      List<Tensor> y = f.apply(args);
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      y.size();
+    }
+    figure(
+        "fused",
+        "jit tanh(0.5*(x*x+x)) over " + n + " F32 (read+write)",
+        8.0 * n / best / 1e9,
+        "GB/s",
+        String.format(Locale.ROOT, "best %.3f ms", best * 1e3));
+    double copy = Double.MAX_VALUE;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      Tensor c = Ops.reshape(x, n >> 13, 1 << 13);
+      copy = Math.min(copy, (System.nanoTime() - t0) / 1e9);
+      c.shape();
+    }
+    figure(
+        "fused",
+        "device copy " + n + " F32 (read+write)",
+        8.0 * n / copy / 1e9,
+        "GB/s",
+        String.format(Locale.ROOT, "best %.3f ms", copy * 1e3));
+    figure("fused", "fused / copy bandwidth", copy / best, "ratio", null);
+  }
+
+  // ------------------------------------------------------------------ mlp
+
+  private void mlp() {
+    int batch = small ? 64 : 1024;
+    int[] widths = {784, 1024, 1024, 10};
+    Random r = new Random(3);
+    List<Tensor> params = new ArrayList<>();
+    for (int l = 0; l + 1 < widths.length; l++) {
+      params.add(gaussian(r, 1 / Math.sqrt(widths[l]), widths[l], widths[l + 1]).to(backend));
+      params.add(gaussian(r, 0, widths[l + 1]).to(backend));
+    }
+    Tensor xb = gaussian(r, 1, batch, widths[0]).to(backend);
+    Tensor yb = gaussian(r, 1, batch, widths[widths.length - 1]).to(backend);
+    Function<List<Tensor>, List<Tensor>> step =
+        Arbor.jit(
+            (List<Tensor> p) -> {
+              List<Tensor> w = p.subList(0, 6);
+              Tensor x = p.get(6);
+              Tensor y = p.get(7);
+              var vg = Arbor.valueAndGrad((List<Tensor> q) -> loss(q, x, y)).apply(w);
+              List<Tensor> o = new ArrayList<>();
+              o.add(vg.value());
+              for (int i = 0; i < 6; i++) {
+                o.add(Ops.sub(w.get(i), vg.grad().get(i).mul(0.01)));
+              }
+              return o;
+            });
+    List<Tensor> args = new ArrayList<>(params);
+    args.add(xb);
+    args.add(yb);
+    double first = step.apply(args).get(0).item();
+    int reps = 20;
+    double best = Double.MAX_VALUE;
+    double total = 0;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      double loss = step.apply(args).get(0).item();
+      double s = (System.nanoTime() - t0) / 1e9;
+      best = Math.min(best, s);
+      total += s;
+      if (loss != first) {
+        fail("mlp", "the same step gave another loss: " + loss + " vs " + first);
+      }
+    }
+    figure(
+        "mlp",
+        "MLP 784-1024-1024-10 batch " + batch + " step (jit value+grad+SGD)",
+        best * 1e3,
+        "ms",
+        String.format(Locale.ROOT, "mean %.3f ms, loss %.6f", total / reps * 1e3, first));
+  }
+
+  static Tensor loss(List<Tensor> w, Tensor x, Tensor y) {
+    Tensor h = Ops.tanh(Ops.add(Ops.matmul(x, w.get(0)), w.get(1)));
+    h = Ops.tanh(Ops.add(Ops.matmul(h, w.get(2)), w.get(3)));
+    Tensor out = Ops.add(Ops.matmul(h, w.get(4)), w.get(5));
+    Tensor err = Ops.sub(out, y);
+    return Ops.mean(Ops.mul(err, err));
+  }
+
+  static Tensor gaussian(Random r, double scale, int... dims) {
+    int n = 1;
+    for (int d : dims) {
+      n *= d;
+    }
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (r.nextGaussian() * scale);
+    }
+    return Tensor.fromArray(v, dims);
+  }
+}
