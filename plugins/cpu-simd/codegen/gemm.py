@@ -347,9 +347,30 @@ def driver(d):
       }}
       return;
     }}
+    int[] idx = null;
+    {t}[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {{
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
+      if (bR == 1 && cols == nr) {{
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {{
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {{
+            idx[j] = j * kc;
+          }}
+          cols32 = new {t}[nr * kc];
+        }}
+        for (int j = 0; j < nr; j++) {{
+          MemorySegment.copy(b, ValueLayout.{L}, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }}
+        for (int p = 0; p < kc; p++) {{
+          {V}.fromArray({S}, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          {V}.fromArray({S}, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
+        }}
+        continue;
+      }}
       for (int j = 0; j < nr; j++) {{
         if (j >= cols) {{
           for (int p = 0; p < kc; p++) {{

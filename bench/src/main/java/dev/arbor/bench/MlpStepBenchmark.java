@@ -151,8 +151,8 @@ public class MlpStepBenchmark {
    * {@link #gradStepJit} runs (same shapes, same dimension numbers, hence the same transposed
    * operands in the GEMM), eagerly, on operands of the same shapes. As the step lowers them (M x N
    * x K, A / B layout): forward 128x512x784, 128x512x512, 128x10x512 (row-major, row-major);
-   * backward dW3^T 10x512x128 and dW2^T 512x512x128 and dW1^T 512x784x128 (A transposed), dh2
-   * 128x512x10 and dh1 128x512x512 (B transposed). 2 * 205,389,824 = 410.8 MFLOP per call.
+   * backward dW3 512x10x128, dW2 512x512x128 and dW1 784x512x128 (A transposed), dh2 128x512x10 and
+   * dh1 128x512x512 (B transposed). 2 * 205,389,824 = 410.8 MFLOP per call.
    */
   @Benchmark
   public Tensor[] matmulsOfStep() {
@@ -161,11 +161,11 @@ public class MlpStepBenchmark {
       dot(t[0], t[1], 1, 0), // x . W1
       dot(t[2], t[3], 1, 0), // h1 . W2
       dot(t[4], t[5], 1, 0), // h2 . W3
-      dot(t[6], t[4], 0, 0), // dlogits^T . h2 = dW3^T
+      dot(t[4], t[6], 0, 0), // h2^T . dlogits = dW3
       dot(t[6], t[5], 1, 1), // dlogits . W3^T = dh2
-      dot(t[7], t[2], 0, 0), // dz2^T . h1 = dW2^T
+      dot(t[2], t[7], 0, 0), // h1^T . dz2 = dW2
       dot(t[7], t[3], 1, 1), // dz2 . W2^T = dh1
-      dot(t[8], t[0], 0, 0), // dz1^T . x = dW1^T
+      dot(t[0], t[8], 0, 0), // x^T . dz1 = dW1
     };
   }
 

@@ -252,9 +252,31 @@ final class Gemm {
       }
       return;
     }
+    int[] idx = null;
+    float[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
+      if (bR == 1 && cols == nr) {
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {
+            idx[j] = j * kc;
+          }
+          cols32 = new float[nr * kc];
+        }
+        for (int j = 0; j < nr; j++) {
+          MemorySegment.copy(
+              b, ValueLayout.JAVA_FLOAT, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }
+        for (int p = 0; p < kc; p++) {
+          FloatVector.fromArray(F, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          FloatVector.fromArray(F, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
+        }
+        continue;
+      }
       for (int j = 0; j < nr; j++) {
         if (j >= cols) {
           for (int p = 0; p < kc; p++) {
@@ -706,9 +728,31 @@ final class Gemm {
       }
       return;
     }
+    int[] idx = null;
+    double[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
+      if (bR == 1 && cols == nr) {
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {
+            idx[j] = j * kc;
+          }
+          cols32 = new double[nr * kc];
+        }
+        for (int j = 0; j < nr; j++) {
+          MemorySegment.copy(
+              b, ValueLayout.JAVA_DOUBLE, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }
+        for (int p = 0; p < kc; p++) {
+          DoubleVector.fromArray(D, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          DoubleVector.fromArray(D, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
+        }
+        continue;
+      }
       for (int j = 0; j < nr; j++) {
         if (j >= cols) {
           for (int p = 0; p < kc; p++) {
