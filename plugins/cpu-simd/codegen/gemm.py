@@ -338,11 +338,14 @@ def driver(d):
           {V}.fromMemorySegment({S}, b, row + (jr + l) * es, O).intoArray(bp, at + l);
         }}
         if (full < nc) {{
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
           int at = full * kc + p * nr;
-          VectorMask<{d['B']}> m0 = {S}.indexInRange(full, nc);
-          VectorMask<{d['B']}> m1 = {S}.indexInRange(full + l, nc);
-          {V}.fromMemorySegment({S}, b, row + full * es, O, m0).intoArray(bp, at);
-          {V}.fromMemorySegment({S}, b, row + (full + l) * es, O, m1).intoArray(bp, at + l);
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {{
+            bp[at + j] = b.getAtIndex(ValueLayout.{L}, off + p * bR + full + j);
+          }}
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
         }}
       }}
       return;
@@ -397,7 +400,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**

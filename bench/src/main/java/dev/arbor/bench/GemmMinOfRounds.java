@@ -58,7 +58,7 @@ public final class GemmMinOfRounds {
     java.util.Arrays.fill(wall, Double.MAX_VALUE);
     java.util.Arrays.fill(cpu, Double.MAX_VALUE);
     int sink = 0;
-    for (int round = 0; round < rounds + 3; round++) {
+    for (int round = 0; round < rounds + 5; round++) {
       for (int w = 0; w < works.size(); w++) {
         Work work = works.get(w);
         long c0 = tb.getCurrentThreadCpuTime();
@@ -68,7 +68,7 @@ public final class GemmMinOfRounds {
         }
         long t1 = System.nanoTime();
         long c1 = tb.getCurrentThreadCpuTime();
-        if (round >= 3) { // the first rounds are warm-up
+        if (round >= 5) { // the first rounds are warm-up
           wall[w] = Math.min(wall[w], (t1 - t0) / (double) work.calls());
           cpu[w] = Math.min(cpu[w], (c1 - c0) / (double) work.calls());
         }

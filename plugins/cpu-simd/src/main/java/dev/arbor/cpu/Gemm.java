@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -243,11 +242,14 @@ final class Gemm {
           FloatVector.fromMemorySegment(F, b, row + (jr + l) * es, O).intoArray(bp, at + l);
         }
         if (full < nc) {
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
           int at = full * kc + p * nr;
-          VectorMask<Float> m0 = F.indexInRange(full, nc);
-          VectorMask<Float> m1 = F.indexInRange(full + l, nc);
-          FloatVector.fromMemorySegment(F, b, row + full * es, O, m0).intoArray(bp, at);
-          FloatVector.fromMemorySegment(F, b, row + (full + l) * es, O, m1).intoArray(bp, at + l);
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {
+            bp[at + j] = b.getAtIndex(ValueLayout.JAVA_FLOAT, off + p * bR + full + j);
+          }
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
         }
       }
       return;
@@ -719,11 +721,14 @@ final class Gemm {
           DoubleVector.fromMemorySegment(D, b, row + (jr + l) * es, O).intoArray(bp, at + l);
         }
         if (full < nc) {
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
           int at = full * kc + p * nr;
-          VectorMask<Double> m0 = D.indexInRange(full, nc);
-          VectorMask<Double> m1 = D.indexInRange(full + l, nc);
-          DoubleVector.fromMemorySegment(D, b, row + full * es, O, m0).intoArray(bp, at);
-          DoubleVector.fromMemorySegment(D, b, row + (full + l) * es, O, m1).intoArray(bp, at + l);
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {
+            bp[at + j] = b.getAtIndex(ValueLayout.JAVA_DOUBLE, off + p * bR + full + j);
+          }
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
         }
       }
       return;
