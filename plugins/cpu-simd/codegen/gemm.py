@@ -4,22 +4,42 @@
 The float and double versions differ only in types and block sizes, and the micro-kernel must be
 flat (named accumulators, no helper taking vectors: TECH-NOTES' inlining pitfall), so both are
 expanded from one template. Run from the module directory:
-  python3 codegen/gemm.py > src/main/java/dev/arbor/cpu/Gemm.java
+  python3 codegen/gemm.py > src/main/java/dev/arbor/cpu/Gemm.java && ../../arbor format -q
 """
 
-MR = 8
+import os
+
+MR = 8  # rows of the micro-kernel (the packed-A vector copy assumes 8 lanes of 256 or 512 bits)
+
 TYPES = [
-    dict(T="F32", t="float", V="FloatVector", S="F", L="JAVA_FLOAT", MC=128, KC=256, NC=1024),
-    dict(T="F64", t="double", V="DoubleVector", S="D", L="JAVA_DOUBLE", MC=96, KC=256, NC=512),
+    dict(T="F32", t="float", V="FloatVector", S="F", L="JAVA_FLOAT", B="Float", AV="FloatVector", AS="FloatVector.SPECIES_256", MC=128, KC=256, NC=512),
+    dict(T="F64", t="double", V="DoubleVector", S="D", L="JAVA_DOUBLE", B="Double", AV="DoubleVector", AS="DoubleVector.SPECIES_512", MC=96, KC=256, NC=256),
 ]
+# Experiment overrides, e.g. GEMM_F32="MC=96,KC=192,NC=768" (not used for the committed file).
+for d in TYPES:
+    for kv in filter(None, os.environ.get("GEMM_" + d["T"], "").split(",")):
+        key, val = kv.split("=")
+        d[key] = int(val)
 
 
-def kernel(d):
+def micro(d, rows_layout):
+    """The micro-kernel; rows_layout: the A sliver is {MR} rows of kc (row-major A, packed by bulk
+    row copies), else p-major ({MR} values per p: column-major A, packed by vector copies)."""
     T, t, V, S = d["T"], d["t"], d["V"], d["S"]
     rows = range(MR)
     decl = "\n".join(f"    {V} c{r}0 = {V}.zero({S});\n    {V} c{r}1 = c{r}0;" for r in rows)
+    if rows_layout:
+        idx = [f"a{r} + p" for r in rows]
+        setup = "\n".join(f"    final int a{r} = aOff + {r} * kc;" for r in rows)
+        step = ""
+        name, what = f"kernelRows{T}", f"{MR} rows of kc values each"
+    else:
+        idx = [f"ao + {r}" for r in rows]
+        setup = "    int ao = aOff;"
+        step = "      ao += MR;\n"
+        name, what = f"kernel{T}", f"p-major, {MR} values per p"
     body = "\n".join(
-        f"      a = {V}.broadcast({S}, ap[ao + {r}]);\n"
+        f"      a = {V}.broadcast({S}, ap[{idx[r]}]);\n"
         f"      c{r}0 = a.fma(b0, c{r}0);\n"
         f"      c{r}1 = a.fma(b1, c{r}1);"
         for r in rows
@@ -30,10 +50,10 @@ def kernel(d):
     )
     return f"""
   /**
-   * The {MR} x {2}-vector micro-kernel: C[0:mr, 0:nr] += Ap (packed {MR}-row sliver) * Bp (packed
-   * 2-vector sliver) over {{@code kc}}; {2 * MR} accumulators stay in registers.
+   * The {MR} x {2}-vector micro-kernel: C[0:mr, 0:nr] (+)= Ap (packed {MR}-row sliver: {what}) *
+   * Bp (packed 2-vector sliver) over {{@code kc}}; {2 * MR} accumulators stay in registers.
    */
-  private static void kernel{T}(
+  private static void {name}(
       int kc,
       {t}[] ap,
       int aOff,
@@ -44,32 +64,46 @@ def kernel(d):
       long ldc,
       int mr,
       int nr,
-      {t}[] tmp) {{
+      {t}[] tmp,
+      boolean add) {{
     final int l = {S}.length();
 {decl}
-    int ao = aOff;
+{setup}
     int bo = bOff;
     for (int p = 0; p < kc; p++) {{
       {V} b0 = {V}.fromArray({S}, bp, bo);
       {V} b1 = {V}.fromArray({S}, bp, bo + l);
       {V} a;
 {body}
-      ao += MR;
-      bo += 2 * l;
+{step}      bo += 2 * l;
     }}
 {part}
-    writeBack{T}(tmp, c, cOff, ldc, mr, nr);
+    writeBack{T}(tmp, c, cOff, ldc, mr, nr, add);
   }}
+"""
 
+
+def kernel(d):
+    T, t, V, S = d["T"], d["t"], d["V"], d["S"]
+    return micro(d, False) + micro(d, True) + f"""
   /**
-   * C[0:mr, 0:nr] += tmp (an {MR} x 2-vector tile). Kept out of the micro-kernel so that C1 can
+   * C[0:mr, 0:nr] += tmp (an {MR} x 2-vector tile), or = tmp when {{@code add}} is false (the first
+   * KC slice, so C needs no zeroing pass). Kept out of the micro-kernel so that C1 can
    * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
    * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
    */
   private static void writeBack{T}(
-      {t}[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {{
+      {t}[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr, boolean add) {{
     final int l = {S}.length();
     final long es = ValueLayout.{d['L']}.byteSize();
+    if (nr == 2 * l && !add) {{
+      for (int r = 0; r < mr; r++) {{
+        long o = (cOff + r * ldc) * es;
+        {V}.fromArray({S}, tmp, r * 2 * l).intoMemorySegment(c, o, O);
+        {V}.fromArray({S}, tmp, r * 2 * l + l).intoMemorySegment(c, o + l * es, O);
+      }}
+      return;
+    }}
     if (nr == 2 * l) {{
       for (int r = 0; r < mr; r++) {{
         long o = (cOff + r * ldc) * es;
@@ -85,7 +119,8 @@ def kernel(d):
     for (int r = 0; r < mr; r++) {{
       for (int j = 0; j < nr; j++) {{
         long at = cOff + r * ldc + j;
-        c.setAtIndex(ValueLayout.{d['L']}, at, c.getAtIndex(ValueLayout.{d['L']}, at) + tmp[r * 2 * l + j]);
+        {t} v = tmp[r * 2 * l + j];
+        c.setAtIndex(ValueLayout.{d['L']}, at, add ? c.getAtIndex(ValueLayout.{d['L']}, at) + v : v);
       }}
     }}
   }}
@@ -124,8 +159,11 @@ def driver(d):
       long bR,
       long bC,
       MemorySegment c) {{
-    c.fill((byte) 0);
-    if (m == 0 || n == 0 || k == 0) {{
+    if (m == 0 || n == 0) {{
+      return;
+    }}
+    if (k == 0) {{
+      c.fill((byte) 0);
       return;
     }}
     long flops = 2L * m * n * k;
@@ -163,6 +201,8 @@ def driver(d):
       long c0,
       boolean parallel) {{
     final int nr = 2 * {S}.length();
+    // Row-major A (unit column stride) is packed row by row and read by kernelRows.
+    final boolean rowsA = aC == 1;
     int ncMax = Math.min(NC_{T}, roundUp(n, nr));
     int kcMax = Math.min(KC_{T}, k);
     {t}[] bp = new {t}[kcMax * ncMax];
@@ -192,12 +232,28 @@ def driver(d):
                   continue;
                 }}
                 {t}[] ap = A_PACK_{T}.get();
-                packA{T}(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap);
+                packA{T}(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
                 {t}[] tmp = TMP_{T}.get();
                 for (int s = s0; s < s1; s++) {{
                   int jr = s * nr;
                   int nrr = Math.min(nr, nc - jr);
                   for (int ir = 0; ir < mc; ir += MR) {{
+                    if (rowsA) {{
+                      kernelRows{T}(
+                          kc,
+                          ap,
+                          ir * kc,
+                          bp,
+                          jr * kc,
+                          c,
+                          c0 + (long) (ic + ir) * n + jcF + jr,
+                          n,
+                          Math.min(MR, mc - ir),
+                          nrr,
+                          tmp,
+                          pcF > 0);
+                      continue;
+                    }}
                     kernel{T}(
                         kc,
                         ap,
@@ -209,7 +265,8 @@ def driver(d):
                         n,
                         Math.min(MR, mc - ir),
                         nrr,
-                        tmp);
+                        tmp,
+                        pcF > 0);
                   }}
                 }}
               }}
@@ -224,16 +281,28 @@ def driver(d):
     }}
   }}
 
-  /** Packs A[0:mc, 0:kc] into {MR}-row slivers, p-major within a sliver, zero-padded. */
+  /**
+   * Packs A[0:mc, 0:kc] into {MR}-row slivers, zero-padded: as {MR} rows of kc when {{@code rowsA}}
+   * (one bulk copy per row), else p-major within a sliver.
+   */
   private static void packA{T}(
-      MemorySegment a, long off, long aR, long aC, int mc, int kc, {t}[] ap) {{
+      MemorySegment a, long off, long aR, long aC, int mc, int kc, {t}[] ap, boolean rowsA) {{
+    final long es = ValueLayout.{L}.byteSize();
     for (int ir = 0; ir < mc; ir += MR) {{
       int base = ir * kc;
       int rows = Math.min(MR, mc - ir);
+      if (rowsA) {{
+        for (int r = 0; r < rows; r++) {{
+          MemorySegment.copy(a, ValueLayout.{L}, (off + (ir + r) * aR) * es, ap, base + r * kc, kc);
+        }}
+        java.util.Arrays.fill(ap, base + rows * kc, base + MR * kc, 0);
+        continue;
+      }}
       if (aR == 1 && rows == MR) {{
+        // Columns of A are contiguous: one {MR}-lane vector per p.
         for (int p = 0; p < kc; p++) {{
-          MemorySegment.copy(
-              a, ValueLayout.{L}, (off + ir + p * aC) * ValueLayout.{L}.byteSize(), ap, base + p * MR, MR);
+          {d['AV']}.fromMemorySegment({d['AS']}, a, (off + ir + p * aC) * es, O)
+              .intoArray(ap, base + p * MR);
         }}
         continue;
       }}
@@ -255,17 +324,53 @@ def driver(d):
   /** Packs B[0:kc, 0:nc] into slivers of 2 vectors' width, p-major within a sliver, zero-padded. */
   private static void packB{T}(
       MemorySegment b, long off, long bR, long bC, int kc, int nc, {t}[] bp) {{
-    final int nr = 2 * {S}.length();
+    final int l = {S}.length();
+    final int nr = 2 * l;
+    final long es = ValueLayout.{L}.byteSize();
+    if (bC == 1) {{
+      // Row by row: each row of the panel is read once, front to back, two vectors at a time.
+      int full = nc / nr * nr;
+      for (int p = 0; p < kc; p++) {{
+        long row = (off + p * bR) * es;
+        for (int jr = 0; jr < full; jr += nr) {{
+          int at = jr * kc + p * nr;
+          {V}.fromMemorySegment({S}, b, row + jr * es, O).intoArray(bp, at);
+          {V}.fromMemorySegment({S}, b, row + (jr + l) * es, O).intoArray(bp, at + l);
+        }}
+        if (full < nc) {{
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
+          int at = full * kc + p * nr;
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {{
+            bp[at + j] = b.getAtIndex(ValueLayout.{L}, off + p * bR + full + j);
+          }}
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
+        }}
+      }}
+      return;
+    }}
+    int[] idx = null;
+    {t}[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {{
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
-      if (bC == 1) {{
-        for (int p = 0; p < kc; p++) {{
-          MemorySegment.copy(
-              b, ValueLayout.{L}, (off + p * bR + jr) * ValueLayout.{L}.byteSize(), bp, base + p * nr, cols);
-          for (int j = cols; j < nr; j++) {{
-            bp[base + p * nr + j] = 0;
+      if (bR == 1 && cols == nr) {{
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {{
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {{
+            idx[j] = j * kc;
           }}
+          cols32 = new {t}[nr * kc];
+        }}
+        for (int j = 0; j < nr; j++) {{
+          MemorySegment.copy(b, ValueLayout.{L}, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }}
+        for (int p = 0; p < kc; p++) {{
+          {V}.fromArray({S}, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          {V}.fromArray({S}, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
         }}
         continue;
       }}

@@ -4,6 +4,8 @@ import dev.arbor.Arbor;
 import dev.arbor.ValueAndGrad;
 import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
+import dev.arbor.core.primitives.LinearAlgebra;
+import dev.arbor.core.primitives.LinearAlgebra.Dims;
 import dev.arbor.random.Key;
 import dev.arbor.random.Random;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +65,9 @@ public class MlpStepBenchmark {
   java.util.function.BiFunction<Mlp, Batch, Mlp> oneExample;
   Batch[] examples;
 
+  /** Operands of the step's eight dot_generals (see {@link #matmulsOfStep}). */
+  Tensor[] mm;
+
   static Dense dense(Key k, int in, int out) {
     return new Dense(Random.normal(k, in, out).mul(Math.sqrt(2.0 / in)), Tensor.zeros(out));
   }
@@ -97,6 +102,20 @@ public class MlpStepBenchmark {
             (PerExample pe) -> g.apply(pe.params(), pe.example()),
             java.util.Arrays.asList(null, 0),
             0);
+    Key[] mk = Key.of(7).split(9);
+    mm =
+        new Tensor[] {
+          Random.normal(mk[0], 128, 784), // x
+          Random.normal(mk[1], 784, 512), // W1
+          Random.normal(mk[2], 128, 512), // h1
+          Random.normal(mk[3], 512, 512), // W2
+          Random.normal(mk[4], 128, 512), // h2
+          Random.normal(mk[5], 512, 10), // W3
+          Random.normal(mk[6], 128, 10), // dlogits
+          Random.normal(mk[7], 128, 512), // dz2
+          Random.normal(mk[8], 128, 512), // dz1
+        };
+    matmulsOfStep();
     examples = new Batch[128];
     for (int i = 0; i < 128; i++) {
       examples[i] = new Batch(batch.x().get(i), batch.y().get(i));
@@ -119,6 +138,35 @@ public class MlpStepBenchmark {
   @Benchmark
   public ValueAndGrad<Mlp> gradStepJit() {
     return jitStep.apply(batch);
+  }
+
+  private static final int[] NONE = {};
+
+  private static Tensor dot(Tensor x, Tensor y, int lc, int rc) {
+    return LinearAlgebra.dotGeneral(x, y, new Dims(new int[] {lc}, new int[] {rc}, NONE, NONE));
+  }
+
+  /**
+   * The denominator of the step's "share of the SGEMM rate": exactly the eight dot_generals that
+   * {@link #gradStepJit} runs (same shapes, same dimension numbers, hence the same transposed
+   * operands in the GEMM), eagerly, on operands of the same shapes. As the step lowers them (M x N
+   * x K, A / B layout): forward 128x512x784, 128x512x512, 128x10x512 (row-major, row-major);
+   * backward dW3 512x10x128, dW2 512x512x128 and dW1 784x512x128 (A transposed), dh2 128x512x10 and
+   * dh1 128x512x512 (B transposed). 2 * 205,389,824 = 410.8 MFLOP per call.
+   */
+  @Benchmark
+  public Tensor[] matmulsOfStep() {
+    Tensor[] t = mm;
+    return new Tensor[] {
+      dot(t[0], t[1], 1, 0), // x . W1
+      dot(t[2], t[3], 1, 0), // h1 . W2
+      dot(t[4], t[5], 1, 0), // h2 . W3
+      dot(t[4], t[6], 0, 0), // h2^T . dlogits = dW3
+      dot(t[6], t[5], 1, 1), // dlogits . W3^T = dh2
+      dot(t[2], t[7], 0, 0), // h1^T . dz2 = dW2
+      dot(t[7], t[3], 1, 1), // dz2 . W2^T = dh1
+      dot(t[0], t[8], 0, 0), // x^T . dz1 = dW1
+    };
   }
 
   /** Per-example gradients of the whole batch: vmap(grad) lowers to batched matmuls. */

@@ -258,23 +258,42 @@ public final class LinearAlgebra {
     for (int k = 0; k < nb; k++) {
       ctBatch[k] = k;
     }
-    Tensor r =
-        DOT_GENERAL.bind1(new Dims(ctContract, otherFree, ctBatch, otherBatch).params(), ct, other);
     // r axes: [batch..., ct free (= self free, in order)..., other's remaining (= otherContract,
-    // sorted)...]
+    // sorted)...]. perm[a] = position in r of self's axis a: output axis a takes r's axis perm[a].
     int[] perm = new int[selfRank];
+    // The same contraction with the operands swapped gives [batch..., other's remaining...,
+    // self free...]; when that is already self's layout (a matmul's weight gradient: x^T dz), it
+    // needs no transpose afterwards (the GEMM handles the transposed operand by packing).
+    int[] swapped = new int[selfRank];
+    int[] cr = ranks(otherContract);
     for (int k = 0; k < nb; k++) {
       perm[selfBatch[k]] = k;
+      swapped[selfBatch[k]] = k;
     }
     for (int k = 0; k < selfFree.length; k++) {
       perm[selfFree[k]] = nb + k;
+      swapped[selfFree[k]] = nb + selfContract.length + k;
     }
-    int[] cr = ranks(otherContract);
     for (int k = 0; k < selfContract.length; k++) {
       perm[selfContract[k]] = nb + selfFree.length + cr[k];
+      swapped[selfContract[k]] = nb + cr[k];
     }
-    // perm[a] = position in r of self's axis a: output axis a takes r's axis perm[a].
+    if (!isIdentity(perm) && isIdentity(swapped)) {
+      return DOT_GENERAL.bind1(
+          new Dims(otherFree, ctContract, otherBatch, ctBatch).params(), other, ct);
+    }
+    Tensor r =
+        DOT_GENERAL.bind1(new Dims(ctContract, otherFree, ctBatch, otherBatch).params(), ct, other);
     return Structural.transpose(r, perm);
+  }
+
+  private static boolean isIdentity(int[] perm) {
+    for (int k = 0; k < perm.length; k++) {
+      if (perm[k] != k) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<Tensor> transposeDot(List<Tensor> cts, List<Object> args, Params p) {

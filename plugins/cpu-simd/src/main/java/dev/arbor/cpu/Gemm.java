@@ -37,7 +37,7 @@ final class Gemm {
   static final int MC_F32 = 128;
 
   static final int KC_F32 = 256;
-  static final int NC_F32 = 1024;
+  static final int NC_F32 = 512;
   private static final ThreadLocal<float[]> A_PACK_F32 =
       ThreadLocal.withInitial(() -> new float[MC_F32 * KC_F32]);
   private static final ThreadLocal<float[]> TMP_F32 =
@@ -62,8 +62,11 @@ final class Gemm {
       long bR,
       long bC,
       MemorySegment c) {
-    c.fill((byte) 0);
-    if (m == 0 || n == 0 || k == 0) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      c.fill((byte) 0);
       return;
     }
     long flops = 2L * m * n * k;
@@ -101,6 +104,8 @@ final class Gemm {
       long c0,
       boolean parallel) {
     final int nr = 2 * F.length();
+    // Row-major A (unit column stride) is packed row by row and read by kernelRows.
+    final boolean rowsA = aC == 1;
     int ncMax = Math.min(NC_F32, roundUp(n, nr));
     int kcMax = Math.min(KC_F32, k);
     float[] bp = new float[kcMax * ncMax];
@@ -130,12 +135,28 @@ final class Gemm {
                   continue;
                 }
                 float[] ap = A_PACK_F32.get();
-                packAF32(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap);
+                packAF32(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
                 float[] tmp = TMP_F32.get();
                 for (int s = s0; s < s1; s++) {
                   int jr = s * nr;
                   int nrr = Math.min(nr, nc - jr);
                   for (int ir = 0; ir < mc; ir += MR) {
+                    if (rowsA) {
+                      kernelRowsF32(
+                          kc,
+                          ap,
+                          ir * kc,
+                          bp,
+                          jr * kc,
+                          c,
+                          c0 + (long) (ic + ir) * n + jcF + jr,
+                          n,
+                          Math.min(MR, mc - ir),
+                          nrr,
+                          tmp,
+                          pcF > 0);
+                      continue;
+                    }
                     kernelF32(
                         kc,
                         ap,
@@ -147,7 +168,8 @@ final class Gemm {
                         n,
                         Math.min(MR, mc - ir),
                         nrr,
-                        tmp);
+                        tmp,
+                        pcF > 0);
                   }
                 }
               }
@@ -162,21 +184,29 @@ final class Gemm {
     }
   }
 
-  /** Packs A[0:mc, 0:kc] into 8-row slivers, p-major within a sliver, zero-padded. */
+  /**
+   * Packs A[0:mc, 0:kc] into 8-row slivers, zero-padded: as 8 rows of kc when {@code rowsA} (one
+   * bulk copy per row), else p-major within a sliver.
+   */
   private static void packAF32(
-      MemorySegment a, long off, long aR, long aC, int mc, int kc, float[] ap) {
+      MemorySegment a, long off, long aR, long aC, int mc, int kc, float[] ap, boolean rowsA) {
+    final long es = ValueLayout.JAVA_FLOAT.byteSize();
     for (int ir = 0; ir < mc; ir += MR) {
       int base = ir * kc;
       int rows = Math.min(MR, mc - ir);
-      if (aR == 1 && rows == MR) {
-        for (int p = 0; p < kc; p++) {
+      if (rowsA) {
+        for (int r = 0; r < rows; r++) {
           MemorySegment.copy(
-              a,
-              ValueLayout.JAVA_FLOAT,
-              (off + ir + p * aC) * ValueLayout.JAVA_FLOAT.byteSize(),
-              ap,
-              base + p * MR,
-              MR);
+              a, ValueLayout.JAVA_FLOAT, (off + (ir + r) * aR) * es, ap, base + r * kc, kc);
+        }
+        java.util.Arrays.fill(ap, base + rows * kc, base + MR * kc, 0);
+        continue;
+      }
+      if (aR == 1 && rows == MR) {
+        // Columns of A are contiguous: one 8-lane vector per p.
+        for (int p = 0; p < kc; p++) {
+          FloatVector.fromMemorySegment(FloatVector.SPECIES_256, a, (off + ir + p * aC) * es, O)
+              .intoArray(ap, base + p * MR);
         }
         continue;
       }
@@ -198,22 +228,54 @@ final class Gemm {
   /** Packs B[0:kc, 0:nc] into slivers of 2 vectors' width, p-major within a sliver, zero-padded. */
   private static void packBF32(
       MemorySegment b, long off, long bR, long bC, int kc, int nc, float[] bp) {
-    final int nr = 2 * F.length();
+    final int l = F.length();
+    final int nr = 2 * l;
+    final long es = ValueLayout.JAVA_FLOAT.byteSize();
+    if (bC == 1) {
+      // Row by row: each row of the panel is read once, front to back, two vectors at a time.
+      int full = nc / nr * nr;
+      for (int p = 0; p < kc; p++) {
+        long row = (off + p * bR) * es;
+        for (int jr = 0; jr < full; jr += nr) {
+          int at = jr * kc + p * nr;
+          FloatVector.fromMemorySegment(F, b, row + jr * es, O).intoArray(bp, at);
+          FloatVector.fromMemorySegment(F, b, row + (jr + l) * es, O).intoArray(bp, at + l);
+        }
+        if (full < nc) {
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
+          int at = full * kc + p * nr;
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {
+            bp[at + j] = b.getAtIndex(ValueLayout.JAVA_FLOAT, off + p * bR + full + j);
+          }
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
+        }
+      }
+      return;
+    }
+    int[] idx = null;
+    float[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
-      if (bC == 1) {
-        for (int p = 0; p < kc; p++) {
-          MemorySegment.copy(
-              b,
-              ValueLayout.JAVA_FLOAT,
-              (off + p * bR + jr) * ValueLayout.JAVA_FLOAT.byteSize(),
-              bp,
-              base + p * nr,
-              cols);
-          for (int j = cols; j < nr; j++) {
-            bp[base + p * nr + j] = 0;
+      if (bR == 1 && cols == nr) {
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {
+            idx[j] = j * kc;
           }
+          cols32 = new float[nr * kc];
+        }
+        for (int j = 0; j < nr; j++) {
+          MemorySegment.copy(
+              b, ValueLayout.JAVA_FLOAT, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }
+        for (int p = 0; p < kc; p++) {
+          FloatVector.fromArray(F, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          FloatVector.fromArray(F, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
         }
         continue;
       }
@@ -233,8 +295,8 @@ final class Gemm {
   }
 
   /**
-   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] += Ap (packed 8-row sliver) * Bp (packed 2-vector
-   * sliver) over {@code kc}; 16 accumulators stay in registers.
+   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] (+)= Ap (packed 8-row sliver: p-major, 8 values
+   * per p) * Bp (packed 2-vector sliver) over {@code kc}; 16 accumulators stay in registers.
    */
   private static void kernelF32(
       int kc,
@@ -247,7 +309,8 @@ final class Gemm {
       long ldc,
       int mr,
       int nr,
-      float[] tmp) {
+      float[] tmp,
+      boolean add) {
     final int l = F.length();
     FloatVector c00 = FloatVector.zero(F);
     FloatVector c01 = c00;
@@ -314,18 +377,119 @@ final class Gemm {
     c61.intoArray(tmp, 6 * 2 * l + l);
     c70.intoArray(tmp, 7 * 2 * l);
     c71.intoArray(tmp, 7 * 2 * l + l);
-    writeBackF32(tmp, c, cOff, ldc, mr, nr);
+    writeBackF32(tmp, c, cOff, ldc, mr, nr, add);
   }
 
   /**
-   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile). Kept out of the micro-kernel so that C1 can
-   * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
-   * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
+   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] (+)= Ap (packed 8-row sliver: 8 rows of kc values
+   * each) * Bp (packed 2-vector sliver) over {@code kc}; 16 accumulators stay in registers.
+   */
+  private static void kernelRowsF32(
+      int kc,
+      float[] ap,
+      int aOff,
+      float[] bp,
+      int bOff,
+      MemorySegment c,
+      long cOff,
+      long ldc,
+      int mr,
+      int nr,
+      float[] tmp,
+      boolean add) {
+    final int l = F.length();
+    FloatVector c00 = FloatVector.zero(F);
+    FloatVector c01 = c00;
+    FloatVector c10 = FloatVector.zero(F);
+    FloatVector c11 = c10;
+    FloatVector c20 = FloatVector.zero(F);
+    FloatVector c21 = c20;
+    FloatVector c30 = FloatVector.zero(F);
+    FloatVector c31 = c30;
+    FloatVector c40 = FloatVector.zero(F);
+    FloatVector c41 = c40;
+    FloatVector c50 = FloatVector.zero(F);
+    FloatVector c51 = c50;
+    FloatVector c60 = FloatVector.zero(F);
+    FloatVector c61 = c60;
+    FloatVector c70 = FloatVector.zero(F);
+    FloatVector c71 = c70;
+    final int a0 = aOff + 0 * kc;
+    final int a1 = aOff + 1 * kc;
+    final int a2 = aOff + 2 * kc;
+    final int a3 = aOff + 3 * kc;
+    final int a4 = aOff + 4 * kc;
+    final int a5 = aOff + 5 * kc;
+    final int a6 = aOff + 6 * kc;
+    final int a7 = aOff + 7 * kc;
+    int bo = bOff;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+      FloatVector b1 = FloatVector.fromArray(F, bp, bo + l);
+      FloatVector a;
+      a = FloatVector.broadcast(F, ap[a0 + p]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = FloatVector.broadcast(F, ap[a1 + p]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = FloatVector.broadcast(F, ap[a2 + p]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = FloatVector.broadcast(F, ap[a3 + p]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = FloatVector.broadcast(F, ap[a4 + p]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = FloatVector.broadcast(F, ap[a5 + p]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+      a = FloatVector.broadcast(F, ap[a6 + p]);
+      c60 = a.fma(b0, c60);
+      c61 = a.fma(b1, c61);
+      a = FloatVector.broadcast(F, ap[a7 + p]);
+      c70 = a.fma(b0, c70);
+      c71 = a.fma(b1, c71);
+      bo += 2 * l;
+    }
+    c00.intoArray(tmp, 0 * 2 * l);
+    c01.intoArray(tmp, 0 * 2 * l + l);
+    c10.intoArray(tmp, 1 * 2 * l);
+    c11.intoArray(tmp, 1 * 2 * l + l);
+    c20.intoArray(tmp, 2 * 2 * l);
+    c21.intoArray(tmp, 2 * 2 * l + l);
+    c30.intoArray(tmp, 3 * 2 * l);
+    c31.intoArray(tmp, 3 * 2 * l + l);
+    c40.intoArray(tmp, 4 * 2 * l);
+    c41.intoArray(tmp, 4 * 2 * l + l);
+    c50.intoArray(tmp, 5 * 2 * l);
+    c51.intoArray(tmp, 5 * 2 * l + l);
+    c60.intoArray(tmp, 6 * 2 * l);
+    c61.intoArray(tmp, 6 * 2 * l + l);
+    c70.intoArray(tmp, 7 * 2 * l);
+    c71.intoArray(tmp, 7 * 2 * l + l);
+    writeBackF32(tmp, c, cOff, ldc, mr, nr, add);
+  }
+
+  /**
+   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile), or = tmp when {@code add} is false (the first KC
+   * slice, so C needs no zeroing pass). Kept out of the micro-kernel so that C1 can compile the
+   * kernel at tier 3 (with the write-back inlined it ran out of virtual registers, leaving the
+   * kernel in slow tier-2 code until C2 caught up, sometimes never).
    */
   private static void writeBackF32(
-      float[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {
+      float[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr, boolean add) {
     final int l = F.length();
     final long es = ValueLayout.JAVA_FLOAT.byteSize();
+    if (nr == 2 * l && !add) {
+      for (int r = 0; r < mr; r++) {
+        long o = (cOff + r * ldc) * es;
+        FloatVector.fromArray(F, tmp, r * 2 * l).intoMemorySegment(c, o, O);
+        FloatVector.fromArray(F, tmp, r * 2 * l + l).intoMemorySegment(c, o + l * es, O);
+      }
+      return;
+    }
     if (nr == 2 * l) {
       for (int r = 0; r < mr; r++) {
         long o = (cOff + r * ldc) * es;
@@ -341,10 +505,9 @@ final class Gemm {
     for (int r = 0; r < mr; r++) {
       for (int j = 0; j < nr; j++) {
         long at = cOff + r * ldc + j;
+        float v = tmp[r * 2 * l + j];
         c.setAtIndex(
-            ValueLayout.JAVA_FLOAT,
-            at,
-            c.getAtIndex(ValueLayout.JAVA_FLOAT, at) + tmp[r * 2 * l + j]);
+            ValueLayout.JAVA_FLOAT, at, add ? c.getAtIndex(ValueLayout.JAVA_FLOAT, at) + v : v);
       }
     }
   }
@@ -353,7 +516,7 @@ final class Gemm {
   static final int MC_F64 = 96;
 
   static final int KC_F64 = 256;
-  static final int NC_F64 = 512;
+  static final int NC_F64 = 256;
   private static final ThreadLocal<double[]> A_PACK_F64 =
       ThreadLocal.withInitial(() -> new double[MC_F64 * KC_F64]);
   private static final ThreadLocal<double[]> TMP_F64 =
@@ -378,8 +541,11 @@ final class Gemm {
       long bR,
       long bC,
       MemorySegment c) {
-    c.fill((byte) 0);
-    if (m == 0 || n == 0 || k == 0) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      c.fill((byte) 0);
       return;
     }
     long flops = 2L * m * n * k;
@@ -417,6 +583,8 @@ final class Gemm {
       long c0,
       boolean parallel) {
     final int nr = 2 * D.length();
+    // Row-major A (unit column stride) is packed row by row and read by kernelRows.
+    final boolean rowsA = aC == 1;
     int ncMax = Math.min(NC_F64, roundUp(n, nr));
     int kcMax = Math.min(KC_F64, k);
     double[] bp = new double[kcMax * ncMax];
@@ -446,12 +614,28 @@ final class Gemm {
                   continue;
                 }
                 double[] ap = A_PACK_F64.get();
-                packAF64(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap);
+                packAF64(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
                 double[] tmp = TMP_F64.get();
                 for (int s = s0; s < s1; s++) {
                   int jr = s * nr;
                   int nrr = Math.min(nr, nc - jr);
                   for (int ir = 0; ir < mc; ir += MR) {
+                    if (rowsA) {
+                      kernelRowsF64(
+                          kc,
+                          ap,
+                          ir * kc,
+                          bp,
+                          jr * kc,
+                          c,
+                          c0 + (long) (ic + ir) * n + jcF + jr,
+                          n,
+                          Math.min(MR, mc - ir),
+                          nrr,
+                          tmp,
+                          pcF > 0);
+                      continue;
+                    }
                     kernelF64(
                         kc,
                         ap,
@@ -463,7 +647,8 @@ final class Gemm {
                         n,
                         Math.min(MR, mc - ir),
                         nrr,
-                        tmp);
+                        tmp,
+                        pcF > 0);
                   }
                 }
               }
@@ -478,21 +663,29 @@ final class Gemm {
     }
   }
 
-  /** Packs A[0:mc, 0:kc] into 8-row slivers, p-major within a sliver, zero-padded. */
+  /**
+   * Packs A[0:mc, 0:kc] into 8-row slivers, zero-padded: as 8 rows of kc when {@code rowsA} (one
+   * bulk copy per row), else p-major within a sliver.
+   */
   private static void packAF64(
-      MemorySegment a, long off, long aR, long aC, int mc, int kc, double[] ap) {
+      MemorySegment a, long off, long aR, long aC, int mc, int kc, double[] ap, boolean rowsA) {
+    final long es = ValueLayout.JAVA_DOUBLE.byteSize();
     for (int ir = 0; ir < mc; ir += MR) {
       int base = ir * kc;
       int rows = Math.min(MR, mc - ir);
-      if (aR == 1 && rows == MR) {
-        for (int p = 0; p < kc; p++) {
+      if (rowsA) {
+        for (int r = 0; r < rows; r++) {
           MemorySegment.copy(
-              a,
-              ValueLayout.JAVA_DOUBLE,
-              (off + ir + p * aC) * ValueLayout.JAVA_DOUBLE.byteSize(),
-              ap,
-              base + p * MR,
-              MR);
+              a, ValueLayout.JAVA_DOUBLE, (off + (ir + r) * aR) * es, ap, base + r * kc, kc);
+        }
+        java.util.Arrays.fill(ap, base + rows * kc, base + MR * kc, 0);
+        continue;
+      }
+      if (aR == 1 && rows == MR) {
+        // Columns of A are contiguous: one 8-lane vector per p.
+        for (int p = 0; p < kc; p++) {
+          DoubleVector.fromMemorySegment(DoubleVector.SPECIES_512, a, (off + ir + p * aC) * es, O)
+              .intoArray(ap, base + p * MR);
         }
         continue;
       }
@@ -514,22 +707,54 @@ final class Gemm {
   /** Packs B[0:kc, 0:nc] into slivers of 2 vectors' width, p-major within a sliver, zero-padded. */
   private static void packBF64(
       MemorySegment b, long off, long bR, long bC, int kc, int nc, double[] bp) {
-    final int nr = 2 * D.length();
+    final int l = D.length();
+    final int nr = 2 * l;
+    final long es = ValueLayout.JAVA_DOUBLE.byteSize();
+    if (bC == 1) {
+      // Row by row: each row of the panel is read once, front to back, two vectors at a time.
+      int full = nc / nr * nr;
+      for (int p = 0; p < kc; p++) {
+        long row = (off + p * bR) * es;
+        for (int jr = 0; jr < full; jr += nr) {
+          int at = jr * kc + p * nr;
+          DoubleVector.fromMemorySegment(D, b, row + jr * es, O).intoArray(bp, at);
+          DoubleVector.fromMemorySegment(D, b, row + (jr + l) * es, O).intoArray(bp, at + l);
+        }
+        if (full < nc) {
+          // The partial last sliver element by element (a masked load built with indexInRange
+          // ran in the Vector API's Java fallback here, slow for narrow B such as n = 10).
+          int at = full * kc + p * nr;
+          int cols = nc - full;
+          for (int j = 0; j < cols; j++) {
+            bp[at + j] = b.getAtIndex(ValueLayout.JAVA_DOUBLE, off + p * bR + full + j);
+          }
+          java.util.Arrays.fill(bp, at + cols, at + nr, 0);
+        }
+      }
+      return;
+    }
+    int[] idx = null;
+    double[] cols32 = null;
     for (int jr = 0; jr < nc; jr += nr) {
       int base = jr * kc;
       int cols = Math.min(nr, nc - jr);
-      if (bC == 1) {
-        for (int p = 0; p < kc; p++) {
-          MemorySegment.copy(
-              b,
-              ValueLayout.JAVA_DOUBLE,
-              (off + p * bR + jr) * ValueLayout.JAVA_DOUBLE.byteSize(),
-              bp,
-              base + p * nr,
-              cols);
-          for (int j = cols; j < nr; j++) {
-            bp[base + p * nr + j] = 0;
+      if (bR == 1 && cols == nr) {
+        // Transposed B (columns contiguous): copy the sliver's nr columns whole, then gather one
+        // row of the sliver (nr values kc apart) per p.
+        if (idx == null) {
+          idx = new int[nr];
+          for (int j = 0; j < nr; j++) {
+            idx[j] = j * kc;
           }
+          cols32 = new double[nr * kc];
+        }
+        for (int j = 0; j < nr; j++) {
+          MemorySegment.copy(
+              b, ValueLayout.JAVA_DOUBLE, (off + (jr + j) * bC) * es, cols32, j * kc, kc);
+        }
+        for (int p = 0; p < kc; p++) {
+          DoubleVector.fromArray(D, cols32, p, idx, 0).intoArray(bp, base + p * nr);
+          DoubleVector.fromArray(D, cols32, p, idx, l).intoArray(bp, base + p * nr + l);
         }
         continue;
       }
@@ -549,8 +774,8 @@ final class Gemm {
   }
 
   /**
-   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] += Ap (packed 8-row sliver) * Bp (packed 2-vector
-   * sliver) over {@code kc}; 16 accumulators stay in registers.
+   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] (+)= Ap (packed 8-row sliver: p-major, 8 values
+   * per p) * Bp (packed 2-vector sliver) over {@code kc}; 16 accumulators stay in registers.
    */
   private static void kernelF64(
       int kc,
@@ -563,7 +788,8 @@ final class Gemm {
       long ldc,
       int mr,
       int nr,
-      double[] tmp) {
+      double[] tmp,
+      boolean add) {
     final int l = D.length();
     DoubleVector c00 = DoubleVector.zero(D);
     DoubleVector c01 = c00;
@@ -630,18 +856,119 @@ final class Gemm {
     c61.intoArray(tmp, 6 * 2 * l + l);
     c70.intoArray(tmp, 7 * 2 * l);
     c71.intoArray(tmp, 7 * 2 * l + l);
-    writeBackF64(tmp, c, cOff, ldc, mr, nr);
+    writeBackF64(tmp, c, cOff, ldc, mr, nr, add);
   }
 
   /**
-   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile). Kept out of the micro-kernel so that C1 can
-   * compile the kernel at tier 3 (with the write-back inlined it ran out of virtual registers,
-   * leaving the kernel in slow tier-2 code until C2 caught up, sometimes never).
+   * The 8 x 2-vector micro-kernel: C[0:mr, 0:nr] (+)= Ap (packed 8-row sliver: 8 rows of kc values
+   * each) * Bp (packed 2-vector sliver) over {@code kc}; 16 accumulators stay in registers.
+   */
+  private static void kernelRowsF64(
+      int kc,
+      double[] ap,
+      int aOff,
+      double[] bp,
+      int bOff,
+      MemorySegment c,
+      long cOff,
+      long ldc,
+      int mr,
+      int nr,
+      double[] tmp,
+      boolean add) {
+    final int l = D.length();
+    DoubleVector c00 = DoubleVector.zero(D);
+    DoubleVector c01 = c00;
+    DoubleVector c10 = DoubleVector.zero(D);
+    DoubleVector c11 = c10;
+    DoubleVector c20 = DoubleVector.zero(D);
+    DoubleVector c21 = c20;
+    DoubleVector c30 = DoubleVector.zero(D);
+    DoubleVector c31 = c30;
+    DoubleVector c40 = DoubleVector.zero(D);
+    DoubleVector c41 = c40;
+    DoubleVector c50 = DoubleVector.zero(D);
+    DoubleVector c51 = c50;
+    DoubleVector c60 = DoubleVector.zero(D);
+    DoubleVector c61 = c60;
+    DoubleVector c70 = DoubleVector.zero(D);
+    DoubleVector c71 = c70;
+    final int a0 = aOff + 0 * kc;
+    final int a1 = aOff + 1 * kc;
+    final int a2 = aOff + 2 * kc;
+    final int a3 = aOff + 3 * kc;
+    final int a4 = aOff + 4 * kc;
+    final int a5 = aOff + 5 * kc;
+    final int a6 = aOff + 6 * kc;
+    final int a7 = aOff + 7 * kc;
+    int bo = bOff;
+    for (int p = 0; p < kc; p++) {
+      DoubleVector b0 = DoubleVector.fromArray(D, bp, bo);
+      DoubleVector b1 = DoubleVector.fromArray(D, bp, bo + l);
+      DoubleVector a;
+      a = DoubleVector.broadcast(D, ap[a0 + p]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = DoubleVector.broadcast(D, ap[a1 + p]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = DoubleVector.broadcast(D, ap[a2 + p]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = DoubleVector.broadcast(D, ap[a3 + p]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = DoubleVector.broadcast(D, ap[a4 + p]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = DoubleVector.broadcast(D, ap[a5 + p]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+      a = DoubleVector.broadcast(D, ap[a6 + p]);
+      c60 = a.fma(b0, c60);
+      c61 = a.fma(b1, c61);
+      a = DoubleVector.broadcast(D, ap[a7 + p]);
+      c70 = a.fma(b0, c70);
+      c71 = a.fma(b1, c71);
+      bo += 2 * l;
+    }
+    c00.intoArray(tmp, 0 * 2 * l);
+    c01.intoArray(tmp, 0 * 2 * l + l);
+    c10.intoArray(tmp, 1 * 2 * l);
+    c11.intoArray(tmp, 1 * 2 * l + l);
+    c20.intoArray(tmp, 2 * 2 * l);
+    c21.intoArray(tmp, 2 * 2 * l + l);
+    c30.intoArray(tmp, 3 * 2 * l);
+    c31.intoArray(tmp, 3 * 2 * l + l);
+    c40.intoArray(tmp, 4 * 2 * l);
+    c41.intoArray(tmp, 4 * 2 * l + l);
+    c50.intoArray(tmp, 5 * 2 * l);
+    c51.intoArray(tmp, 5 * 2 * l + l);
+    c60.intoArray(tmp, 6 * 2 * l);
+    c61.intoArray(tmp, 6 * 2 * l + l);
+    c70.intoArray(tmp, 7 * 2 * l);
+    c71.intoArray(tmp, 7 * 2 * l + l);
+    writeBackF64(tmp, c, cOff, ldc, mr, nr, add);
+  }
+
+  /**
+   * C[0:mr, 0:nr] += tmp (an 8 x 2-vector tile), or = tmp when {@code add} is false (the first KC
+   * slice, so C needs no zeroing pass). Kept out of the micro-kernel so that C1 can compile the
+   * kernel at tier 3 (with the write-back inlined it ran out of virtual registers, leaving the
+   * kernel in slow tier-2 code until C2 caught up, sometimes never).
    */
   private static void writeBackF64(
-      double[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr) {
+      double[] tmp, MemorySegment c, long cOff, long ldc, int mr, int nr, boolean add) {
     final int l = D.length();
     final long es = ValueLayout.JAVA_DOUBLE.byteSize();
+    if (nr == 2 * l && !add) {
+      for (int r = 0; r < mr; r++) {
+        long o = (cOff + r * ldc) * es;
+        DoubleVector.fromArray(D, tmp, r * 2 * l).intoMemorySegment(c, o, O);
+        DoubleVector.fromArray(D, tmp, r * 2 * l + l).intoMemorySegment(c, o + l * es, O);
+      }
+      return;
+    }
     if (nr == 2 * l) {
       for (int r = 0; r < mr; r++) {
         long o = (cOff + r * ldc) * es;
@@ -657,10 +984,9 @@ final class Gemm {
     for (int r = 0; r < mr; r++) {
       for (int j = 0; j < nr; j++) {
         long at = cOff + r * ldc + j;
+        double v = tmp[r * 2 * l + j];
         c.setAtIndex(
-            ValueLayout.JAVA_DOUBLE,
-            at,
-            c.getAtIndex(ValueLayout.JAVA_DOUBLE, at) + tmp[r * 2 * l + j]);
+            ValueLayout.JAVA_DOUBLE, at, add ? c.getAtIndex(ValueLayout.JAVA_DOUBLE, at) + v : v);
       }
     }
   }

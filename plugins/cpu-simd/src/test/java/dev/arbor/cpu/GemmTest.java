@@ -28,6 +28,29 @@ class GemmTest {
     "F64, 1, 97, 530, 257, false, false",
     "F64, 1, 200, 17, 300, true, true",
     "F64, 4, 9, 17, 33, false, true",
+    // Blocking edges of the current sizes (F32: MR 8, NR 32, MC 128, KC 256, NC 512; F64: NR 16,
+    // MC 96, KC 256, NC 256): one below, at and one above each, 1-row / 1-column / k = 1.
+    "F32, 1, 127, 511, 255, false, false",
+    "F32, 1, 128, 512, 256, false, false",
+    "F32, 1, 129, 513, 257, false, false",
+    "F32, 1, 130, 1025, 513, false, true",
+    "F32, 1, 257, 1056, 40, true, false",
+    "F32, 1, 1, 700, 300, false, false",
+    "F32, 1, 1, 700, 300, true, true",
+    "F32, 1, 300, 1, 300, false, false",
+    "F32, 1, 300, 1, 300, true, true",
+    "F32, 1, 45, 77, 1, false, false",
+    "F32, 1, 10, 512, 128, true, false",
+    "F32, 1, 128, 512, 10, false, true",
+    "F32, 1, 128, 10, 512, false, false",
+    "F32, 2, 9, 31, 258, false, false",
+    "F64, 1, 95, 255, 255, false, false",
+    "F64, 1, 96, 256, 256, false, false",
+    "F64, 1, 97, 257, 257, true, false",
+    "F64, 1, 193, 513, 300, false, true",
+    "F64, 1, 1, 300, 17, false, false",
+    "F64, 1, 300, 1, 17, true, true",
+    "F64, 1, 33, 15, 1, false, false",
   })
   void matchesTripleLoop(
       String type, int batch, int m, int n, int k, boolean transA, boolean transB) {
@@ -36,6 +59,14 @@ class GemmTest {
     CpuBuffer a = random(t, batch * m * k, r);
     CpuBuffer b = random(t, batch * k * n, r);
     CpuBuffer c = CpuBuffer.allocate(new AbstractValue(Shape.of(batch, m, n), t));
+    // The GEMM writes C without zeroing it first: start from garbage so a missed element shows.
+    for (long i = 0; i < (long) batch * m * n; i++) {
+      if (t == DType.F32) {
+        c.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, Float.NaN);
+      } else {
+        c.segment().setAtIndex(ValueLayout.JAVA_DOUBLE, i, Double.NaN);
+      }
+    }
     try {
       long aR = transA ? 1 : k;
       long aC = transA ? m : 1;
@@ -98,6 +129,35 @@ class GemmTest {
     } finally {
       a.release();
       b.release();
+      c.release();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}: k = 0 gives zeros")
+  @CsvSource({"F32", "F64"})
+  void emptyContractionGivesZeros(String type) {
+    DType t = DType.valueOf(type);
+    CpuBuffer a = CpuBuffer.allocate(new AbstractValue(Shape.of(1), t));
+    CpuBuffer c = CpuBuffer.allocate(new AbstractValue(Shape.of(3, 5), t));
+    try {
+      for (int i = 0; i < 15; i++) {
+        if (t == DType.F32) {
+          c.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, Float.NaN);
+        } else {
+          c.segment().setAtIndex(ValueLayout.JAVA_DOUBLE, i, Double.NaN);
+        }
+      }
+      if (t == DType.F32) {
+        Gemm.gemmF32(1, 3, 5, 0, a.segment(), 0, 0, 1, a.segment(), 0, 5, 1, c.segment());
+      } else {
+        Gemm.gemmF64(1, 3, 5, 0, a.segment(), 0, 0, 1, a.segment(), 0, 5, 1, c.segment());
+      }
+      for (int i = 0; i < 15; i++) {
+        int ii = i;
+        assertTrue(get(c, t, i) == 0.0, () -> "C[" + ii + "] = " + get(c, t, ii));
+      }
+    } finally {
+      a.release();
       c.release();
     }
   }
