@@ -25,6 +25,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * it comes from {@link Arena#allocate}, which zero-fills (slower for large blocks, but no warning
  * and no flag needed).
  *
+ * <p>Tensors that are never closed by a scope are released only when the garbage collector finds
+ * them. Past {@code arbor.cpu.gcBytes} of footprint (default min(pool cap, 1 GiB)), a request the
+ * pool cannot serve first asks for a collection and waits a few milliseconds for a block to come
+ * back, rather than growing the footprint; if little comes back the threshold doubles past the live
+ * set.
+ *
  * <p>Memory in use plus pooled is capped at {@code arbor.cpu.maxBytes} (default: the JVM's maximum
  * heap, the JDK's default for direct memory). Tensors that are never closed by a scope are released
  * only when the garbage collector finds them, and off-heap memory does not trigger collections by
@@ -53,7 +59,17 @@ final class BufferPool {
   static final Source DEFAULT_SOURCE =
       BufferPool.class.getModule().isNativeAccessEnabled() ? Source.NATIVE : Source.ARENA;
 
-  static final BufferPool SHARED = new BufferPool(DEFAULT_SOURCE, MAX_BYTES, MAX_POOLED_BYTES);
+  /**
+   * Footprint (in use plus pooled) beyond which a request the pool cannot serve first asks for a
+   * collection ({@code arbor.cpu.gcBytes}, default the pool cap or 1 GiB, whichever is smaller; 0
+   * turns this off). A full collection of a modest heap costs tens of milliseconds; faulting in a
+   * GiB of fresh memory costs more (seconds on this project's virtual machines).
+   */
+  static final long GC_BYTES =
+      Long.getLong("arbor.cpu.gcBytes", Math.min(MAX_POOLED_BYTES, 1L << 30));
+
+  static final BufferPool SHARED =
+      new BufferPool(DEFAULT_SOURCE, MAX_BYTES, MAX_POOLED_BYTES, GC_BYTES);
 
   private static final int ALIGN = 64;
   private static final long HUGE = 4L << 20;
@@ -68,22 +84,37 @@ final class BufferPool {
   private final Source source;
   private final long maxBytes;
   private final long maxPooledBytes;
+  private final long gcBytes;
+  private final Object gcLock = new Object();
+
+  /** Footprint beyond which a fresh allocation first tries a collection (see collectAndPoll). */
+  private volatile long softLimit;
+
   private final List<ConcurrentLinkedDeque<Block>> free = new ArrayList<>();
 
   private final AtomicLong pooledBytes = new AtomicLong();
   private final AtomicLong allocatedBytes = new AtomicLong();
 
   BufferPool(Source source, long maxBytes, long maxPooledBytes) {
-    if (maxBytes <= 0 || maxPooledBytes < 0) {
+    this(source, maxBytes, maxPooledBytes, maxPooledBytes);
+  }
+
+  BufferPool(Source source, long maxBytes, long maxPooledBytes, long gcBytes) {
+    if (maxBytes <= 0 || maxPooledBytes < 0 || gcBytes < 0) {
       throw new IllegalArgumentException(
-          "arbor.cpu.maxBytes must be positive and arbor.cpu.poolBytes non-negative, got "
+          "arbor.cpu.maxBytes must be positive, arbor.cpu.poolBytes and arbor.cpu.gcBytes"
+              + " non-negative, got "
               + maxBytes
+              + ", "
+              + maxPooledBytes
               + " and "
-              + maxPooledBytes);
+              + gcBytes);
     }
     this.source = source;
     this.maxBytes = maxBytes;
     this.maxPooledBytes = Math.min(maxPooledBytes, maxBytes);
+    this.gcBytes = gcBytes;
+    this.softLimit = gcBytes;
     for (int c = 0; c < CLASSES; c++) {
       free.add(new ConcurrentLinkedDeque<>());
     }
@@ -122,6 +153,12 @@ final class BufferPool {
     if (b != null) {
       return b;
     }
+    if (gcBytes > 0 && allocatedBytes.get() + size > softLimit) {
+      b = collectAndPoll(c);
+      if (b != null) {
+        return b;
+      }
+    }
     if (!reserve(size)) {
       // Over the cap: give back what the pool holds, then what the collector finds.
       trim();
@@ -158,6 +195,31 @@ final class BufferPool {
               + " bytes off-heap ("
               + allocatedBytes.get()
               + " bytes in use); release tensors sooner with Arbor.scope()");
+    }
+  }
+
+  /**
+   * Past the soft limit with no pooled block of this class: unreachable tensors probably hold
+   * blocks (off-heap memory does not trigger collections), so collect and wait briefly for the
+   * Cleaner to bring one back, instead of growing the footprint (fresh memory costs page faults,
+   * and far more on a virtual machine whose host has not backed it yet). If the collection brings
+   * little back, the live set really is that large: the soft limit doubles past it, so a growing
+   * live set costs a logarithmic number of collections, not one per allocation.
+   */
+  private Block collectAndPoll(int c) {
+    synchronized (gcLock) {
+      Block b = poll(c);
+      if (b != null || allocatedBytes.get() + (1L << c) <= softLimit) {
+        return b;
+      }
+      System.gc();
+      for (int attempt = 0; attempt < 6 && b == null; attempt++) {
+        sleep(1L << attempt);
+        b = poll(c);
+      }
+      long inUse = allocatedBytes.get() - pooledBytes.get();
+      softLimit = Math.max(gcBytes, 2 * inUse);
+      return b;
     }
   }
 

@@ -84,6 +84,35 @@ class BufferPoolTest {
   }
 
   @Test
+  void pastTheSoftLimitGarbageIsCollectedInsteadOfGrowingTheFootprint() {
+    // 50 x 4 MiB of blocks that become garbage at once; 8 MiB soft limit, 1 GiB hard cap.
+    BufferPool pool = new BufferPool(BufferPool.Source.NATIVE, 1024 * MIB, 512 * MIB, 8 * MIB);
+    Cleaner cleaner = Cleaner.create();
+    for (int i = 0; i < 50; i++) {
+      BufferPool.Block block = pool.take(4 * MIB);
+      cleaner.register(new Object(), () -> pool.give(block));
+    }
+    // Without the soft limit the footprint would be 200 MiB (nothing forces a collection).
+    assertTrue(pool.allocatedBytes() <= 64 * MIB, pool.allocatedBytes() + " bytes allocated");
+  }
+
+  @Test
+  void aGrowingLiveSetDoesNotCollectOnEveryAllocation() {
+    BufferPool pool = new BufferPool(BufferPool.Source.NATIVE, 1024 * MIB, 512 * MIB, 4 * MIB);
+    List<BufferPool.Block> held = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 64; i++) {
+      held.add(pool.take(1 * MIB));
+    }
+    // Each collection waits up to 63 ms for a block: 64 of them would take seconds; with the
+    // doubling soft limit there are about log2(64 / 4) = 4.
+    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "took " + (System.nanoTime() - t0) + " ns");
+    held.forEach(pool::give);
+    pool.trim();
+    assertEquals(0, pool.allocatedBytes());
+  }
+
+  @Test
   void liveBlocksOverTheCapFailWithAClearError() {
     BufferPool pool = new BufferPool(BufferPool.Source.NATIVE, 16 * MIB, 8 * MIB);
     List<BufferPool.Block> held = new ArrayList<>();
@@ -103,6 +132,8 @@ class BufferPoolTest {
         IllegalArgumentException.class, () -> new BufferPool(BufferPool.Source.ARENA, 0, 0));
     assertThrows(
         IllegalArgumentException.class, () -> new BufferPool(BufferPool.Source.ARENA, 1, -1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new BufferPool(BufferPool.Source.ARENA, 1, 1, -1));
   }
 
   @Test
