@@ -348,8 +348,11 @@ public final class Arbor {
                 + rank
                 + " with the batch axis)");
       }
-      Tensor front = Structural.batchAxisToFront(v, d, size);
-      result.add(Structural.moveAxis(front, 0, a));
+      // One move from where the batch axis is to where it is asked for (none if they agree).
+      result.add(
+          d == Primitive.NOT_MAPPED
+              ? Structural.moveAxis(Structural.batchAxisToFront(v, d, size), 0, a)
+              : Structural.moveAxis(v, d, a));
     }
     return Trees.unflatten(Trees.structure(out), result);
   }

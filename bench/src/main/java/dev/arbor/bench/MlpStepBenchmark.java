@@ -39,6 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {
       "--sun-misc-unsafe-memory-access=allow",
       "--add-modules=jdk.incubator.vector",
+      "--enable-native-access=ALL-UNNAMED",
       "-Xmx6g"
     })
 public class MlpStepBenchmark {

@@ -233,7 +233,10 @@ public final class LinearAlgebra {
 
   /**
    * Cotangent of one operand ({@code self}) given the other: contract the cotangent's axes that
-   * belong to the other operand's free axes, then permute into {@code self}'s layout.
+   * belong to the other operand's free axes, then permute into {@code self}'s layout. The product
+   * keeps {@code self}'s usual order (the lhs cotangent as {@code ct · other}, the rhs one as
+   * {@code other · ct}), so for a plain matmul the permutation is the identity and no transpose is
+   * materialized (per-example weight gradients under vmap are large).
    */
   private static Tensor transposeOperand(
       Tensor ct,
@@ -258,42 +261,29 @@ public final class LinearAlgebra {
     for (int k = 0; k < nb; k++) {
       ctBatch[k] = k;
     }
-    // r axes: [batch..., ct free (= self free, in order)..., other's remaining (= otherContract,
-    // sorted)...]. perm[a] = position in r of self's axis a: output axis a takes r's axis perm[a].
+    // r axes: [batch..., then self's free axes (ct's remaining, in order) and other's remaining
+    // (= otherContract, sorted), in self's operand order].
+    Tensor r =
+        selfIsLhs
+            ? DOT_GENERAL.bind1(
+                new Dims(ctContract, otherFree, ctBatch, otherBatch).params(), ct, other)
+            : DOT_GENERAL.bind1(
+                new Dims(otherFree, ctContract, otherBatch, ctBatch).params(), other, ct);
+    int freeStart = selfIsLhs ? nb : nb + selfContract.length;
+    int contractStart = selfIsLhs ? nb + selfFree.length : nb;
     int[] perm = new int[selfRank];
-    // The same contraction with the operands swapped gives [batch..., other's remaining...,
-    // self free...]; when that is already self's layout (a matmul's weight gradient: x^T dz), it
-    // needs no transpose afterwards (the GEMM handles the transposed operand by packing).
-    int[] swapped = new int[selfRank];
-    int[] cr = ranks(otherContract);
     for (int k = 0; k < nb; k++) {
       perm[selfBatch[k]] = k;
-      swapped[selfBatch[k]] = k;
     }
     for (int k = 0; k < selfFree.length; k++) {
-      perm[selfFree[k]] = nb + k;
-      swapped[selfFree[k]] = nb + selfContract.length + k;
+      perm[selfFree[k]] = freeStart + k;
     }
+    int[] cr = ranks(otherContract);
     for (int k = 0; k < selfContract.length; k++) {
-      perm[selfContract[k]] = nb + selfFree.length + cr[k];
-      swapped[selfContract[k]] = nb + cr[k];
+      perm[selfContract[k]] = contractStart + cr[k];
     }
-    if (!isIdentity(perm) && isIdentity(swapped)) {
-      return DOT_GENERAL.bind1(
-          new Dims(otherFree, ctContract, otherBatch, ctBatch).params(), other, ct);
-    }
-    Tensor r =
-        DOT_GENERAL.bind1(new Dims(ctContract, otherFree, ctBatch, otherBatch).params(), ct, other);
+    // perm[a] = position in r of self's axis a: output axis a takes r's axis perm[a].
     return Structural.transpose(r, perm);
-  }
-
-  private static boolean isIdentity(int[] perm) {
-    for (int k = 0; k < perm.length; k++) {
-      if (perm[k] != k) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static List<Tensor> transposeDot(List<Tensor> cts, List<Object> args, Params p) {
@@ -337,47 +327,63 @@ public final class LinearAlgebra {
             false));
   }
 
-  private static int[] shift(int[] a) {
-    int[] r = new int[a.length];
-    for (int k = 0; k < a.length; k++) {
-      r[k] = a[k] + 1;
+  /**
+   * The axes of an operand whose batch axis {@code at} is kept in place: those at or after it +1.
+   */
+  private static int[] around(int[] axes, int at) {
+    int[] r = new int[axes.length];
+    for (int k = 0; k < axes.length; k++) {
+      r[k] = axes[k] >= at ? axes[k] + 1 : axes[k];
     }
     return r;
   }
 
-  private static int[] prepend0(int[] a) {
+  private static int[] prepend(int first, int[] a) {
     int[] r = new int[a.length + 1];
+    r[0] = first;
     System.arraycopy(a, 0, r, 1, a.length);
     return r;
   }
 
+  /**
+   * vmap of dot_general, with the mapped axes left where they are (no transpose). Both operands
+   * mapped: the two axes become a new leading batch dimension. One operand mapped: its axis is one
+   * more free axis of that operand, so {@code vmap} of {@code x · W} is one matmul with the
+   * examples folded into the rows, never a batched one against a broadcast {@code W} (as JAX does).
+   */
   private static Batched batchDot(List<Tensor> args, int[] bd, Params p) {
     Dims d = Dims.of(p);
     Tensor x = args.get(0);
     Tensor y = args.get(1);
-    boolean bx = bd[0] != Primitive.NOT_MAPPED;
-    boolean by = bd[1] != Primitive.NOT_MAPPED;
-    if (bx) {
-      x = Structural.moveAxis(x, bd[0], 0);
-    }
-    if (by) {
-      y = Structural.moveAxis(y, bd[1], 0);
-    }
-    int[] lc = bx ? shift(d.lhsContract()) : d.lhsContract();
-    int[] lb = bx ? shift(d.lhsBatch()) : d.lhsBatch();
-    int[] rc = by ? shift(d.rhsContract()) : d.rhsContract();
-    int[] rb = by ? shift(d.rhsBatch()) : d.rhsBatch();
+    int ax = bd[0];
+    int ay = bd[1];
+    boolean bx = ax != Primitive.NOT_MAPPED;
+    boolean by = ay != Primitive.NOT_MAPPED;
+    int[] lc = bx ? around(d.lhsContract(), ax) : d.lhsContract();
+    int[] lb = bx ? around(d.lhsBatch(), ax) : d.lhsBatch();
+    int[] rc = by ? around(d.rhsContract(), ay) : d.rhsContract();
+    int[] rb = by ? around(d.rhsBatch(), ay) : d.rhsBatch();
     int nb = d.lhsBatch().length;
     if (bx && by) {
-      Tensor out = DOT_GENERAL.bind1(new Dims(lc, rc, prepend0(lb), prepend0(rb)).params(), x, y);
+      Tensor out =
+          DOT_GENERAL.bind1(new Dims(lc, rc, prepend(ax, lb), prepend(ay, rb)).params(), x, y);
       return Batched.of(out, 0);
     }
     Tensor out = DOT_GENERAL.bind1(new Dims(lc, rc, lb, rb).params(), x, y);
+    int[] xFree = free(x.rank(), lb, lc);
     if (bx) {
-      return Batched.of(out, nb);
+      return Batched.of(out, nb + indexOf(xFree, ax));
     }
-    int xFree = free(x.rank(), lb, lc).length;
-    return Batched.of(out, nb + xFree);
+    return Batched.of(out, nb + xFree.length + indexOf(free(y.rank(), rb, rc), ay));
+  }
+
+  private static int indexOf(int[] a, int v) {
+    for (int k = 0; k < a.length; k++) {
+      if (a[k] == v) {
+        return k;
+      }
+    }
+    throw new IllegalStateException("axis " + v + " not in " + Arrays.toString(a));
   }
 
   /** Binds dot_general. */

@@ -412,6 +412,26 @@ public final class PrimitiveCases {
         new Object[] {
           new int[] {7}, new int[] {9}, dims(new int[0], new int[0], new int[0], new int[0])
         });
+    // Short contractions (per-example weight gradients under vmap: batched outer products), with
+    // row tails, a transposed lhs, and a transposed rhs.
+    specs.add(
+        new Object[] {
+          new int[] {6, 1, 13},
+          new int[] {6, 1, 37},
+          dims(new int[] {1}, new int[] {1}, new int[] {0}, new int[] {0})
+        });
+    specs.add(
+        new Object[] {
+          new int[] {4, 3, 11},
+          new int[] {4, 3, 21},
+          dims(new int[] {1}, new int[] {1}, new int[] {0}, new int[] {0})
+        });
+    specs.add(
+        new Object[] {
+          new int[] {5, 2},
+          new int[] {9, 2},
+          dims(new int[] {1}, new int[] {1}, new int[0], new int[0])
+        });
     for (DType t : FLOATS) {
       for (Object[] sp : specs) {
         int[] xs = (int[]) sp[0];

@@ -63,9 +63,10 @@ public final class CpuBuffer implements Buffer {
 
   /**
    * A new buffer for {@code aval}, 64-byte aligned, from the backend's pool; its contents are
-   * unspecified (pooled memory is reused), so a kernel writes every element. A zero-size {@code
-   * aval} gets an empty segment. The caller owns the buffer: a kernel returns it (the result tensor
-   * then owns it) or releases it.
+   * unspecified (memory is neither zeroed nor cleared when reused), so a kernel writes every
+   * element, and one that accumulates initializes its output first. A zero-size {@code aval} gets
+   * an empty segment. The caller owns the buffer: a kernel returns it (the result tensor then owns
+   * it) or releases it.
    *
    * @param aval the shape and dtype; not null
    */

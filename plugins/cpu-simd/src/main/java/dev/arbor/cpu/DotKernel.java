@@ -5,7 +5,12 @@ import dev.arbor.backend.Buffer;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Params;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * dot_general on F32/F64: maps the dimension numbers to a batched (batch, M, K, N) GEMM. Each
@@ -13,9 +18,17 @@ import java.util.List;
  * one stride is used in place (any transposition of whole groups is absorbed by the GEMM's
  * packing), otherwise the operand is first copied into [batch, free, contract] order (lhs) or
  * [batch, contract, free] order (rhs). The output is [batch..., lhs free..., rhs free...], which is
- * exactly the GEMM's contiguous [batch, M, N].
+ * exactly the GEMM's contiguous [batch, M, N]. Contractions of at most {@link #SMALL_K} elements
+ * with a unit-stride rhs row (batched outer products) skip the GEMM for a one-pass kernel.
  */
 final class DotKernel {
+  /** Contractions up to this long run as {@link #smallK}, not as a GEMM. */
+  static final int SMALL_K = 8;
+
+  private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+  private static final ByteOrder O = ByteOrder.nativeOrder();
+
   private DotKernel() {}
 
   /** One operand viewed as [batch, rows, cols] with element strides. */
@@ -60,7 +73,9 @@ final class DotKernel {
         y = new View(yTmp.segment(), k * n, n, 1);
       }
       CpuBuffer out = CpuBuffer.allocate(outAvals.get(0));
-      if (inAvals.get(0).dtype() == DType.F32) {
+      if (k <= SMALL_K && k > 0 && y.colStride() == 1 && m > 0 && n > 0) {
+        smallK(inAvals.get(0).dtype(), batch, (int) m, (int) n, (int) k, x, y, out.segment());
+      } else if (inAvals.get(0).dtype() == DType.F32) {
         Gemm.gemmF32(
             (int) batch,
             (int) m,
@@ -98,6 +113,123 @@ final class DotKernel {
       }
       if (yTmp != null) {
         yTmp.release();
+      }
+    }
+  }
+
+  /**
+   * C[q] = A[q] B[q] for a short contraction (k <= {@link #SMALL_K}), e.g. the batched outer
+   * products of per-example weight gradients: each output row is written once as a combination of k
+   * contiguous rows of B, vectorized along n, so the kernel runs at memory bandwidth (the GEMM
+   * would clear C, pack, then read-modify-write C per k slice). Rows are split over the pool.
+   */
+  private static void smallK(
+      DType t, long batch, int m, int n, int k, View a, View b, MemorySegment c) {
+    long rows = batch * m;
+    long grain = Math.max(1, CpuKernels.GRAIN / n);
+    if (t == DType.F32) {
+      CpuThreads.parallelFor(rows, grain, 1, (from, to) -> smallKF32(from, to, m, n, k, a, b, c));
+    } else {
+      CpuThreads.parallelFor(rows, grain, 1, (from, to) -> smallKF64(from, to, m, n, k, a, b, c));
+    }
+  }
+
+  private static void smallKF32(
+      long from, long to, int m, int n, int k, View a, View b, MemorySegment c) {
+    final int l = FS.length();
+    final int nv = n - n % l;
+    final MemorySegment as = a.seg();
+    final MemorySegment bs = b.seg();
+    final long bR = b.rowStride();
+    for (long row = from; row < to; row++) {
+      long q = row / m;
+      long i = row - q * m;
+      long aOff = q * a.batchStride() + i * a.rowStride();
+      long bOff = q * b.batchStride();
+      long cOff = row * n;
+      // One flat vector loop per contraction step (no vector carried across loops: C2 keeps them
+      // in registers); the output row stays in L1 between steps.
+      float a0 = as.getAtIndex(ValueLayout.JAVA_FLOAT, aOff);
+      FloatVector va = FloatVector.broadcast(FS, a0);
+      for (int j = 0; j < nv; j += l) {
+        FloatVector.fromMemorySegment(FS, bs, (bOff + j) * 4L, O)
+            .mul(va)
+            .intoMemorySegment(c, (cOff + j) * 4L, O);
+      }
+      for (int j = nv; j < n; j++) {
+        c.setAtIndex(
+            ValueLayout.JAVA_FLOAT, cOff + j, a0 * bs.getAtIndex(ValueLayout.JAVA_FLOAT, bOff + j));
+      }
+      for (int p = 1; p < k; p++) {
+        float ap = as.getAtIndex(ValueLayout.JAVA_FLOAT, aOff + p * a.colStride());
+        FloatVector vp = FloatVector.broadcast(FS, ap);
+        long bp = bOff + p * bR;
+        for (int j = 0; j < nv; j += l) {
+          FloatVector.fromMemorySegment(FS, bs, (bp + j) * 4L, O)
+              .fma(vp, FloatVector.fromMemorySegment(FS, c, (cOff + j) * 4L, O))
+              .intoMemorySegment(c, (cOff + j) * 4L, O);
+        }
+        for (int j = nv; j < n; j++) {
+          long at = cOff + j;
+          c.setAtIndex(
+              ValueLayout.JAVA_FLOAT,
+              at,
+              Math.fma(
+                  ap,
+                  bs.getAtIndex(ValueLayout.JAVA_FLOAT, bp + j),
+                  c.getAtIndex(ValueLayout.JAVA_FLOAT, at)));
+        }
+      }
+    }
+  }
+
+  private static void smallKF64(
+      long from, long to, int m, int n, int k, View a, View b, MemorySegment c) {
+    final int l = DS.length();
+    final int nv = n - n % l;
+    final MemorySegment as = a.seg();
+    final MemorySegment bs = b.seg();
+    final long bR = b.rowStride();
+    for (long row = from; row < to; row++) {
+      long q = row / m;
+      long i = row - q * m;
+      long aOff = q * a.batchStride() + i * a.rowStride();
+      long bOff = q * b.batchStride();
+      long cOff = row * n;
+      // One flat vector loop per contraction step (no vector carried across loops: C2 keeps them
+      // in registers); the output row stays in L1 between steps.
+      double a0 = as.getAtIndex(ValueLayout.JAVA_DOUBLE, aOff);
+      DoubleVector va = DoubleVector.broadcast(DS, a0);
+      for (int j = 0; j < nv; j += l) {
+        DoubleVector.fromMemorySegment(DS, bs, (bOff + j) * 8L, O)
+            .mul(va)
+            .intoMemorySegment(c, (cOff + j) * 8L, O);
+      }
+      for (int j = nv; j < n; j++) {
+        c.setAtIndex(
+            ValueLayout.JAVA_DOUBLE,
+            cOff + j,
+            a0 * bs.getAtIndex(ValueLayout.JAVA_DOUBLE, bOff + j));
+      }
+      for (int p = 1; p < k; p++) {
+        double ap = as.getAtIndex(ValueLayout.JAVA_DOUBLE, aOff + p * a.colStride());
+        DoubleVector vp = DoubleVector.broadcast(DS, ap);
+        long bp = bOff + p * bR;
+        for (int j = 0; j < nv; j += l) {
+          DoubleVector.fromMemorySegment(DS, bs, (bp + j) * 8L, O)
+              .fma(vp, DoubleVector.fromMemorySegment(DS, c, (cOff + j) * 8L, O))
+              .intoMemorySegment(c, (cOff + j) * 8L, O);
+        }
+        for (int j = nv; j < n; j++) {
+          long at = cOff + j;
+          c.setAtIndex(
+              ValueLayout.JAVA_DOUBLE,
+              at,
+              Math.fma(
+                  ap,
+                  bs.getAtIndex(ValueLayout.JAVA_DOUBLE, bp + j),
+                  c.getAtIndex(ValueLayout.JAVA_DOUBLE, at)));
+        }
       }
     }
   }

@@ -99,7 +99,9 @@ class CpuBackendTest {
         }
         assertTrue(CpuBuffer.live() > before);
       }
-      assertEquals(before, CpuBuffer.live(), "no cpu-simd buffer outlives the scope");
+      // The Cleaner may release earlier tests' garbage meanwhile (the pool's cap calls
+      // System.gc()), so the count may drop below its starting value, never stay above it.
+      assertTrue(CpuBuffer.live() <= before, "no cpu-simd buffer outlives the scope");
     } finally {
       Backends.setDefault(prev.name());
     }
