@@ -142,6 +142,33 @@ final class Flattener {
   private static Plan plan;
 
   /**
+   * Flattens {@code x} with the code generated for the previous flatten's structure (see {@link
+   * StructureCode}), when there is one for this root class and registry snapshot and {@code x} has
+   * exactly that structure; else returns {@code null} (the caller takes the guided path, which also
+   * notices whether the generated code should be dropped). No predicate: only for {@code
+   * flatten(tree)}.
+   */
+  static Trees.Flat flattenGenerated(Object x, Registry.Snapshot registry) {
+    Plan p = plan;
+    if (p == null || p.registry != registry || p.rootClass != x.getClass()) {
+      return null;
+    }
+    TreeDefNode def = p.def;
+    StructureCode.FlattenCode code = StructureCode.flattenCode(def, registry);
+    if (code == null) {
+      return null;
+    }
+    Object[] out = new Object[def.numLeaves];
+    boolean matched;
+    try {
+      matched = code.flatten(x, out);
+    } catch (RuntimeException e) {
+      matched = false; // e.g. a list that shrank: the generic path gives the answer
+    }
+    return matched ? new Trees.Flat(new FrozenList(out), def) : null;
+  }
+
+  /**
    * Flattens the whole tree {@code x}. Without an {@code isLeaf} predicate, a root of the class
    * flattened last (under the same registry snapshot) is flattened guided by that flatten's
    * structure (see {@link #guide}): the result is equal to what {@link #visit} would return, and is
@@ -159,6 +186,13 @@ final class Flattener {
       leafClass = p.leafClass;
       def = guide(x, p.def);
       if (def == p.def && leafClass == p.leafClass) {
+        if (StructureCode.flattenCode(def, registry) != null) {
+          // The generated code turned down a tree of exactly its structure (an ordered map, a
+          // list that is not RandomAccess): it would again, so it goes.
+          StructureCode.flattenRefused(def);
+        } else {
+          StructureCode.flattenMatched(def, registry, x);
+        }
         return def;
       }
     } else {

@@ -58,12 +58,20 @@ final class ReflectiveKind extends NodeKind {
   private final String label;
   private final String[] names;
   private final Mode[] modes;
-  private final MethodHandle[] getters;
-  private final boolean allChildren;
-  private final boolean isRecord;
+
+  /** The component/field readers, (Object)Object, in child order. */
+  final MethodHandle[] getters;
+
+  /** Whether every component/field is a child (no aux data): the defs have {@code null} aux. */
+  final boolean allChildren;
+
+  final boolean isRecord;
 
   /** Records: the canonical constructor, spread: (Object[])Object. */
   private final MethodHandle canonical;
+
+  /** Records: the canonical constructor, not spread: (Object, ...)Object; else {@code null}. */
+  final MethodHandle constructor;
 
   /** Classes: the no-arg constructor ()Object and the field setters; null if there is none. */
   private final MethodHandle noArg;
@@ -112,8 +120,8 @@ final class ReflectiveKind extends NodeKind {
       } catch (NoSuchMethodException e) {
         throw new AssertionError("a record always has a canonical constructor: " + type, e);
       }
-      this.canonical =
-          ctor.asType(ctor.type().generic()).asSpreader(Object[].class, components.length);
+      this.constructor = ctor.asType(ctor.type().generic());
+      this.canonical = constructor.asSpreader(Object[].class, components.length);
       this.noArg = null;
       this.noArgProblem = null;
     } else {
@@ -157,6 +165,7 @@ final class ReflectiveKind extends NodeKind {
         }
       }
       this.canonical = null;
+      this.constructor = null;
       this.noArg = ctor;
       this.noArgProblem = problem;
     }
