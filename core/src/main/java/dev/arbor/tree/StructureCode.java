@@ -55,8 +55,12 @@ import java.util.function.Consumer;
 final class StructureCode {
   private StructureCode() {}
 
-  /** Uses of one def (flattens that matched it, or unflattens) before its code is generated. */
-  static final int COMPILE_AFTER = 4;
+  /**
+   * Uses of one def (flattens that matched it, or unflattens) before its code is generated: a
+   * structure used only a few times (tests, start-up) never pays for a hidden class (a few ms each;
+   * the first one in a JVM also loads the ClassFile API).
+   */
+  static final int COMPILE_AFTER = 16;
 
   /** Distinct node defs (generated methods) per structure, at most. */
   private static final int MAX_METHODS = 1024;
