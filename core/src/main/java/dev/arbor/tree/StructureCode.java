@@ -49,8 +49,8 @@ import java.util.function.Consumer;
  * <p>The code is cached on the def itself ({@link TreeDefNode#code}), so it lives exactly as long
  * as the def: no global table, nothing kept after the def is gone (hidden classes are unloaded with
  * their last instance). Only the common kinds are generated (null, leaves, records and
- * {@code @PytreeNode} classes without aux fields, lists, unordered maps with sortable keys); a
- * structure with any other kind is not generated and keeps the guided path.
+ * {@code @PytreeNode} classes, their aux values compared with {@code equals}, lists, unordered maps
+ * and the maps unflatten built); a structure with any other kind keeps the guided path.
  */
 final class StructureCode {
   private StructureCode() {}
@@ -201,6 +201,11 @@ final class StructureCode {
       MethodTypeDesc.of(CD_boolean, CD_SNAPSHOT, CD_Object);
   private static final MethodTypeDesc MTD_GET_CLASS = MethodTypeDesc.of(CD_Class);
   private static final MethodTypeDesc MTD_GETTER = MethodTypeDesc.of(CD_Object, CD_Object);
+  private static final ClassDesc CD_REFLECTIVE_KIND = ClassDesc.of("dev.arbor.tree.ReflectiveKind");
+  private static final MethodTypeDesc MTD_IS_AUX = MethodTypeDesc.of(CD_boolean, CD_Object);
+  private static final ClassDesc CD_OBJECTS_UTIL = ClassDesc.of("java.util.Objects");
+  private static final MethodTypeDesc MTD_EQUALS =
+      MethodTypeDesc.of(CD_boolean, CD_Object, CD_Object);
 
   /** Thrown (and caught) when a structure is not generated. */
   private static final class Unsupported extends RuntimeException {
@@ -368,7 +373,7 @@ final class StructureCode {
 
     private static boolean supportedForFlatten(TreeDefNode d) {
       return switch (d.kind) {
-        case ReflectiveKind r -> r.allChildren && d.aux == null;
+        case ReflectiveKind r -> hasAuxOfItsKind(r, d);
         case BuiltinKinds.ListKind l -> true;
         case BuiltinKinds.MapKind m -> true; // unsorted keys: only maps unflatten built
         default -> false;
@@ -378,11 +383,21 @@ final class StructureCode {
     private static boolean supportedForUnflatten(TreeDefNode d) {
       return switch (d.kind) {
         case ReflectiveKind r ->
-            r.isRecord && d.aux == null && r.constructor != null && d.children.length <= MAX_ARITY;
+            r.isRecord
+                && r.constructor != null
+                && r.getters.length <= MAX_ARITY
+                && hasAuxOfItsKind(r, d);
         case BuiltinKinds.ListKind l -> true;
         case BuiltinKinds.MapKind m -> true;
         default -> false;
       };
+    }
+
+    /** Whether {@code d}'s aux data is what {@code r} makes: none, or static values. */
+    private static boolean hasAuxOfItsKind(ReflectiveKind r, TreeDefNode d) {
+      return r.allChildren
+          ? d.aux == null
+          : d.aux instanceof ReflectiveKind.StaticValues s && s.values.length == r.getters.length;
     }
 
     /** Numbers the node defs under {@code d} (one method each), checking they are supported. */
@@ -456,11 +471,33 @@ final class StructureCode {
           code.aload(0).invokevirtual(CD_Object, "getClass", MTD_GET_CLASS);
           constant(code, r.type, CD_Class);
           code.if_acmpne(fail);
-          for (int i = 0; i < cs.length; i++) {
+          Object[] aux = d.aux == null ? null : ((ReflectiveKind.StaticValues) d.aux).values;
+          int child = 0;
+          for (int i = 0; i < r.getters.length; i++) {
             constant(code, r.getters[i], CD_MethodHandle);
             code.aload(0).invokevirtual(CD_MethodHandle, "invokeExact", MTD_GETTER).astore(3);
-            int off = offsets[i];
-            flattenChild(code, cs[i], c -> position(c, off), fail);
+            ReflectiveKind.Mode mode = r.modes[i];
+            boolean isChild = aux == null || aux[i] == ReflectiveKind.CHILD;
+            if (mode == ReflectiveKind.Mode.DYNAMIC) {
+              // Declared Object: the value decides (see ReflectiveKind#isAuxValue).
+              code.aload(3).invokestatic(CD_REFLECTIVE_KIND, "isAuxValue", MTD_IS_AUX);
+              if (isChild) {
+                code.ifne(fail);
+              } else {
+                code.ifeq(fail);
+              }
+            } else if (isChild != (mode == ReflectiveKind.Mode.CHILD)) {
+              throw new Unsupported("a def this kind does not make");
+            }
+            if (isChild) {
+              int off = offsets[child];
+              flattenChild(code, cs[child++], c -> position(c, off), fail);
+            } else {
+              // Aux data must be equal, as def equality compares it.
+              code.aload(3);
+              constant(code, aux[i], CD_Object);
+              code.invokestatic(CD_OBJECTS_UTIL, "equals", MTD_EQUALS).ifeq(fail);
+            }
           }
         }
         case BuiltinKinds.ListKind l -> {
@@ -635,11 +672,18 @@ final class StructureCode {
       switch (d.kind) {
         case ReflectiveKind r -> {
           constant(code, r.constructor, CD_MethodHandle);
-          for (int i = 0; i < cs.length; i++) {
-            int off = offsets[i];
-            buildChild(code, cs[i], c -> buildPosition(c, off));
+          Object[] aux = d.aux == null ? null : ((ReflectiveKind.StaticValues) d.aux).values;
+          int n = r.getters.length;
+          int child = 0;
+          for (int i = 0; i < n; i++) {
+            if (aux == null || aux[i] == ReflectiveKind.CHILD) {
+              int off = offsets[child];
+              buildChild(code, cs[child++], c -> buildPosition(c, off));
+            } else {
+              constant(code, aux[i], CD_Object);
+            }
           }
-          ClassDesc[] params = new ClassDesc[cs.length];
+          ClassDesc[] params = new ClassDesc[n];
           java.util.Arrays.fill(params, CD_Object);
           code.invokevirtual(CD_MethodHandle, "invokeExact", MethodTypeDesc.of(CD_Object, params));
           code.areturn();
