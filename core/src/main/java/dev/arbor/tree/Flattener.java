@@ -144,9 +144,10 @@ final class Flattener {
   /**
    * Flattens {@code x} with the code generated for the previous flatten's structure (see {@link
    * StructureCode}), when there is one for this root class and registry snapshot and {@code x} has
-   * exactly that structure; else returns {@code null} (the caller takes the guided path, which also
-   * notices whether the generated code should be dropped). No predicate: only for {@code
-   * flatten(tree)}.
+   * exactly that structure; else returns {@code null} if there is no such code, or {@link
+   * #TURNED_DOWN} if it turned {@code x} down (the caller then takes the guided path with {@link
+   * #generatedTurnedDown} set, which drops the code if the structure was the same after all). No
+   * predicate: only for {@code flatten(tree)}.
    */
   static Trees.Flat flattenGenerated(Object x, Registry.Snapshot registry) {
     Plan p = plan;
@@ -165,8 +166,14 @@ final class Flattener {
     } catch (RuntimeException e) {
       matched = false; // e.g. a list that shrank: the generic path gives the answer
     }
-    return matched ? new Trees.Flat(new FrozenList(out), def) : null;
+    return matched ? new Trees.Flat(new FrozenList(out), def) : TURNED_DOWN;
   }
+
+  /** What {@link #flattenGenerated} returns when the generated code turned the tree down. */
+  static final Trees.Flat TURNED_DOWN = new Trees.Flat(List.of(), TreeDefNode.LEAF);
+
+  /** Whether this flatten follows generated code that turned the tree down (see above). */
+  boolean generatedTurnedDown;
 
   /**
    * Flattens the whole tree {@code x}. Without an {@code isLeaf} predicate, a root of the class
@@ -186,7 +193,7 @@ final class Flattener {
       leafClass = p.leafClass;
       def = guide(x, p.def);
       if (def == p.def && leafClass == p.leafClass) {
-        if (StructureCode.flattenCode(def, registry) != null) {
+        if (generatedTurnedDown) {
           // The generated code turned down a tree of exactly its structure (an ordered map, a
           // list that is not RandomAccess): it would again, so it goes.
           StructureCode.flattenRefused(def);

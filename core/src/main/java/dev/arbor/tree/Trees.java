@@ -96,13 +96,15 @@ public final class Trees {
    */
   public static Flat flatten(Object tree, Predicate<Object> isLeaf) {
     Registry.Snapshot registry = Registry.snapshot();
+    Flat generated = null;
     if (isLeaf == null && tree != null) {
-      Flat generated = Flattener.flattenGenerated(tree, registry);
-      if (generated != null) {
+      generated = Flattener.flattenGenerated(tree, registry);
+      if (generated != null && generated != Flattener.TURNED_DOWN) {
         return generated;
       }
     }
     Flattener f = new Flattener(registry, isLeaf);
+    f.generatedTurnedDown = generated == Flattener.TURNED_DOWN;
     TreeDefNode def = f.flatten(tree);
     return new Flat(f.leaves(), def);
   }
