@@ -66,7 +66,7 @@ final class StructureCode {
   private static final int MAX_METHODS = 1024;
 
   /** Children of one node written out one by one (not in a loop), at most. */
-  private static final int MAX_STRAIGHT = 512;
+  private static final int MAX_STRAIGHT = 256;
 
   /** Record components passed to a generated constructor call, at most. */
   private static final int MAX_ARITY = 200;
@@ -262,7 +262,9 @@ final class StructureCode {
                       }
                     });
         return (FlattenCode) define(bytes);
-      } catch (Unsupported e) {
+      } catch (RuntimeException e) {
+        // Unsupported, the ClassFile API refused (e.g. a method over 64 KB), an accessor threw
+        // while profiling: not generated; the guided path stays, and reports real errors.
         return null;
       }
     }
@@ -298,7 +300,9 @@ final class StructureCode {
                       }
                     });
         return (UnflattenCode) define(bytes);
-      } catch (Unsupported e) {
+      } catch (RuntimeException e) {
+        // Unsupported, the ClassFile API refused (e.g. a method over 64 KB), an accessor threw
+        // while profiling: not generated; the guided path stays, and reports real errors.
         return null;
       }
     }

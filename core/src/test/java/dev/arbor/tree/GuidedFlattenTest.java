@@ -452,6 +452,34 @@ class GuidedFlattenTest {
     }
   }
 
+  @Test
+  void largeNodesAreLoopedOrNotGenerated() {
+    // 2,000 equal children: one loop.
+    List<Object> many = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      many.add(i % 2 == 0 ? (Object) (double) i : new Dense((double) i, 1.0));
+    }
+    List<Object> runs = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      runs.add(new Dense((double) i, 1.0));
+    }
+    TreeDefNode def = warm(runs);
+    assertEquals(4000, def.numLeaves);
+    checkGenerated(runs, List.copyOf(runs));
+    // 2,000 alternating children and a 2,000-key map: too many to write out, not generated.
+    Map<String, Object> wide = new HashMap<>();
+    for (int i = 0; i < 2000; i++) {
+      wide.put("k" + i, (double) i);
+    }
+    for (Object tree : List.of(many, wide)) {
+      for (int i = 0; i <= StructureCode.COMPILE_AFTER + 1; i++) {
+        check(tree);
+      }
+      TreeDefNode d = (TreeDefNode) Trees.flatten(tree).treeDef();
+      assertNull(StructureCode.flattenCode(d, Registry.snapshot()));
+    }
+  }
+
   record Conv(Double w, int stride, String name) {}
 
   @Test
