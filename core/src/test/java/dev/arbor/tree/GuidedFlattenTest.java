@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Flatten is guided by the previous flatten of a root of the same class: every change of structure
- * must still give what the generic path gives (an {@code isLeaf} predicate turns guidance off).
+ * Flatten is guided by the previous flatten of a root of the same class, and a structure used often
+ * gets generated code ({@link StructureCode}): every change of structure must still give what the
+ * generic path gives (an {@code isLeaf} predicate turns both off), and the generated code must
+ * accept exactly the trees of its structure.
  */
 class GuidedFlattenTest {
   record Pair(Object a, Object b) {}
