@@ -234,13 +234,17 @@ final class BuiltinKinds {
       MapKeys keys = (MapKeys) d.aux;
       TreeDefNode[] expected = d.children;
       int n = expected.length;
-      if (map instanceof SequencedMap<?, ?> || !keys.strictlySorted()) {
-        return flatten(node, f);
-      }
-      Object[] values = f.enter(n);
-      if (!valuesByPrediction(map, keys, values)) {
-        f.exit();
-        return flatten(node, f);
+      Object[] values = frozenValues(map, keys);
+      boolean scratch = values == null;
+      if (scratch) {
+        if (map instanceof SequencedMap<?, ?> || !keys.strictlySorted()) {
+          return flatten(node, f);
+        }
+        values = f.enter(n);
+        if (!valuesByPrediction(map, keys, values)) {
+          f.exit();
+          return flatten(node, f);
+        }
       }
       TreeDefNode[] defs = null;
       for (int i = 0; i < n; i++) {
@@ -256,7 +260,9 @@ final class BuiltinKinds {
           defs = TreeDefNode.diverge(expected, i, c);
         }
       }
-      f.exit();
+      if (scratch) {
+        f.exit();
+      }
       return defs == null ? d : TreeDefNode.of(this, keys, defs);
     }
 
@@ -301,6 +307,21 @@ final class BuiltinKinds {
       }
       return b.append('}').toString();
     }
+  }
+
+  /**
+   * The values of {@code map} if it is a {@link FrozenMap} (a map unflatten built: ordered by its
+   * keys) with exactly the keys {@code keys}, in that order, else {@code null}: what iterating it
+   * would give, without iterating.
+   */
+  static Object[] frozenValues(Object map, MapKeys keys) {
+    if (map instanceof FrozenMap frozen) {
+      MapKeys k = frozen.keys;
+      if (k == keys || Arrays.equals(k.keys, keys.keys)) {
+        return frozen.values;
+      }
+    }
+    return null;
   }
 
   /**

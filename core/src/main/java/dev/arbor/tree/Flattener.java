@@ -142,6 +142,40 @@ final class Flattener {
   private static Plan plan;
 
   /**
+   * Flattens {@code x} with the code generated for the previous flatten's structure (see {@link
+   * StructureCode}), when there is one for this root class and registry snapshot and {@code x} has
+   * exactly that structure; else returns {@code null} if there is no such code, or {@link
+   * #TURNED_DOWN} if it turned {@code x} down (the caller then takes the guided path with {@link
+   * #generatedTurnedDown} set, which drops the code if the structure was the same after all). No
+   * predicate: only for {@code flatten(tree)}.
+   */
+  static Trees.Flat flattenGenerated(Object x, Registry.Snapshot registry) {
+    Plan p = plan;
+    if (p == null || p.registry != registry || p.rootClass != x.getClass()) {
+      return null;
+    }
+    TreeDefNode def = p.def;
+    StructureCode.FlattenCode code = StructureCode.flattenCode(def, registry);
+    if (code == null) {
+      return null;
+    }
+    Object[] out = new Object[def.numLeaves];
+    boolean matched;
+    try {
+      matched = code.flatten(x, out);
+    } catch (RuntimeException e) {
+      matched = false; // e.g. a list that shrank: the generic path gives the answer
+    }
+    return matched ? new Trees.Flat(new FrozenList(out), def) : TURNED_DOWN;
+  }
+
+  /** What {@link #flattenGenerated} returns when the generated code turned the tree down. */
+  static final Trees.Flat TURNED_DOWN = new Trees.Flat(List.of(), TreeDefNode.LEAF);
+
+  /** Whether this flatten follows generated code that turned the tree down (see above). */
+  boolean generatedTurnedDown;
+
+  /**
    * Flattens the whole tree {@code x}. Without an {@code isLeaf} predicate, a root of the class
    * flattened last (under the same registry snapshot) is flattened guided by that flatten's
    * structure (see {@link #guide}): the result is equal to what {@link #visit} would return, and is
@@ -159,6 +193,13 @@ final class Flattener {
       leafClass = p.leafClass;
       def = guide(x, p.def);
       if (def == p.def && leafClass == p.leafClass) {
+        if (generatedTurnedDown) {
+          // The generated code turned down a tree of exactly its structure (an ordered map, a
+          // list that is not RandomAccess): it would again, so it goes.
+          StructureCode.flattenRefused(def);
+        } else {
+          StructureCode.flattenMatched(def, registry, x);
+        }
         return def;
       }
     } else {

@@ -15,8 +15,8 @@ import java.util.Set;
  * map rebuilt from the same structure.
  */
 final class FrozenMap extends AbstractMap<Object, Object> implements SequencedMap<Object, Object> {
-  private final BuiltinKinds.MapKeys keys;
-  private final Object[] values;
+  final BuiltinKinds.MapKeys keys;
+  final Object[] values;
 
   /** Wraps {@code values} (owned by the result), one per key of {@code keys}. */
   FrozenMap(BuiltinKinds.MapKeys keys, Object[] values) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Records, {@code @PytreeNode} classes and {@code Module} classes: children are components or
@@ -39,7 +40,7 @@ final class ReflectiveKind extends NodeKind {
       MethodType.methodType(void.class, Object.class, Object.class);
 
   /** Marks a child slot in the aux values. */
-  private static final Object CHILD =
+  static final Object CHILD =
       new Object() {
         @Override
         public String toString() {
@@ -47,7 +48,7 @@ final class ReflectiveKind extends NodeKind {
         }
       };
 
-  private enum Mode {
+  enum Mode {
     CHILD,
     AUX,
     /** Declared {@code Object}: decided by the run-time value. */
@@ -57,13 +58,23 @@ final class ReflectiveKind extends NodeKind {
   final Class<?> type;
   private final String label;
   private final String[] names;
-  private final Mode[] modes;
-  private final MethodHandle[] getters;
-  private final boolean allChildren;
-  private final boolean isRecord;
+
+  /** Per component/field: child, aux, or decided by the value (declared {@code Object}). */
+  final Mode[] modes;
+
+  /** The component/field readers, (Object)Object, in child order. */
+  final MethodHandle[] getters;
+
+  /** Whether every component/field is a child (no aux data): the defs have {@code null} aux. */
+  final boolean allChildren;
+
+  final boolean isRecord;
 
   /** Records: the canonical constructor, spread: (Object[])Object. */
   private final MethodHandle canonical;
+
+  /** Records: the canonical constructor, not spread: (Object, ...)Object; else {@code null}. */
+  final MethodHandle constructor;
 
   /** Classes: the no-arg constructor ()Object and the field setters; null if there is none. */
   private final MethodHandle noArg;
@@ -112,8 +123,8 @@ final class ReflectiveKind extends NodeKind {
       } catch (NoSuchMethodException e) {
         throw new AssertionError("a record always has a canonical constructor: " + type, e);
       }
-      this.canonical =
-          ctor.asType(ctor.type().generic()).asSpreader(Object[].class, components.length);
+      this.constructor = ctor.asType(ctor.type().generic());
+      this.canonical = constructor.asSpreader(Object[].class, components.length);
       this.noArg = null;
       this.noArgProblem = null;
     } else {
@@ -157,6 +168,7 @@ final class ReflectiveKind extends NodeKind {
         }
       }
       this.canonical = null;
+      this.constructor = null;
       this.noArg = ctor;
       this.noArgProblem = problem;
     }
@@ -274,7 +286,7 @@ final class ReflectiveKind extends NodeKind {
    */
   TreeDefNode guide(Object node, TreeDefNode d, Flattener f) {
     if (!allChildren) {
-      return flatten(node, f);
+      return guideWithAux(node, d, f);
     }
     MethodHandle[] g = getters;
     int n = g.length;
@@ -304,6 +316,58 @@ final class ReflectiveKind extends NodeKind {
     }
     f.exit();
     return defs == null ? d : TreeDefNode.of(this, null, defs);
+  }
+
+  /**
+   * {@link #guide} for a class with aux fields: the aux values must equal {@code d}'s (by {@code
+   * equals}, as def equality compares them) and the child slots must be the same, else the generic
+   * path runs; the children are then guided. When everything matched, {@code d} itself is returned
+   * (so it keeps {@code d}'s aux objects, equal to the node's).
+   */
+  private TreeDefNode guideWithAux(Object node, TreeDefNode d, Flattener f) {
+    MethodHandle[] g = getters;
+    int n = g.length;
+    Object[] values = f.enter(n);
+    RecordAccess a = access();
+    if (a != null) {
+      a.reader().accept(node, values);
+    } else {
+      for (int i = 0; i < n; i++) {
+        values[i] = read(g[i], node);
+      }
+    }
+    Object[] aux = ((StaticValues) d.aux).values;
+    for (int i = 0; i < n; i++) {
+      Object v = values[i];
+      Mode m = modes[i];
+      boolean child = m == Mode.CHILD || (m == Mode.DYNAMIC && !isAuxValue(v));
+      if (child ? aux[i] != CHILD : aux[i] == CHILD || !Objects.equals(v, aux[i])) {
+        f.exit();
+        return flatten(node, f);
+      }
+    }
+    TreeDefNode[] expected = d.children;
+    TreeDefNode[] defs = null;
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+      if (aux[i] != CHILD) {
+        continue;
+      }
+      Object v = values[i];
+      TreeDefNode e = expected[c];
+      TreeDefNode def =
+          e == TreeDefNode.LEAF && v != null && v.getClass() == f.leafClass
+              ? f.leaf(v)
+              : f.guide(v, e);
+      if (defs != null) {
+        defs[c] = def;
+      } else if (def != e) {
+        defs = TreeDefNode.diverge(expected, c, def);
+      }
+      c++;
+    }
+    f.exit();
+    return defs == null ? d : TreeDefNode.of(this, d.aux, defs);
   }
 
   private static Object read(MethodHandle getter, Object node) {

@@ -18,6 +18,12 @@ final class TreeDefNode implements TreeDef {
   final int numLeaves;
   private int hash;
 
+  /**
+   * The code generated for this structure (see {@link StructureCode}), made once a root def is
+   * warm; {@code null} for most defs. Racy: its contents are hints or immutable.
+   */
+  StructureCode.Cache code;
+
   private TreeDefNode(NodeKind kind, Object aux, TreeDefNode[] children, int numLeaves) {
     this.kind = kind;
     this.aux = aux;

@@ -95,7 +95,16 @@ public final class Trees {
    * @param isLeaf extra leaf predicate, or {@code null} for none
    */
   public static Flat flatten(Object tree, Predicate<Object> isLeaf) {
-    Flattener f = new Flattener(Registry.snapshot(), isLeaf);
+    Registry.Snapshot registry = Registry.snapshot();
+    Flat generated = null;
+    if (isLeaf == null && tree != null) {
+      generated = Flattener.flattenGenerated(tree, registry);
+      if (generated != null && generated != Flattener.TURNED_DOWN) {
+        return generated;
+      }
+    }
+    Flattener f = new Flattener(registry, isLeaf);
+    f.generatedTurnedDown = generated == Flattener.TURNED_DOWN;
     TreeDefNode def = f.flatten(tree);
     return new Flat(f.leaves(), def);
   }
@@ -126,6 +135,16 @@ public final class Trees {
 
   @SuppressWarnings("unchecked")
   private static <T> T build(TreeDefNode def, Object[] leaves, String op) {
+    StructureCode.UnflattenCode code = StructureCode.unflattenCode(def);
+    if (code != null && leaves.length == def.numLeaves) {
+      try {
+        return (T) code.unflatten(leaves);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        // A constructor rejected its values: the generic path below reports it with its path.
+      }
+    }
     try {
       return (T) new Unflattener(leaves).build(def);
     } catch (Unflattener.RebuildFailure failure) {
