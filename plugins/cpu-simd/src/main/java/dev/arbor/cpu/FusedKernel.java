@@ -15,6 +15,7 @@ import dev.arbor.core.primitives.Structural;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -47,6 +48,27 @@ final class FusedKernel {
 
   static final java.util.concurrent.atomic.AtomicLong INTERPRETED_RUNS =
       new java.util.concurrent.atomic.AtomicLong();
+
+  /** Clusters run by a generated loop ({@link FusedCodegen}). */
+  static final java.util.concurrent.atomic.AtomicLong GENERATED_RUNS =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Whether clusters the generator supports run as generated loops ({@code -Darbor.cpu.codegen},
+   * default true); false runs every cluster in the block interpreter (tests and A/B timings).
+   */
+  static volatile boolean codegen =
+      Boolean.parseBoolean(System.getProperty("arbor.cpu.codegen", "true"));
+
+  /**
+   * Elements per chunk of a generated loop with a total reduction. Fixed (not derived from the
+   * thread count) so the per-chunk partial results, combined in chunk order, give the same sum for
+   * any {@code arbor.threads}.
+   */
+  static final long CHUNK = 1 << 16;
+
+  private static final Map<Graph, Optional<FusedCodegen.Plan>> GENERATED =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private FusedKernel() {}
 
@@ -86,6 +108,14 @@ final class FusedKernel {
       Params params,
       List<AbstractValue> outAvals) {
     Graph g = params.get(Fused.GRAPH, Graph.class);
+    if (codegen) {
+      Optional<FusedCodegen.Plan> gen =
+          GENERATED.computeIfAbsent(g, k -> Optional.ofNullable(FusedCodegen.plan(k)));
+      if (gen.isPresent()) {
+        GENERATED_RUNS.incrementAndGet();
+        return executeGenerated(gen.get(), in, outAvals);
+      }
+    }
     Optional<Plan> plan = PLANS.computeIfAbsent(g, k -> Optional.ofNullable(plan(k)));
     if (plan.isEmpty()) {
       INTERPRETED_RUNS.incrementAndGet();
@@ -285,6 +315,80 @@ final class FusedKernel {
           r = ReduceLoops.combineF64(plan.reduceOp(), r, p);
         }
         y.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0, r);
+      }
+    }
+    return List.copyOf(outs);
+  }
+
+  private static List<Buffer> executeGenerated(
+      FusedCodegen.Plan plan, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<CpuBuffer> outs = new ArrayList<>(outAvals.size());
+    for (AbstractValue a : outAvals) {
+      outs.add(CpuBuffer.allocate(a));
+    }
+    MemorySegment[] inSegs = new MemorySegment[in.size()];
+    for (int k = 0; k < inSegs.length; k++) {
+      inSegs[k] = CpuKernels.seg(in.get(k));
+    }
+    MemorySegment[] outSegs = new MemorySegment[outs.size()];
+    for (int k = 0; k < outSegs.length; k++) {
+      outSegs[k] = outs.get(k).segment();
+    }
+    FusedCodegen.Loop loop = plan.loop();
+    long n = plan.size();
+    long cols = plan.cols();
+    boolean f32 = plan.dtype() == DType.F32;
+    switch (plan.reduce()) {
+      case NONE ->
+          CpuThreads.parallelFor(
+              n, CpuKernels.GRAIN, 64, (from, to) -> loop.run(inSegs, outSegs, cols, from, to));
+      case ROWS -> {
+        MemorySegment y = outSegs[plan.reduceOutput()];
+        long rows = outs.get(plan.reduceOutput()).size();
+        if (n == 0) {
+          for (long r = 0; r < rows; r++) {
+            if (f32) {
+              y.setAtIndex(ValueLayout.JAVA_FLOAT, r, ReduceLoops.initF32(plan.reduceOp()));
+            } else {
+              y.setAtIndex(ValueLayout.JAVA_DOUBLE, r, ReduceLoops.initF64(plan.reduceOp()));
+            }
+          }
+        } else {
+          // Whole rows per chunk: each row's accumulator lives in one call.
+          CpuThreads.parallelFor(
+              rows,
+              Math.max(1, CpuKernels.GRAIN / cols),
+              1,
+              (from, to) -> loop.run(inSegs, outSegs, cols, from * cols, to * cols));
+        }
+      }
+      case TOTAL -> {
+        long chunks = (n + CHUNK - 1) / CHUNK;
+        double[] partial = new double[(int) chunks];
+        CpuThreads.parallelFor(
+            chunks,
+            1,
+            1,
+            (a, b) -> {
+              for (long ch = a; ch < b; ch++) {
+                partial[(int) ch] =
+                    loop.run(inSegs, outSegs, cols, ch * CHUNK, Math.min(n, (ch + 1) * CHUNK));
+              }
+            });
+        MemorySegment y = outSegs[plan.reduceOutput()];
+        if (f32) {
+          float r = ReduceLoops.initF32(plan.reduceOp());
+          for (double p : partial) {
+            r = ReduceLoops.combineF32(plan.reduceOp(), r, (float) p);
+          }
+          y.setAtIndex(ValueLayout.JAVA_FLOAT, 0, r);
+        } else {
+          double r = ReduceLoops.initF64(plan.reduceOp());
+          for (double p : partial) {
+            r = ReduceLoops.combineF64(plan.reduceOp(), r, p);
+          }
+          y.setAtIndex(ValueLayout.JAVA_DOUBLE, 0, r);
+        }
       }
     }
     return List.copyOf(outs);
