@@ -3,6 +3,7 @@ package dev.arbor.cpu;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_double;
 import static java.lang.constant.ConstantDescs.CD_float;
+import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
@@ -381,6 +382,15 @@ final class FusedCodegen {
   private static final ClassDesc CD_FVEC = ClassDesc.of("jdk.incubator.vector.FloatVector");
   private static final ClassDesc CD_DVEC = ClassDesc.of("jdk.incubator.vector.DoubleVector");
   private static final ClassDesc CD_OPS = ClassDesc.of(FusedOps.class.getName());
+  private static final ClassDesc CD_VECTOR = ClassDesc.of("jdk.incubator.vector.Vector");
+  private static final ClassDesc CD_SPECIES = ClassDesc.of("jdk.incubator.vector.VectorSpecies");
+  private static final ClassDesc CD_VOPS = ClassDesc.of("jdk.incubator.vector.VectorOperators");
+  private static final ClassDesc CD_UNARY = CD_VOPS.nested("Unary");
+  private static final ClassDesc CD_BINARY = CD_VOPS.nested("Binary");
+  private static final ClassDesc CD_ASSOC = CD_VOPS.nested("Associative");
+  private static final ClassDesc CD_COMPARISON = CD_VOPS.nested("Comparison");
+  private static final ClassDesc CD_ORDER = ClassDesc.of("java.nio.ByteOrder");
+  private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
   private static final ClassDesc CD_LOOP = ClassDesc.of(Loop.class.getName());
   private static final MethodTypeDesc MTD_RUN =
       MethodTypeDesc.of(CD_double, CD_SEG_ARRAY, CD_SEG_ARRAY, CD_long, CD_long, CD_long);
@@ -388,7 +398,6 @@ final class FusedCodegen {
   /** Emits one cluster's class. */
   private static final class Generator {
     final DType t;
-    final String sfx;
     final ClassDesc vec;
     final ClassDesc scalar;
     final List<Op> ops;
@@ -419,7 +428,6 @@ final class FusedCodegen {
         int reduceValue,
         int reduceOutput) {
       this.t = t;
-      this.sfx = t == DType.F32 ? "F32" : "F64";
       this.vec = t == DType.F32 ? CD_FVEC : CD_DVEC;
       this.scalar = t == DType.F32 ? CD_float : CD_double;
       this.ops = ops;
@@ -469,10 +477,6 @@ final class FusedCodegen {
       }
     }
 
-    private void call(CodeBuilder cb, String method, ClassDesc ret, ClassDesc... args) {
-      cb.invokestatic(CD_OPS, method + sfx, MethodTypeDesc.of(ret, args));
-    }
-
     private void emitRun(CodeBuilder cb) {
       final int in = 1;
       final int out = 2;
@@ -501,9 +505,10 @@ final class FusedCodegen {
         }
         if (kind == Kind.SCALAR) {
           hoisted[id] = cb.allocateLocal(TypeKind.REFERENCE);
+          species(cb);
           cb.aload(in).loadConstant(k).aaload().lconst_0();
-          call(cb, "scalar", scalar, CD_SEG, CD_long);
-          call(cb, "bcast", vec, scalar);
+          scalarAt(cb);
+          broadcast(cb);
           cb.astore(hoisted[id]);
         } else if (kind == Kind.COL) {
           hoisted[id] = cb.allocateLocal(TypeKind.REFERENCE);
@@ -523,19 +528,20 @@ final class FusedCodegen {
       }
       if (reduce == Reduce.TOTAL) {
         acc = cb.allocateLocal(TypeKind.REFERENCE);
-        call(cb, "init" + reduceOp.name(), vec);
+        init(cb);
         cb.astore(acc);
       }
       int lanes = cb.allocateLocal(TypeKind.LONG);
-      call(cb, "length", CD_long);
+      species(cb);
+      cb.invokeinterface(CD_SPECIES, "length", MethodTypeDesc.of(CD_int)).i2l();
       cb.lstore(lanes);
       int r = cb.allocateLocal(TypeKind.LONG);
       int base = cb.allocateLocal(TypeKind.LONG);
       int c0 = cb.allocateLocal(TypeKind.LONG);
       int c1 = cb.allocateLocal(TypeKind.LONG);
       int c = cb.allocateLocal(TypeKind.LONG);
-      int bound = cb.allocateLocal(TypeKind.LONG);
       int idx = cb.allocateLocal(TypeKind.LONG);
+      int bound = cb.allocateLocal(TypeKind.LONG);
       int mask = cb.allocateLocal(TypeKind.REFERENCE);
       MethodTypeDesc jjj = MethodTypeDesc.of(CD_long, CD_long, CD_long);
       // r = from / cols
@@ -552,20 +558,25 @@ final class FusedCodegen {
       // COL operands: broadcast element r once per row.
       for (int id = 0; id < values; id++) {
         if (ops.get(id) == null && hoisted[id] >= 0 && segOf[id] >= 0) {
+          species(cb);
           cb.aload(segOf[id]).lload(r);
-          call(cb, "scalar", scalar, CD_SEG, CD_long);
-          call(cb, "bcast", vec, scalar);
+          scalarAt(cb);
+          broadcast(cb);
           cb.astore(hoisted[id]);
         }
       }
       if (reduce == Reduce.ROWS) {
-        call(cb, "init" + reduceOp.name(), vec);
+        init(cb);
         cb.astore(rowAcc);
       }
-      // c = c0; bound = c0 + loopBound(c1 - c0)
+      // Full vectors up to loopBound, then one masked tail. (The tail repeats the body; the
+      // calls are straight Vector API calls, which C2 force-inlines, so the copy does not push
+      // the main loop past C2's inlining cutoff.)
       cb.lload(c0).lstore(c);
       cb.lload(c0).lload(c1).lload(c0).lsub();
-      call(cb, "loopBound", CD_long, CD_long);
+      species(cb);
+      cb.dup_x2().pop();
+      cb.invokeinterface(CD_SPECIES, "loopBound", MethodTypeDesc.of(CD_long, CD_long));
       cb.ladd().lstore(bound);
       Label inner = cb.newLabel();
       Label tail = cb.newLabel();
@@ -579,22 +590,25 @@ final class FusedCodegen {
       cb.labelBinding(tail);
       cb.lload(c).lload(c1).lcmp().ifge(rowEnd);
       cb.lload(base).lload(c).ladd().lstore(idx);
+      species(cb);
       cb.lload(c).lload(c1);
-      call(cb, "mask", CD_MASK, CD_long, CD_long);
+      cb.invokeinterface(CD_SPECIES, "indexInRange", MethodTypeDesc.of(CD_MASK, CD_long, CD_long));
       cb.astore(mask);
       emitBody(cb, idx, c, mask, outSeg);
       cb.labelBinding(rowEnd);
       if (reduce == Reduce.ROWS) {
-        cb.aload(redSeg).lload(r).aload(rowAcc);
-        call(cb, "reduce" + reduceOp.name(), scalar, vec);
-        call(cb, "storeScalar", CD_void, CD_SEG, CD_long, scalar);
+        cb.aload(redSeg).getstatic(CD_VALUE_LAYOUT, layoutName(), layoutType()).lload(r);
+        cb.aload(rowAcc);
+        reduceLanes(cb);
+        cb.invokeinterface(
+            CD_SEG, "setAtIndex", MethodTypeDesc.of(CD_void, layoutType(), CD_long, scalar));
       }
       cb.lload(r).lconst_1().ladd().lstore(r);
       cb.goto_(rowLoop);
       cb.labelBinding(end);
       if (reduce == Reduce.TOTAL) {
         cb.aload(acc);
-        call(cb, "reduce" + reduceOp.name(), scalar, vec);
+        reduceLanes(cb);
         if (t == DType.F32) {
           cb.f2d();
         }
@@ -604,7 +618,7 @@ final class FusedCodegen {
       cb.dreturn();
     }
 
-    /** One vector of the loop body at flat index {@code idx}, column {@code col}. */
+    /** One vector of the loop body at flat index {@code idx}, column {@code col} (mask, or -1). */
     private void emitBody(CodeBuilder cb, int idx, int col, int mask, int[] outSeg) {
       boolean masked = mask >= 0;
       for (int id = 0; id < ops.size(); id++) {
@@ -614,23 +628,27 @@ final class FusedCodegen {
             cb.aload(hoisted[id]).astore(local[id]);
           } else {
             // FULL or ROW operand: load at the flat index or the column.
+            species(cb);
             cb.aload(segOf[id]).lload(kindOf(id) == Kind.ROW ? col : idx);
+            cb.loadConstant((long) t.byteSize()).lmul();
+            order(cb);
             if (masked) {
               cb.aload(mask);
-              call(cb, "loadM", vec, CD_SEG, CD_long, CD_MASK);
+              cb.invokestatic(
+                  vec,
+                  "fromMemorySegment",
+                  MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
             } else {
-              call(cb, "load", vec, CD_SEG, CD_long);
+              cb.invokestatic(
+                  vec,
+                  "fromMemorySegment",
+                  MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
             }
             cb.astore(local[id]);
           }
           continue;
         }
-        ClassDesc[] argTypes = new ClassDesc[op.args().length];
-        for (int j = 0; j < argTypes.length; j++) {
-          cb.aload(local[op.args()[j]]);
-          argTypes[j] = op.name().equals("select") && j == 0 ? CD_MASK : vec;
-        }
-        call(cb, op.name(), op.mask() ? CD_MASK : vec, argTypes);
+        emitOp(cb, op);
         cb.astore(local[id]);
       }
       for (int k = 0; k < outputValue.length; k++) {
@@ -638,24 +656,165 @@ final class FusedCodegen {
           continue;
         }
         cb.aload(local[outputValue[k]]).aload(outSeg[k]).lload(idx);
+        cb.loadConstant((long) t.byteSize()).lmul();
+        order(cb);
         if (masked) {
           cb.aload(mask);
-          call(cb, "storeM", CD_void, vec, CD_SEG, CD_long, CD_MASK);
+          cb.invokevirtual(
+              vec,
+              "intoMemorySegment",
+              MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
         } else {
-          call(cb, "store", CD_void, vec, CD_SEG, CD_long);
+          cb.invokevirtual(
+              vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
         }
       }
       if (reduce != Reduce.NONE) {
         int a = reduce == Reduce.TOTAL ? acc : rowAcc;
-        cb.aload(a).aload(local[reduceValue]);
+        cb.aload(a);
+        cb.getstatic(CD_VOPS, reduceOperator(), CD_ASSOC);
+        cb.aload(local[reduceValue]);
         if (masked) {
           cb.aload(mask);
-          call(cb, "accM" + reduceOp.name(), vec, vec, vec, CD_MASK);
+          cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR, CD_MASK));
         } else {
-          call(cb, "acc" + reduceOp.name(), vec, vec, vec);
+          cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
         }
         cb.astore(a);
       }
+    }
+
+    /**
+     * One operation, straight Vector API calls (all {@code @ForceInline} in the JDK, so C2 inlines
+     * them past its NodeCountInliningCutoff); only F32 exp/tanh/logistic call {@link FusedOps}.
+     */
+    private void emitOp(CodeBuilder cb, Op op) {
+      int[] a = op.args();
+      MethodTypeDesc unary = MethodTypeDesc.of(vec);
+      MethodTypeDesc binary = MethodTypeDesc.of(vec, CD_VECTOR);
+      boolean f32 = t == DType.F32;
+      String name = f32 && FAST_F32.contains(op.name()) ? "fast" : op.name();
+      switch (name) {
+        case "NEG", "ABS", "SQRT" -> {
+          cb.aload(local[a[0]]);
+          cb.invokevirtual(vec, op.name().toLowerCase(java.util.Locale.ROOT), unary);
+        }
+        case "RSQRT" -> {
+          cb.aload(local[a[0]]);
+          scalarConst(cb, 1);
+          cb.invokevirtual(vec, "broadcast", MethodTypeDesc.of(vec, scalar));
+          cb.aload(local[a[0]]).invokevirtual(vec, "sqrt", unary);
+          cb.invokevirtual(vec, "div", binary);
+        }
+        case "fast" -> {
+          cb.aload(local[a[0]]);
+          cb.invokestatic(CD_OPS, op.name() + "F32", MethodTypeDesc.of(vec, vec));
+        }
+        case "LOGISTIC" -> {
+          // 1 / (1 + e^-x), as ElementwiseLoops computes it in F64.
+          cb.aload(local[a[0]]);
+          scalarConst(cb, 1);
+          cb.invokevirtual(vec, "broadcast", MethodTypeDesc.of(vec, scalar));
+          cb.aload(local[a[0]]).invokevirtual(vec, "neg", unary);
+          cb.getstatic(CD_VOPS, "EXP", CD_UNARY);
+          cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_UNARY));
+          scalarConst(cb, 1);
+          cb.invokevirtual(vec, "add", MethodTypeDesc.of(vec, scalar));
+          cb.invokevirtual(vec, "div", binary);
+        }
+        case "EXP", "TANH", "LOG", "SIN", "COS" -> {
+          cb.aload(local[a[0]]);
+          cb.getstatic(CD_VOPS, op.name(), CD_UNARY);
+          cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_UNARY));
+        }
+        case "ADD", "SUB", "MUL", "DIV", "MAX", "MIN" -> {
+          cb.aload(local[a[0]]).aload(local[a[1]]);
+          cb.invokevirtual(vec, op.name().toLowerCase(java.util.Locale.ROOT), binary);
+        }
+        case "POW" -> {
+          cb.aload(local[a[0]]);
+          cb.getstatic(CD_VOPS, "POW", CD_BINARY);
+          cb.aload(local[a[1]]);
+          cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
+        }
+        case "EQ", "NE", "LT", "LE", "GT", "GE" -> {
+          cb.aload(local[a[0]]);
+          cb.getstatic(CD_VOPS, op.name(), CD_COMPARISON);
+          cb.aload(local[a[1]]);
+          cb.invokevirtual(vec, "compare", MethodTypeDesc.of(CD_MASK, CD_COMPARISON, CD_VECTOR));
+        }
+        case "select" -> {
+          // select(p, onTrue, onFalse) = onFalse.blend(onTrue, p)
+          cb.aload(local[a[2]]).aload(local[a[1]]).aload(local[a[0]]);
+          cb.invokevirtual(vec, "blend", MethodTypeDesc.of(vec, CD_VECTOR, CD_MASK));
+        }
+        default -> throw new IllegalStateException("no code for " + op.name());
+      }
+    }
+
+    private static final java.util.Set<String> FAST_F32 =
+        java.util.Set.of("EXP", "TANH", "LOGISTIC");
+
+    private void species(CodeBuilder cb) {
+      cb.getstatic(CD_OPS, t == DType.F32 ? "F" : "D", CD_SPECIES);
+    }
+
+    private void order(CodeBuilder cb) {
+      cb.getstatic(CD_OPS, "O", CD_ORDER);
+    }
+
+    private void scalarConst(CodeBuilder cb, double v) {
+      if (t == DType.F32) {
+        cb.loadConstant((float) v);
+      } else {
+        cb.loadConstant(v);
+      }
+    }
+
+    /** species on the stack below; pushes {@code broadcast(species, scalar)}. */
+    private void broadcast(CodeBuilder cb) {
+      cb.invokestatic(vec, "broadcast", MethodTypeDesc.of(vec, CD_SPECIES, scalar));
+    }
+
+    /** (segment, index) on the stack; pushes the element. */
+    private void scalarAt(CodeBuilder cb) {
+      // getAtIndex(ValueLayout.OfX, long): the layout goes below the index.
+      cb.getstatic(CD_VALUE_LAYOUT, layoutName(), layoutType());
+      cb.dup_x2().pop(); // segment, layout, index
+      cb.invokeinterface(CD_SEG, "getAtIndex", MethodTypeDesc.of(scalar, layoutType(), CD_long));
+    }
+
+    private void init(CodeBuilder cb) {
+      species(cb);
+      double v =
+          switch (reduceOp) {
+            case SUM -> 0;
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+          };
+      scalarConst(cb, v);
+      broadcast(cb);
+    }
+
+    private void reduceLanes(CodeBuilder cb) {
+      cb.getstatic(CD_VOPS, reduceOperator(), CD_ASSOC);
+      cb.invokevirtual(vec, "reduceLanes", MethodTypeDesc.of(scalar, CD_ASSOC));
+    }
+
+    private String reduceOperator() {
+      return switch (reduceOp) {
+        case SUM -> "ADD";
+        case MAX -> "MAX";
+        case MIN -> "MIN";
+      };
+    }
+
+    private String layoutName() {
+      return t == DType.F32 ? "JAVA_FLOAT" : "JAVA_DOUBLE";
+    }
+
+    private ClassDesc layoutType() {
+      return CD_VALUE_LAYOUT.nested(t == DType.F32 ? "OfFloat" : "OfDouble");
     }
 
     private Kind kindOf(int id) {
