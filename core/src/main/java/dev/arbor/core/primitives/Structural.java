@@ -283,7 +283,10 @@ public final class Structural {
     }
     Params params = Params.of("shape", shape, "dims", dims);
     Tensor r = BROADCAST_IN_DIM.bind1(params, x);
-    if (x instanceof ConcreteTensor && r instanceof ConcreteTensor && x.shape().size() <= 1) {
+    if (x instanceof ConcreteTensor
+        && r instanceof ConcreteTensor
+        && x.shape().size() <= 1
+        && r.shape().size() >= ORIGIN_MIN_SIZE) {
       BROADCAST_ORIGINS.put(r, new BroadcastOrigin(x, params));
     }
     return r;
@@ -297,10 +300,16 @@ public final class Structural {
    */
   public record BroadcastOrigin(Tensor scalar, Params params) {}
 
+  /** Smaller broadcasts are not recorded (cheap to keep; keeps eager small ops map-free). */
+  private static final long ORIGIN_MIN_SIZE = 1024;
+
   private static final Map<Tensor, BroadcastOrigin> BROADCAST_ORIGINS =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  /** The scalar {@code t} was broadcast from, if {@code t} is such a concrete broadcast. */
+  /**
+   * The scalar {@code t} was broadcast from, if {@code t} is such a concrete broadcast (of at least
+   * 1024 elements; smaller ones are not recorded).
+   */
   public static Optional<BroadcastOrigin> broadcastOrigin(Tensor t) {
     return t instanceof ConcreteTensor
         ? Optional.ofNullable(BROADCAST_ORIGINS.get(t))

@@ -1,6 +1,7 @@
 package dev.arbor.cpu;
 
 import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_byte;
 import static java.lang.constant.ConstantDescs.CD_double;
 import static java.lang.constant.ConstantDescs.CD_float;
 import static java.lang.constant.ConstantDescs.CD_int;
@@ -47,11 +48,12 @@ import java.util.Map;
  * tail. Generated classes are cached by the cluster's structure (dtype, operations, operand kinds,
  * reduction), not its shape, so a new batch size reuses them.
  *
- * <p>Supported: F32 or F64 clusters (one dtype throughout) of the unary/binary math primitives,
- * comparisons feeding {@code select} inside the cluster, {@code broadcast_in_dim} of cluster inputs
- * of the above kinds, and a trailing {@code reduce_sum/max/min} over all axes or over the trailing
- * {@code cols} axes. Anything else returns null from {@link #plan} and runs in {@link
- * FusedKernel}'s block interpreter.
+ * <p>Supported: F32 or F64 clusters (one float dtype throughout) of the unary/binary math
+ * primitives, comparisons (masks in the loop; stored as bool bytes when they are outputs), bool
+ * inputs (loaded as masks), {@code select} on a mask, {@code convert} of a mask to 0/1, {@code
+ * broadcast_in_dim} of cluster inputs of the above kinds, and a trailing {@code reduce_sum/max/min}
+ * over all axes or over the trailing {@code cols} axes. Anything else returns null from {@link
+ * #plan} and runs in {@link FusedKernel}'s block interpreter.
  */
 final class FusedCodegen {
   /** One generated cluster loop. Returns the range's total reduction (0 when there is none). */
@@ -132,9 +134,14 @@ final class FusedCodegen {
       return null;
     }
     Shape domain = eqs.get(0).outputs().get(0).aval().shape();
-    DType t = eqs.get(0).inputs().isEmpty() ? null : eqs.get(0).inputs().get(0).aval().dtype();
-    if (eqs.get(0).primitive() == Elementwise.SELECT) {
-      t = eqs.get(0).inputs().get(1).aval().dtype();
+    // The cluster's float type: the first non-bool value an equation defines.
+    DType t = null;
+    for (int e = 0; e < eqs.size() && t == null; e++) {
+      for (Var o : eqs.get(e).outputs()) {
+        if (t == null && o.aval().dtype() != DType.BOOL) {
+          t = o.aval().dtype();
+        }
+      }
     }
     if (t != DType.F32 && t != DType.F64) {
       return null; // also a first equation with no inputs
@@ -188,14 +195,15 @@ final class FusedCodegen {
         Integer id = value.get(v);
         if (id == null) {
           Integer k = inputIndex.get(v);
-          if (k == null || !v.aval().shape().equals(domain) || v.aval().dtype() != t) {
+          boolean bool = v.aval().dtype() == DType.BOOL;
+          if (k == null || !v.aval().shape().equals(domain) || v.aval().dtype() != t && !bool) {
             return null;
           }
           id = ops.size();
           value.put(v, id);
           operands.add(new int[] {k});
           operandStrides.add(contiguous);
-          isMask.add(false);
+          isMask.add(bool); // a bool input is loaded as a mask (its bytes compared with 0)
           ops.add(null);
         }
         args[j] = id;
@@ -211,12 +219,15 @@ final class FusedCodegen {
         mask = true;
       } else if (p == Elementwise.SELECT && args.length == 3 && out.aval().dtype() == t) {
         name = "select";
+      } else if (p == Elementwise.CONVERT && out.aval().dtype() == t && isMask.get(args[0])) {
+        name = "fromMask"; // bool -> 0/1
       } else {
         return null;
       }
-      // Operand types: a mask only where select takes its predicate, vectors everywhere else.
+      // Operand types: a mask where select takes its predicate and convert its bool operand,
+      // vectors everywhere else.
       for (int j = 0; j < args.length; j++) {
-        boolean wantMask = name.equals("select") && j == 0;
+        boolean wantMask = (name.equals("select") || name.equals("fromMask")) && j == 0;
         if (isMask.get(args[j]) != wantMask) {
           return null;
         }
@@ -225,7 +236,8 @@ final class FusedCodegen {
       ops.add(new Op(name, args, mask));
       isMask.add(mask);
     }
-    // Outputs: values of the loop (never masks, inputs or repeats), plus the reduction's.
+    // Outputs: values of the loop (masks stored as bool bytes; never inputs or repeats), plus the
+    // reduction's.
     int outs = g.outputs().size();
     int[] outputValue = new int[outs];
     Arrays.fill(outputValue, -1);
@@ -263,7 +275,7 @@ final class FusedCodegen {
         continue;
       }
       Integer id = value.get(v);
-      if (id == null || ops.get(id) == null || isMask.get(id)) {
+      if (id == null || ops.get(id) == null) {
         return null;
       }
       for (int j = 0; j < k; j++) {
@@ -298,7 +310,7 @@ final class FusedCodegen {
     for (int id = 0; id < ops.size(); id++) {
       Op op = ops.get(id);
       if (op == null) {
-        sig.append('%')
+        sig.append(isMask.get(id) ? "%b" : "%")
             .append(kinds[operandSlot(ops, id)])
             .append(operands.get(operandSlot(ops, id))[0]);
       } else {
@@ -321,7 +333,16 @@ final class FusedCodegen {
     if (loop == null) {
       Generator gen =
           new Generator(
-              t, ops, operands, kinds, outputValue, reduce, reduceOp, reduceValue, reduceOutput);
+              t,
+              ops,
+              operands,
+              isMask,
+              kinds,
+              outputValue,
+              reduce,
+              reduceOp,
+              reduceValue,
+              reduceOutput);
       loop = gen.define();
       GENERATED.incrementAndGet();
       synchronized (LOOPS) {
@@ -365,7 +386,7 @@ final class FusedCodegen {
         row &= j < s ? st[j] == 0 : st[j] == rowPart[j - s];
         col &= j < s ? st[j] == colPart[j] : st[j] == 0;
       }
-      kinds[k] = scalar ? Kind.SCALAR : isFull ? Kind.FULL : row ? Kind.ROW : col ? Kind.COL : null;
+      kinds[k] = isFull ? Kind.FULL : scalar ? Kind.SCALAR : row ? Kind.ROW : col ? Kind.COL : null;
       if (kinds[k] == null) {
         return null;
       }
@@ -382,6 +403,7 @@ final class FusedCodegen {
   private static final ClassDesc CD_FVEC = ClassDesc.of("jdk.incubator.vector.FloatVector");
   private static final ClassDesc CD_DVEC = ClassDesc.of("jdk.incubator.vector.DoubleVector");
   private static final ClassDesc CD_OPS = ClassDesc.of(FusedOps.class.getName());
+  private static final ClassDesc CD_BVEC = ClassDesc.of("jdk.incubator.vector.ByteVector");
   private static final ClassDesc CD_VECTOR = ClassDesc.of("jdk.incubator.vector.Vector");
   private static final ClassDesc CD_SPECIES = ClassDesc.of("jdk.incubator.vector.VectorSpecies");
   private static final ClassDesc CD_VOPS = ClassDesc.of("jdk.incubator.vector.VectorOperators");
@@ -402,6 +424,7 @@ final class FusedCodegen {
     final ClassDesc scalar;
     final List<Op> ops;
     final List<int[]> operands;
+    final List<Boolean> isMask;
     final Kind[] kinds;
     final int[] outputValue;
     final Reduce reduce;
@@ -421,6 +444,7 @@ final class FusedCodegen {
         DType t,
         List<Op> ops,
         List<int[]> operands,
+        List<Boolean> isMask,
         Kind[] kinds,
         int[] outputValue,
         Reduce reduce,
@@ -432,6 +456,7 @@ final class FusedCodegen {
       this.scalar = t == DType.F32 ? CD_float : CD_double;
       this.ops = ops;
       this.operands = operands;
+      this.isMask = isMask;
       this.kinds = kinds;
       this.outputValue = outputValue;
       this.reduce = reduce;
@@ -627,6 +652,34 @@ final class FusedCodegen {
           if (hoisted[id] >= 0) {
             cb.aload(hoisted[id]).astore(local[id]);
           } else {
+            if (isMask.get(id)) {
+              // A bool operand: its bytes, compared with 0, as a mask of the float species.
+              bytes(cb);
+              cb.aload(segOf[id]).lload(idx);
+              order(cb);
+              if (masked) {
+                cb.aload(mask);
+                bytes(cb);
+                cb.invokevirtual(CD_MASK, "cast", MethodTypeDesc.of(CD_MASK, CD_SPECIES));
+                cb.invokestatic(
+                    CD_BVEC,
+                    "fromMemorySegment",
+                    MethodTypeDesc.of(CD_BVEC, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+              } else {
+                cb.invokestatic(
+                    CD_BVEC,
+                    "fromMemorySegment",
+                    MethodTypeDesc.of(CD_BVEC, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
+              }
+              cb.getstatic(CD_VOPS, "NE", CD_COMPARISON);
+              cb.iconst_0();
+              cb.invokevirtual(
+                  CD_BVEC, "compare", MethodTypeDesc.of(CD_MASK, CD_COMPARISON, CD_byte));
+              species(cb);
+              cb.invokevirtual(CD_MASK, "cast", MethodTypeDesc.of(CD_MASK, CD_SPECIES));
+              cb.astore(local[id]);
+              continue;
+            }
             // FULL or ROW operand: load at the flat index or the column.
             species(cb);
             cb.aload(segOf[id]).lload(kindOf(id) == Kind.ROW ? col : idx);
@@ -653,6 +706,33 @@ final class FusedCodegen {
       }
       for (int k = 0; k < outputValue.length; k++) {
         if (outputValue[k] < 0) {
+          continue;
+        }
+        if (isMask.get(outputValue[k])) {
+          // A mask output: bool bytes 0/1.
+          bytes(cb);
+          cb.invokestatic(CD_BVEC, "zero", MethodTypeDesc.of(CD_BVEC, CD_SPECIES));
+          cb.iconst_1();
+          cb.aload(local[outputValue[k]]);
+          bytes(cb);
+          cb.invokevirtual(CD_MASK, "cast", MethodTypeDesc.of(CD_MASK, CD_SPECIES));
+          cb.invokevirtual(CD_BVEC, "blend", MethodTypeDesc.of(CD_BVEC, CD_byte, CD_MASK));
+          cb.aload(outSeg[k]).lload(idx);
+          order(cb);
+          if (masked) {
+            cb.aload(mask);
+            bytes(cb);
+            cb.invokevirtual(CD_MASK, "cast", MethodTypeDesc.of(CD_MASK, CD_SPECIES));
+            cb.invokevirtual(
+                CD_BVEC,
+                "intoMemorySegment",
+                MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+          } else {
+            cb.invokevirtual(
+                CD_BVEC,
+                "intoMemorySegment",
+                MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
+          }
           continue;
         }
         cb.aload(local[outputValue[k]]).aload(outSeg[k]).lload(idx);
@@ -743,6 +823,15 @@ final class FusedCodegen {
           cb.aload(local[a[1]]);
           cb.invokevirtual(vec, "compare", MethodTypeDesc.of(CD_MASK, CD_COMPARISON, CD_VECTOR));
         }
+        case "fromMask" -> {
+          // convert(bool -> float): 0 where false, 1 where true.
+          species(cb);
+          scalarConst(cb, 0);
+          broadcast(cb);
+          scalarConst(cb, 1);
+          cb.aload(local[a[0]]);
+          cb.invokevirtual(vec, "blend", MethodTypeDesc.of(vec, scalar, CD_MASK));
+        }
         case "select" -> {
           // select(p, onTrue, onFalse) = onFalse.blend(onTrue, p)
           cb.aload(local[a[2]]).aload(local[a[1]]).aload(local[a[0]]);
@@ -757,6 +846,11 @@ final class FusedCodegen {
 
     private void species(CodeBuilder cb) {
       cb.getstatic(CD_OPS, t == DType.F32 ? "F" : "D", CD_SPECIES);
+    }
+
+    /** The byte species with this float species' lane count (bool values). */
+    private void bytes(CodeBuilder cb) {
+      cb.getstatic(CD_OPS, t == DType.F32 ? "BF" : "BD", CD_SPECIES);
     }
 
     private void order(CodeBuilder cb) {

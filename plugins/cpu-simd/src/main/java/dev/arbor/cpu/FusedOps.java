@@ -16,6 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class FusedOps {
   static final VectorSpecies<Float> F = ElementwiseLoops.F;
   static final VectorSpecies<Double> D = ElementwiseLoops.D;
+  static final VectorSpecies<Byte> BF = ElementwiseLoops.BF;
+  static final VectorSpecies<Byte> BD = ElementwiseLoops.BD;
   static final ByteOrder O = ByteOrder.nativeOrder();
 
   private FusedOps() {}
