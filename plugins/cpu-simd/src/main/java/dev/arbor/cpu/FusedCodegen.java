@@ -73,7 +73,10 @@ final class FusedCodegen {
   enum Reduce {
     NONE,
     TOTAL,
-    ROWS
+    /** Over the trailing (column) axes: one result per row. */
+    ROWS,
+    /** Over the leading (row) axes: one result per column, accumulated in the output. */
+    COLS
   }
 
   /** A cluster ready to run: its loop, the domain split, and where the reduction goes. */
@@ -256,14 +259,20 @@ final class FusedCodegen {
       int[] sorted = axes.clone();
       Arrays.sort(sorted);
       boolean trailing = true;
+      boolean leading = true;
       for (int j = 0; j < sorted.length; j++) {
         trailing &= sorted[j] == rank - sorted.length + j;
+        leading &= sorted[j] == j;
       }
-      if (!trailing) {
+      if (trailing) {
+        split = rank - sorted.length;
+        reduce = split == 0 ? Reduce.TOTAL : Reduce.ROWS;
+      } else if (leading) {
+        split = sorted.length; // rows = the reduced axes, cols = the result
+        reduce = Reduce.COLS;
+      } else {
         return null;
       }
-      split = rank - sorted.length;
-      reduce = split == 0 ? Reduce.TOTAL : Reduce.ROWS;
     }
     for (int k = 0; k < outs; k++) {
       Var v = g.outputs().get(k);
@@ -290,7 +299,7 @@ final class FusedCodegen {
     }
     // The rows × cols split: fixed by a partial reduction, else the first that fits.
     Kind[] kinds = null;
-    if (reduce == Reduce.ROWS) {
+    if (reduce == Reduce.ROWS || reduce == Reduce.COLS) {
       kinds = classify(d, operandStrides, split);
     } else {
       for (int s = 0; s < Math.max(rank, 1) && kinds == null; s++) {
@@ -546,7 +555,7 @@ final class FusedCodegen {
           cb.aload(out).loadConstant(k).aaload().astore(outSeg[k]);
         }
       }
-      if (reduce == Reduce.ROWS) {
+      if (reduce == Reduce.ROWS || reduce == Reduce.COLS) {
         redSeg = cb.allocateLocal(TypeKind.REFERENCE);
         cb.aload(out).loadConstant(reduceOutput).aaload().astore(redSeg);
         rowAcc = cb.allocateLocal(TypeKind.REFERENCE);
@@ -749,7 +758,42 @@ final class FusedCodegen {
               vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
         }
       }
-      if (reduce != Reduce.NONE) {
+      if (reduce == Reduce.COLS) {
+        // out[col] = out[col] op value: the output holds the column accumulators (the caller
+        // initializes it and gives each task its own).
+        species(cb);
+        cb.aload(redSeg).lload(col);
+        cb.loadConstant((long) t.byteSize()).lmul();
+        order(cb);
+        if (masked) {
+          cb.aload(mask);
+          cb.invokestatic(
+              vec,
+              "fromMemorySegment",
+              MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+        } else {
+          cb.invokestatic(
+              vec,
+              "fromMemorySegment",
+              MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
+        }
+        cb.getstatic(CD_VOPS, reduceOperator(), CD_ASSOC);
+        cb.aload(local[reduceValue]);
+        cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
+        cb.aload(redSeg).lload(col);
+        cb.loadConstant((long) t.byteSize()).lmul();
+        order(cb);
+        if (masked) {
+          cb.aload(mask);
+          cb.invokevirtual(
+              vec,
+              "intoMemorySegment",
+              MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+        } else {
+          cb.invokevirtual(
+              vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
+        }
+      } else if (reduce != Reduce.NONE) {
         int a = reduce == Reduce.TOTAL ? acc : rowAcc;
         cb.aload(a);
         cb.getstatic(CD_VOPS, reduceOperator(), CD_ASSOC);

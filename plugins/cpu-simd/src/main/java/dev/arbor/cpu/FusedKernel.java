@@ -26,14 +26,21 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Runs a jit fusion cluster ({@code fused}) as one pass over its domain: the domain is cut into
- * blocks of {@link #BLOCK} elements, and for each block every equation of the cluster runs its
- * vector loop on block-sized scratch (L1/L2-resident), so no domain-sized intermediate is written
- * to memory; only the cluster's outputs are. A trailing total reduction is accumulated per block.
- * Blocks are spread over the backend pool. A cluster this cannot plan (integer math, a partial
- * trailing reduction, an unknown primitive) runs equation by equation with this backend's kernels
- * (or, for a plugin's primitive, the kernel its {@code KernelProvider} registered for {@code
- * cpu-simd}), releasing intermediates as it goes.
+ * Runs a jit fusion cluster ({@code fused}) by the first of three paths that accepts it:
+ *
+ * <ol>
+ *   <li>a generated loop ({@link FusedCodegen}): one vector loop per cluster with intermediates in
+ *       registers, scalar operands hoisted, a trailing reduction in a vector accumulator;
+ *   <li>the block interpreter: the domain is cut into blocks of {@link #BLOCK} elements, and for
+ *       each block every equation of the cluster runs its vector loop on block-sized scratch
+ *       (L1/L2-resident), so no domain-sized intermediate is written to memory; a trailing total
+ *       reduction is accumulated per block;
+ *   <li>equation by equation with this backend's kernels (or, for a plugin's primitive, the kernel
+ *       its {@code KernelProvider} registered for {@code cpu-simd}), releasing intermediates as it
+ *       goes: integer math, partial reductions over leading axes, unknown primitives.
+ * </ol>
+ *
+ * Work is spread over the backend pool. {@code -Darbor.cpu.codegen=false} skips the first path.
  */
 final class FusedKernel {
   /** Elements per block: 2048 floats or doubles per temporary stay in L1/L2. */
@@ -362,6 +369,70 @@ final class FusedKernel {
               (from, to) -> loop.run(inSegs, outSegs, cols, from * cols, to * cols));
         }
       }
+      case COLS -> {
+        // Column accumulators: each fixed chunk of rows sums into its own buffer (so tasks never
+        // share one), then the chunks are combined in order: the same result for any thread count.
+        // (Partial buffers take 1/256 of the operand at most.)
+        int k = plan.reduceOutput();
+        MemorySegment y = outSegs[k];
+        long rows = cols == 0 ? 0 : n / cols;
+        // At most 256 rows per chunk: each column sums at most 256 terms in sequence before the
+        // chunk results are combined (float32 error grows with the run length).
+        long chunkRows = Math.max(1, Math.min(256, CHUNK / Math.max(cols, 1)));
+        long chunks = rows == 0 ? 1 : (rows + chunkRows - 1) / chunkRows;
+        fill(y, cols, f32, plan.reduceOp());
+        if (rows == 0) {
+          break;
+        }
+        if (chunks == 1) {
+          loop.run(inSegs, outSegs, cols, 0, n);
+          break;
+        }
+        try (Arena arena = Arena.ofShared()) {
+          MemorySegment[] partial = new MemorySegment[(int) chunks];
+          for (int c = 0; c < chunks; c++) {
+            partial[c] = arena.allocate(cols * plan.dtype().byteSize(), 64);
+            fill(partial[c], cols, f32, plan.reduceOp());
+          }
+          CpuThreads.parallelFor(
+              chunks,
+              1,
+              1,
+              (a, b) -> {
+                for (long ch = a; ch < b; ch++) {
+                  MemorySegment[] o = outSegs.clone();
+                  o[k] = partial[(int) ch];
+                  loop.run(
+                      inSegs,
+                      o,
+                      cols,
+                      ch * chunkRows * cols,
+                      Math.min(rows, (ch + 1) * chunkRows) * cols);
+                }
+              });
+          for (MemorySegment p : partial) {
+            for (long c = 0; c < cols; c++) {
+              if (f32) {
+                y.setAtIndex(
+                    ValueLayout.JAVA_FLOAT,
+                    c,
+                    ReduceLoops.combineF32(
+                        plan.reduceOp(),
+                        y.getAtIndex(ValueLayout.JAVA_FLOAT, c),
+                        p.getAtIndex(ValueLayout.JAVA_FLOAT, c)));
+              } else {
+                y.setAtIndex(
+                    ValueLayout.JAVA_DOUBLE,
+                    c,
+                    ReduceLoops.combineF64(
+                        plan.reduceOp(),
+                        y.getAtIndex(ValueLayout.JAVA_DOUBLE, c),
+                        p.getAtIndex(ValueLayout.JAVA_DOUBLE, c)));
+              }
+            }
+          }
+        }
+      }
       case TOTAL -> {
         long chunks = (n + CHUNK - 1) / CHUNK;
         double[] partial = new double[(int) chunks];
@@ -392,6 +463,17 @@ final class FusedKernel {
       }
     }
     return List.copyOf(outs);
+  }
+
+  /** Sets the first {@code count} elements of {@code y} to the reduction's identity. */
+  private static void fill(MemorySegment y, long count, boolean f32, ReduceLoops.Op op) {
+    for (long c = 0; c < count; c++) {
+      if (f32) {
+        y.setAtIndex(ValueLayout.JAVA_FLOAT, c, ReduceLoops.initF32(op));
+      } else {
+        y.setAtIndex(ValueLayout.JAVA_DOUBLE, c, ReduceLoops.initF64(op));
+      }
+    }
   }
 
   /** The {@code len} elements of {@code slot} at domain position {@code b0}, as a segment. */

@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Generated cluster loops ({@link FusedCodegen}) on random clusters: chains of unary, binary and
  * select operations over a full [R, C] operand, a row [C], a column [R, 1], a scalar and a bool [R,
- * C] (as a select predicate and converted to 0/1), with an optional trailing total / row reduction
- * or a bool (comparison) output, on shapes with vector tails, size-1 axes and several reduction
- * chunks. Each is compared with the block interpreter (same kernels, so only reduction order
- * differs: 1e-5 / 1e-12 relative per element, times the row length for sums) and with the reference
- * backend (same bounds).
+ * C] (as a select predicate and converted to 0/1), ending in nothing, a total / row / column
+ * (leading-axis) reduction, or a bool (comparison) output, on shapes with vector tails, size-1 axes
+ * and several reduction chunks. Each is compared with the block interpreter (same kernels, so only
+ * reduction order differs: 1e-5 / 1e-12 relative per element, times 4x the number of summands for
+ * reductions) and with the reference backend (same bounds).
  */
 class FusedCodegenTest {
   private static final int[][] SHAPES = {
@@ -71,6 +71,7 @@ class FusedCodegenTest {
         case 1 -> List.of(last, Ops.sum(last));
         case 2 -> List.of(Ops.sum(last, 1), pool.get(pool.size() - 2));
         case 3 -> List.of(Ops.max(last, 1));
+        case 4 -> List.of(Ops.sum(last, 0), last); // over the leading axis: per column
         default -> {
           Tensor mask = Elementwise.gt(last, x); // a bool output
           yield List.of(mask, Ops.where(mask, last, pool.get(pool.size() - 2)));
@@ -118,18 +119,18 @@ class FusedCodegenTest {
   }
 
   private static void assertClose(
-      String what, List<double[]> want, List<double[]> got, DType t, int cols, long n) {
+      String what, List<double[]> want, List<double[]> got, DType t, int terms, long n) {
     double rtol = t == DType.F32 ? 1e-5 : 1e-12;
     assertEquals(want.size(), got.size(), what);
     for (int k = 0; k < want.size(); k++) {
       double[] w = want.get(k);
       double[] g = got.get(k);
       assertEquals(w.length, g.length, what);
-      // A reduced output (a scalar or one value per row) sums up to n or cols terms.
-      boolean reduced = w.length == 1 && n != 1 || w.length * (long) cols == n && cols > 1;
-      double terms = w.length == 1 ? Math.max(n, 1) : cols;
+      // A reduced output (a scalar, or one value per row or column) sums n or `terms` values.
+      boolean reduced = w.length == 1 && n != 1 || w.length * (long) terms == n && terms > 1;
+      double count = w.length == 1 ? Math.max(n, 1) : terms;
       for (int i = 0; i < w.length; i++) {
-        double tol = rtol * Math.max(Math.abs(w[i]), 1) * (reduced ? terms * 4 : 1);
+        double tol = rtol * Math.max(Math.abs(w[i]), 1) * (reduced ? count * 4 : 1);
         if (Double.isNaN(w[i])) {
           assertTrue(Double.isNaN(g[i]), what + " output " + k + "[" + i + "] should be NaN");
           continue;
@@ -151,8 +152,8 @@ class FusedCodegenTest {
     int cases = 0;
     int generatedCases = 0;
     for (int seed = 0; seed < 12; seed++) {
-      for (int ending = 0; ending < 5; ending++) {
-        int[] shape = SHAPES[(seed * 5 + ending) % SHAPES.length];
+      for (int ending = 0; ending < 6; ending++) {
+        int[] shape = SHAPES[(seed * 6 + ending) % SHAPES.length];
         int rows = shape[0];
         int cols = shape[1];
         String what = t + " seed " + seed + " ending " + ending + " shape " + rows + "x" + cols;
@@ -164,8 +165,9 @@ class FusedCodegenTest {
         cases++;
         List<double[]> interp = runCpu(false, t, f, rows, cols);
         List<double[]> ref = run("reference", t, f, rows, cols);
-        assertClose(what + " (vs interpreter)", interp, gen, t, cols, (long) rows * cols);
-        assertClose(what + " (vs reference)", ref, gen, t, cols, (long) rows * cols);
+        int terms = ending == 4 ? rows : cols; // summands per reduced output
+        assertClose(what + " (vs interpreter)", interp, gen, t, terms, (long) rows * cols);
+        assertClose(what + " (vs reference)", ref, gen, t, terms, (long) rows * cols);
       }
     }
     assertTrue(generatedCases >= cases * 3 / 4, generatedCases + " of " + cases + " generated");
