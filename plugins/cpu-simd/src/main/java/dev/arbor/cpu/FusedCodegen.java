@@ -52,8 +52,9 @@ import java.util.Map;
  * primitives, comparisons (masks in the loop; stored as bool bytes when they are outputs), bool
  * inputs (loaded as masks), {@code select} on a mask, {@code convert} of a mask to 0/1, {@code
  * broadcast_in_dim} of cluster inputs of the above kinds, and a trailing {@code reduce_sum/max/min}
- * over all axes or over the trailing {@code cols} axes. Anything else returns null from {@link
- * #plan} and runs in {@link FusedKernel}'s block interpreter.
+ * over all axes, the trailing {@code cols} axes (one result per row) or the leading axes (one per
+ * column, accumulated in the output). Anything else returns null from {@link #plan} and runs in
+ * {@link FusedKernel}'s block interpreter or equation by equation.
  */
 final class FusedCodegen {
   /** One generated cluster loop. Returns the range's total reduction (0 when there is none). */
