@@ -92,12 +92,15 @@ public final class Jit {
   }
 
   /**
-   * The optimizations jit applies before compiling, except fusion: dead code, common
+   * The optimizations jit applies before compiling, except fusion: large constants that are
+   * broadcast scalars staged as broadcasts again ({@link ConstantBroadcasts}), dead code, common
    * subexpressions, constant folding, then both again on what folding exposed. Evaluating the
    * result equals evaluating {@code g}.
    */
   public static Graph optimize(Graph g, JitConfig config) {
-    Graph r = CommonSubexpressions.eliminate(DeadCode.eliminate(g));
+    Graph r =
+        CommonSubexpressions.eliminate(
+            DeadCode.eliminate(ConstantBroadcasts.restage(g, config.constantFoldLimit())));
     Graph folded = ConstantFolding.fold(r, config.constantFoldLimit());
     if (folded != r) {
       r = DeadCode.eliminate(CommonSubexpressions.eliminate(folded));

@@ -15,6 +15,7 @@ import dev.arbor.core.primitives.Structural;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -25,14 +26,21 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Runs a jit fusion cluster ({@code fused}) as one pass over its domain: the domain is cut into
- * blocks of {@link #BLOCK} elements, and for each block every equation of the cluster runs its
- * vector loop on block-sized scratch (L1/L2-resident), so no domain-sized intermediate is written
- * to memory; only the cluster's outputs are. A trailing total reduction is accumulated per block.
- * Blocks are spread over the backend pool. A cluster this cannot plan (integer math, a partial
- * trailing reduction, an unknown primitive) runs equation by equation with this backend's kernels
- * (or, for a plugin's primitive, the kernel its {@code KernelProvider} registered for {@code
- * cpu-simd}), releasing intermediates as it goes.
+ * Runs a jit fusion cluster ({@code fused}) by the first of three paths that accepts it:
+ *
+ * <ol>
+ *   <li>a generated loop ({@link FusedCodegen}): one vector loop per cluster with intermediates in
+ *       registers, scalar operands hoisted, a trailing reduction in a vector accumulator;
+ *   <li>the block interpreter: the domain is cut into blocks of {@link #BLOCK} elements, and for
+ *       each block every equation of the cluster runs its vector loop on block-sized scratch
+ *       (L1/L2-resident), so no domain-sized intermediate is written to memory; a trailing total
+ *       reduction is accumulated per block;
+ *   <li>equation by equation with this backend's kernels (or, for a plugin's primitive, the kernel
+ *       its {@code KernelProvider} registered for {@code cpu-simd}), releasing intermediates as it
+ *       goes: integer math, partial reductions over leading axes, unknown primitives.
+ * </ol>
+ *
+ * Work is spread over the backend pool. {@code -Darbor.cpu.codegen=false} skips the first path.
  */
 final class FusedKernel {
   /** Elements per block: 2048 floats or doubles per temporary stay in L1/L2. */
@@ -47,6 +55,27 @@ final class FusedKernel {
 
   static final java.util.concurrent.atomic.AtomicLong INTERPRETED_RUNS =
       new java.util.concurrent.atomic.AtomicLong();
+
+  /** Clusters run by a generated loop ({@link FusedCodegen}). */
+  static final java.util.concurrent.atomic.AtomicLong GENERATED_RUNS =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Whether clusters the generator supports run as generated loops ({@code -Darbor.cpu.codegen},
+   * default true); false runs every cluster in the block interpreter (tests and A/B timings).
+   */
+  static volatile boolean codegen =
+      Boolean.parseBoolean(System.getProperty("arbor.cpu.codegen", "true"));
+
+  /**
+   * Elements per chunk of a generated loop with a total reduction. Fixed (not derived from the
+   * thread count) so the per-chunk partial results, combined in chunk order, give the same sum for
+   * any {@code arbor.threads}.
+   */
+  static final long CHUNK = 1 << 16;
+
+  private static final Map<Graph, Optional<FusedCodegen.Plan>> GENERATED =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private FusedKernel() {}
 
@@ -86,6 +115,14 @@ final class FusedKernel {
       Params params,
       List<AbstractValue> outAvals) {
     Graph g = params.get(Fused.GRAPH, Graph.class);
+    if (codegen) {
+      Optional<FusedCodegen.Plan> gen =
+          GENERATED.computeIfAbsent(g, k -> Optional.ofNullable(FusedCodegen.plan(k)));
+      if (gen.isPresent()) {
+        GENERATED_RUNS.incrementAndGet();
+        return executeGenerated(gen.get(), in, outAvals);
+      }
+    }
     Optional<Plan> plan = PLANS.computeIfAbsent(g, k -> Optional.ofNullable(plan(k)));
     if (plan.isEmpty()) {
       INTERPRETED_RUNS.incrementAndGet();
@@ -288,6 +325,155 @@ final class FusedKernel {
       }
     }
     return List.copyOf(outs);
+  }
+
+  private static List<Buffer> executeGenerated(
+      FusedCodegen.Plan plan, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<CpuBuffer> outs = new ArrayList<>(outAvals.size());
+    for (AbstractValue a : outAvals) {
+      outs.add(CpuBuffer.allocate(a));
+    }
+    MemorySegment[] inSegs = new MemorySegment[in.size()];
+    for (int k = 0; k < inSegs.length; k++) {
+      inSegs[k] = CpuKernels.seg(in.get(k));
+    }
+    MemorySegment[] outSegs = new MemorySegment[outs.size()];
+    for (int k = 0; k < outSegs.length; k++) {
+      outSegs[k] = outs.get(k).segment();
+    }
+    FusedCodegen.Loop loop = plan.loop();
+    long n = plan.size();
+    long cols = plan.cols();
+    boolean f32 = plan.dtype() == DType.F32;
+    switch (plan.reduce()) {
+      case NONE ->
+          CpuThreads.parallelFor(
+              n, CpuKernels.GRAIN, 64, (from, to) -> loop.run(inSegs, outSegs, cols, from, to));
+      case ROWS -> {
+        MemorySegment y = outSegs[plan.reduceOutput()];
+        long rows = outs.get(plan.reduceOutput()).size();
+        if (n == 0) {
+          for (long r = 0; r < rows; r++) {
+            if (f32) {
+              y.setAtIndex(ValueLayout.JAVA_FLOAT, r, ReduceLoops.initF32(plan.reduceOp()));
+            } else {
+              y.setAtIndex(ValueLayout.JAVA_DOUBLE, r, ReduceLoops.initF64(plan.reduceOp()));
+            }
+          }
+        } else {
+          // Whole rows per chunk: each row's accumulator lives in one call.
+          CpuThreads.parallelFor(
+              rows,
+              Math.max(1, CpuKernels.GRAIN / cols),
+              1,
+              (from, to) -> loop.run(inSegs, outSegs, cols, from * cols, to * cols));
+        }
+      }
+      case COLS -> {
+        // Column accumulators: each fixed chunk of rows sums into its own buffer (so tasks never
+        // share one), then the chunks are combined in order: the same result for any thread count.
+        // (Partial buffers take 1/256 of the operand at most.)
+        int k = plan.reduceOutput();
+        MemorySegment y = outSegs[k];
+        long rows = cols == 0 ? 0 : n / cols;
+        // At most 256 rows per chunk: each column sums at most 256 terms in sequence before the
+        // chunk results are combined (float32 error grows with the run length).
+        long chunkRows = Math.max(1, Math.min(256, CHUNK / Math.max(cols, 1)));
+        long chunks = rows == 0 ? 1 : (rows + chunkRows - 1) / chunkRows;
+        fill(y, cols, f32, plan.reduceOp());
+        if (rows == 0) {
+          break;
+        }
+        if (chunks == 1) {
+          loop.run(inSegs, outSegs, cols, 0, n);
+          break;
+        }
+        try (Arena arena = Arena.ofShared()) {
+          MemorySegment[] partial = new MemorySegment[(int) chunks];
+          for (int c = 0; c < chunks; c++) {
+            partial[c] = arena.allocate(cols * plan.dtype().byteSize(), 64);
+            fill(partial[c], cols, f32, plan.reduceOp());
+          }
+          CpuThreads.parallelFor(
+              chunks,
+              1,
+              1,
+              (a, b) -> {
+                for (long ch = a; ch < b; ch++) {
+                  MemorySegment[] o = outSegs.clone();
+                  o[k] = partial[(int) ch];
+                  loop.run(
+                      inSegs,
+                      o,
+                      cols,
+                      ch * chunkRows * cols,
+                      Math.min(rows, (ch + 1) * chunkRows) * cols);
+                }
+              });
+          for (MemorySegment p : partial) {
+            for (long c = 0; c < cols; c++) {
+              if (f32) {
+                y.setAtIndex(
+                    ValueLayout.JAVA_FLOAT,
+                    c,
+                    ReduceLoops.combineF32(
+                        plan.reduceOp(),
+                        y.getAtIndex(ValueLayout.JAVA_FLOAT, c),
+                        p.getAtIndex(ValueLayout.JAVA_FLOAT, c)));
+              } else {
+                y.setAtIndex(
+                    ValueLayout.JAVA_DOUBLE,
+                    c,
+                    ReduceLoops.combineF64(
+                        plan.reduceOp(),
+                        y.getAtIndex(ValueLayout.JAVA_DOUBLE, c),
+                        p.getAtIndex(ValueLayout.JAVA_DOUBLE, c)));
+              }
+            }
+          }
+        }
+      }
+      case TOTAL -> {
+        long chunks = (n + CHUNK - 1) / CHUNK;
+        double[] partial = new double[(int) chunks];
+        CpuThreads.parallelFor(
+            chunks,
+            1,
+            1,
+            (a, b) -> {
+              for (long ch = a; ch < b; ch++) {
+                partial[(int) ch] =
+                    loop.run(inSegs, outSegs, cols, ch * CHUNK, Math.min(n, (ch + 1) * CHUNK));
+              }
+            });
+        MemorySegment y = outSegs[plan.reduceOutput()];
+        if (f32) {
+          float r = ReduceLoops.initF32(plan.reduceOp());
+          for (double p : partial) {
+            r = ReduceLoops.combineF32(plan.reduceOp(), r, (float) p);
+          }
+          y.setAtIndex(ValueLayout.JAVA_FLOAT, 0, r);
+        } else {
+          double r = ReduceLoops.initF64(plan.reduceOp());
+          for (double p : partial) {
+            r = ReduceLoops.combineF64(plan.reduceOp(), r, p);
+          }
+          y.setAtIndex(ValueLayout.JAVA_DOUBLE, 0, r);
+        }
+      }
+    }
+    return List.copyOf(outs);
+  }
+
+  /** Sets the first {@code count} elements of {@code y} to the reduction's identity. */
+  private static void fill(MemorySegment y, long count, boolean f32, ReduceLoops.Op op) {
+    for (long c = 0; c < count; c++) {
+      if (f32) {
+        y.setAtIndex(ValueLayout.JAVA_FLOAT, c, ReduceLoops.initF32(op));
+      } else {
+        y.setAtIndex(ValueLayout.JAVA_DOUBLE, c, ReduceLoops.initF64(op));
+      }
+    }
   }
 
   /** The {@code len} elements of {@code slot} at domain position {@code b0}, as a segment. */

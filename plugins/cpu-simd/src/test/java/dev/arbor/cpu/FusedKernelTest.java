@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * jit fusion clusters on cpu-simd against the same jitted function on the reference backend: the
- * block loop (elementwise chains with broadcasts, selects, several outputs, a trailing total
- * reduction) and the equation-by-equation path (partial reductions, integer math, a plugin's
- * primitive with a kernel registered for cpu-simd).
+ * generated loop ({@link FusedCodegen}), the block loop (elementwise chains with broadcasts,
+ * selects, several outputs, a trailing total reduction) and the equation-by-equation path (partial
+ * reductions, integer math, a plugin's primitive with a kernel registered for cpu-simd).
  */
 class FusedKernelTest {
   private static List<double[]> run(
@@ -51,11 +51,28 @@ class FusedKernelTest {
     }
   }
 
+  /**
+   * Runs {@code f} on cpu-simd with code generation on (expecting a generated loop) and off
+   * (expecting {@code interpretedPath}), each against the reference backend.
+   */
+  private static void compareBoth(
+      DType t, Function<List<Tensor>, List<Tensor>> f, AtomicLong interpretedPath, int n) {
+    compare(t, f, FusedKernel.GENERATED_RUNS, n, true);
+    compare(t, f, interpretedPath, n, false);
+  }
+
   private static void compare(
-      DType t, Function<List<Tensor>, List<Tensor>> f, AtomicLong path, int n) {
+      DType t, Function<List<Tensor>, List<Tensor>> f, AtomicLong path, int n, boolean codegen) {
+    boolean prev = FusedKernel.codegen;
+    FusedKernel.codegen = codegen;
+    List<double[]> got;
     long before = path.get();
-    List<double[]> got = run(CpuBackend.NAME, t, f, n);
-    assertTrue(path.get() > before, "the expected cluster path ran");
+    try {
+      got = run(CpuBackend.NAME, t, f, n);
+    } finally {
+      FusedKernel.codegen = prev;
+    }
+    assertTrue(path.get() > before, "the expected cluster path ran (codegen " + codegen + ")");
     List<double[]> want = run("reference", t, f, n);
     double rtol = t == DType.F32 ? 1e-5 : 1e-12;
     assertEquals(want.size(), got.size());
@@ -81,8 +98,8 @@ class FusedKernelTest {
   @EnumSource(
       value = DType.class,
       names = {"F32", "F64"})
-  void tanhAffineAndTotalSumIsOneBlockLoop(DType t) {
-    compare(
+  void tanhAffineAndTotalSumIsOneLoop(DType t) {
+    compareBoth(
         t,
         xs -> {
           Tensor x = xs.get(0);
@@ -98,7 +115,7 @@ class FusedKernelTest {
       value = DType.class,
       names = {"F32", "F64"})
   void selectsComparisonsAndBroadcastRowsInOneLoop(DType t) {
-    compare(
+    compareBoth(
         t,
         xs -> {
           Tensor x = xs.get(0);
@@ -119,12 +136,24 @@ class FusedKernelTest {
   @EnumSource(
       value = DType.class,
       names = {"F32", "F64"})
-  void partialReductionRunsEquationByEquation(DType t) {
-    compare(
+  void rowReductionIsGeneratedAndInterpretedEquationByEquation(DType t) {
+    compareBoth(
         t,
         xs -> List.of(Ops.sum(Ops.sin(Ops.mul(xs.get(0), xs.get(1))), 1)),
         FusedKernel.INTERPRETED_RUNS,
         7 * 333);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F64"})
+  void leadingAxisReductionIsGeneratedAndInterpretedEquationByEquation(DType t) {
+    compareBoth(
+        t,
+        xs -> List.of(Ops.sum(Ops.sin(Ops.mul(xs.get(0), xs.get(1))), 0)),
+        FusedKernel.INTERPRETED_RUNS,
+        7 * 3333); // 14 chunks of 256 rows
   }
 
   /** A plugin-style primitive with no cpu-simd kernel of its own: cubes its operand. */
@@ -177,7 +206,8 @@ class FusedKernelTest {
         t,
         xs -> List.of(Ops.add(CUBE.bind1(xs.get(0)).mul(0.5), xs.get(1))),
         FusedKernel.INTERPRETED_RUNS,
-        7 * 301);
+        7 * 301,
+        true);
     assertTrue(CUBE_CALLS.get() > calls, "the registered cpu-simd kernel ran inside the cluster");
   }
 }
