@@ -64,7 +64,7 @@ public final class Ops {
                 + db
                 + "); reshape one so that each axis matches or is 1");
       }
-      out[k] = Math.max(da, db);
+      out[k] = da == 1 ? db : da; // numpy: 1 stretches to any size, including 0
     }
     return Shape.of(out);
   }

@@ -69,6 +69,18 @@ class OpsSurfaceTest {
   // ------------------------------------------------------------ values and integer semantics
 
   @Test
+  void sizeZeroAxesBroadcastLikeNumpy() {
+    // A size-1 axis stretches to any size, 0 included: [4,0] * [4,1] is [4,0].
+    assertEquals(Shape.of(4, 0), Ops.broadcastShapes("mul", Shape.of(4, 0), Shape.of(4, 1)));
+    assertEquals(Shape.of(4, 0), Ops.broadcastShapes("mul", Shape.of(1, 0), Shape.of(4, 1)));
+    assertEquals(Shape.of(0, 3), Ops.broadcastShapes("add", Shape.of(3), Shape.of(0, 1)));
+    Tensor r = Ops.mul(Tensor.zeros(4, 0), Tensor.zeros(4, 1));
+    assertArrayEquals(new int[] {4, 0}, r.shape().dims());
+    assertThrows(
+        IllegalArgumentException.class, () -> Ops.broadcastShapes("add", Shape.of(0), Shape.of(2)));
+  }
+
+  @Test
   void integerSemantics() {
     Tensor big = Tensor.of(Integer.MAX_VALUE, Integer.MIN_VALUE, -7);
     assertArrayEquals(new long[] {-2, 0, -14}, big.mul(2L).toLongArray(), "I32 wraps");
