@@ -691,22 +691,7 @@ final class FusedCodegen {
               continue;
             }
             // FULL or ROW operand: load at the flat index or the column.
-            species(cb);
-            cb.aload(segOf[id]).lload(kindOf(id) == Kind.ROW ? col : idx);
-            cb.loadConstant((long) t.byteSize()).lmul();
-            order(cb);
-            if (masked) {
-              cb.aload(mask);
-              cb.invokestatic(
-                  vec,
-                  "fromMemorySegment",
-                  MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
-            } else {
-              cb.invokestatic(
-                  vec,
-                  "fromMemorySegment",
-                  MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
-            }
+            vload(cb, segOf[id], kindOf(id) == Kind.ROW ? col : idx, mask);
             cb.astore(local[id]);
           }
           continue;
@@ -745,55 +730,17 @@ final class FusedCodegen {
           }
           continue;
         }
-        cb.aload(local[outputValue[k]]).aload(outSeg[k]).lload(idx);
-        cb.loadConstant((long) t.byteSize()).lmul();
-        order(cb);
-        if (masked) {
-          cb.aload(mask);
-          cb.invokevirtual(
-              vec,
-              "intoMemorySegment",
-              MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
-        } else {
-          cb.invokevirtual(
-              vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
-        }
+        cb.aload(local[outputValue[k]]);
+        vstore(cb, outSeg[k], idx, mask);
       }
       if (reduce == Reduce.COLS) {
         // out[col] = out[col] op value: the output holds the column accumulators (the caller
         // initializes it and gives each task its own).
-        species(cb);
-        cb.aload(redSeg).lload(col);
-        cb.loadConstant((long) t.byteSize()).lmul();
-        order(cb);
-        if (masked) {
-          cb.aload(mask);
-          cb.invokestatic(
-              vec,
-              "fromMemorySegment",
-              MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
-        } else {
-          cb.invokestatic(
-              vec,
-              "fromMemorySegment",
-              MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
-        }
+        vload(cb, redSeg, col, mask);
         cb.getstatic(CD_VOPS, reduceOperator(), CD_ASSOC);
         cb.aload(local[reduceValue]);
         cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
-        cb.aload(redSeg).lload(col);
-        cb.loadConstant((long) t.byteSize()).lmul();
-        order(cb);
-        if (masked) {
-          cb.aload(mask);
-          cb.invokevirtual(
-              vec,
-              "intoMemorySegment",
-              MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
-        } else {
-          cb.invokevirtual(
-              vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
-        }
+        vstore(cb, redSeg, col, mask);
       } else if (reduce != Reduce.NONE) {
         int a = reduce == Reduce.TOTAL ? acc : rowAcc;
         cb.aload(a);
@@ -888,6 +835,46 @@ final class FusedCodegen {
 
     private static final java.util.Set<String> FAST_F32 =
         java.util.Set.of("EXP", "TANH", "LOGISTIC");
+
+    /**
+     * Pushes a vector loaded from the segment in local {@code seg} at the element index in local
+     * {@code index} (a long), under the mask in local {@code mask} when {@code mask >= 0}.
+     */
+    private void vload(CodeBuilder cb, int seg, int index, int mask) {
+      species(cb);
+      cb.aload(seg).lload(index);
+      cb.loadConstant((long) t.byteSize()).lmul();
+      order(cb);
+      if (mask >= 0) {
+        cb.aload(mask);
+        cb.invokestatic(
+            vec,
+            "fromMemorySegment",
+            MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+      } else {
+        cb.invokestatic(
+            vec,
+            "fromMemorySegment",
+            MethodTypeDesc.of(vec, CD_SPECIES, CD_SEG, CD_long, CD_ORDER));
+      }
+    }
+
+    /** Stores the vector on top of the stack as {@link #vload} reads it. */
+    private void vstore(CodeBuilder cb, int seg, int index, int mask) {
+      cb.aload(seg).lload(index);
+      cb.loadConstant((long) t.byteSize()).lmul();
+      order(cb);
+      if (mask >= 0) {
+        cb.aload(mask);
+        cb.invokevirtual(
+            vec,
+            "intoMemorySegment",
+            MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER, CD_MASK));
+      } else {
+        cb.invokevirtual(
+            vec, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEG, CD_long, CD_ORDER));
+      }
+    }
 
     private void species(CodeBuilder cb) {
       cb.getstatic(CD_OPS, t == DType.F32 ? "F" : "D", CD_SPECIES);
