@@ -346,14 +346,24 @@ final class BufferPool {
               .orElse(null);
     }
 
+    /**
+     * posix_memalign's out-parameter, one per thread, in a session with no owner thread. (Not a
+     * confined arena per call: every segment access checks its session, and once the JDK's shared
+     * {@code MemorySessionImpl.checkValidStateRaw} has seen a confined session, C2 hoisted its
+     * owner-thread test out of the generated fusion loops, whose shared-session segments then
+     * failed it on every call: the loops were deoptimized and recompiled over and over.)
+     */
+    private static final ThreadLocal<MemorySegment> OUT =
+        ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ValueLayout.ADDRESS));
+
     private Native() {}
 
     /** {@code size} bytes from libc, freed when {@code arena} closes. */
     static MemorySegment allocate(long size, Arena arena) {
       boolean huge = size >= HUGE;
       MemorySegment address;
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment out = tmp.allocate(ValueLayout.ADDRESS);
+      try {
+        MemorySegment out = OUT.get();
         int rc = (int) POSIX_MEMALIGN.invokeExact(out, huge ? HUGE_ALIGN : ALIGN, size);
         if (rc != 0) {
           throw new OutOfMemoryError("posix_memalign(" + size + ") failed with error " + rc);

@@ -275,10 +275,16 @@ final class FusedKernel {
         4L * BLOCK,
         BLOCK,
         (from, to) -> {
-          try (Arena arena = Arena.ofConfined()) {
+          // Scratch from the pool (shared sessions), not a confined arena: segments of confined
+          // sessions reaching the JDK's shared session check made C2 speculate wrongly in the
+          // generated loops (see BufferPool.Native.OUT).
+          BufferPool.Block[] blocks = new BufferPool.Block[plan.scratchSlots()];
+          try {
             MemorySegment[] scratch = new MemorySegment[plan.scratchSlots()];
             for (int k = 0; k < scratch.length; k++) {
-              scratch[k] = arena.allocate((long) BLOCK * plan.scratchTypes().get(k).byteSize(), 64);
+              long bytes = (long) BLOCK * plan.scratchTypes().get(k).byteSize();
+              blocks[k] = BufferPool.SHARED.take(bytes);
+              scratch[k] = blocks[k].segment().asSlice(0, bytes);
             }
             double acc =
                 plan.reduceOp() == null
@@ -305,6 +311,12 @@ final class FusedKernel {
             }
             if (plan.reduceOp() != null) {
               partials.put(from, acc);
+            }
+          } finally {
+            for (BufferPool.Block b : blocks) {
+              if (b != null) {
+                BufferPool.SHARED.give(b);
+              }
             }
           }
         });

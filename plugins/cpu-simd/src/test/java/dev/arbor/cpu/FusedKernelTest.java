@@ -94,6 +94,44 @@ class FusedKernelTest {
     }
   }
 
+  /**
+   * The block loop takes its scratch from the shared pool (blocks in sessions with no owner thread,
+   * see {@code BufferPool.Native.OUT}) and gives it back: repeated runs inside a scope leave the
+   * pool's footprint where the first left it.
+   */
+  @org.junit.jupiter.api.Test
+  @SuppressWarnings("try") // the scopes are only closed
+  void blockLoopGivesItsScratchBackToThePool() {
+    Backend prevBackend = Backends.defaultBackend();
+    boolean prev = FusedKernel.codegen;
+    Backends.setDefault(CpuBackend.NAME);
+    FusedKernel.codegen = false;
+    try {
+      Function<List<Tensor>, List<Tensor>> g =
+          Arbor.jit(
+              (List<Tensor> xs) -> {
+                Tensor h = Ops.tanh(Ops.add(xs.get(0).mul(0.75), Ops.weak(0.25, xs.get(0))));
+                return List.of(h, Ops.sum(h));
+              });
+      List<Tensor> in = List.of(Tensor.ones(7 * 30001));
+      try (var s = Arbor.scope()) {
+        g.apply(in);
+      }
+      long blockRuns = FusedKernel.BLOCK_RUNS.get();
+      long after = BufferPool.SHARED.allocatedBytes();
+      for (int i = 0; i < 20; i++) {
+        try (var s = Arbor.scope()) {
+          g.apply(in);
+        }
+      }
+      assertEquals(blockRuns + 20, FusedKernel.BLOCK_RUNS.get(), "the block loop ran");
+      assertEquals(after, BufferPool.SHARED.allocatedBytes(), "pool footprint");
+    } finally {
+      FusedKernel.codegen = prev;
+      Backends.setDefault(prevBackend.name());
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(
       value = DType.class,
