@@ -51,6 +51,11 @@ class GemmTest {
     "F64, 1, 1, 300, 17, false, false",
     "F64, 1, 300, 1, 17, true, true",
     "F64, 1, 33, 15, 1, false, false",
+    // Large enough to run split over the pool's threads (A blocks and B slivers), every layout.
+    "F32, 1, 300, 1100, 300, true, false",
+    "F32, 1, 129, 1025, 257, true, true",
+    "F64, 1, 200, 600, 300, false, true",
+    "F64, 1, 150, 530, 513, true, false",
   })
   void matchesTripleLoop(
       String type, int batch, int m, int n, int k, boolean transA, boolean transB) {
