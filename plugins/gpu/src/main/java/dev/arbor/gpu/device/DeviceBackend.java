@@ -219,8 +219,8 @@ public abstract class DeviceBackend implements Backend {
     if (b == 0) {
       return buf;
     }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment seg = arena.allocate(b, 8);
+    try (Staging st = staging(b)) {
+      MemorySegment seg = st.segment();
       int n = data.size();
       switch (aval.dtype()) {
         case F32 -> {
@@ -254,6 +254,41 @@ public abstract class DeviceBackend implements Backend {
     return buf;
   }
 
+  /** Host staging buffers up to this size are reused (one per thread); larger ones are not kept. */
+  private static final long STAGING_KEEP = 64L << 20;
+
+  private static final ThreadLocal<MemorySegment> STAGING = new ThreadLocal<>();
+
+  /**
+   * A host staging buffer of at least {@code bytes} for one transfer. Never from a confined arena:
+   * segments of confined sessions make C2 learn an owner-thread check that the CPU backend's
+   * compiled loops then fail on every call (see {@code docs/design/cpu-backend.md}, Buffers).
+   * Buffers up to {@link #STAGING_KEEP} are kept per thread (an auto arena, freed with the thread);
+   * larger ones come from a shared arena closed after the transfer.
+   */
+  private static Staging staging(long bytes) {
+    if (bytes > STAGING_KEEP) {
+      Arena arena = Arena.ofShared();
+      return new Staging(arena.allocate(bytes, 8), arena);
+    }
+    MemorySegment seg = STAGING.get();
+    if (seg == null || seg.byteSize() < bytes) {
+      seg = Arena.ofAuto().allocate(Math.max(bytes, 4096), 8);
+      STAGING.set(seg);
+    }
+    return new Staging(seg.asSlice(0, bytes), null);
+  }
+
+  /** A staging segment and the arena to close after use (null when the segment is kept). */
+  private record Staging(MemorySegment segment, Arena arena) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (arena != null) {
+        arena.close();
+      }
+    }
+  }
+
   @Override
   public final HostArray download(Buffer buffer) {
     if (!(buffer instanceof DeviceBuffer db) || db.owner() != this) {
@@ -263,8 +298,8 @@ public abstract class DeviceBackend implements Backend {
     AbstractValue aval = db.aval();
     long b = bytes(aval);
     int n = (int) aval.shape().size();
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment seg = arena.allocate(Math.max(b, 1), 8);
+    try (Staging st = staging(Math.max(b, 1))) {
+      MemorySegment seg = st.segment();
       if (b > 0) {
         synchronized (lock) {
           device().read(db.handle(), seg, b);
