@@ -11,6 +11,7 @@ import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.Blas;
 import dev.arbor.gpu.device.Device;
 import dev.arbor.gpu.device.Native;
+import dev.arbor.gpu.device.ScratchArena;
 import dev.arbor.gpu.ir.Lowering;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -87,7 +88,7 @@ final class Cublas implements Blas {
     sgemmBatched = lib.bind("cublasSgemmStridedBatched", batched);
     dgemmBatched = lib.bind("cublasDgemmStridedBatched", batched);
     beforeCall.run();
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment h = a.allocate(ADDRESS);
       check("cublasCreate_v2", (int) Native.call(create, h));
       handle = h.get(ADDRESS, 0);
@@ -174,7 +175,7 @@ final class Cublas implements Blas {
     }
     boolean f32 = type == DType.F32;
     beforeCall.run();
-    try (Arena arena = Arena.ofConfined()) {
+    try (Arena arena = ScratchArena.open()) {
       MemorySegment alpha =
           f32 ? arena.allocateFrom(JAVA_FLOAT, 1f) : arena.allocateFrom(JAVA_DOUBLE, 1d);
       MemorySegment beta =

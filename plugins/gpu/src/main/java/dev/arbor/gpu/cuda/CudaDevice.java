@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.Device;
 import dev.arbor.gpu.device.Native;
+import dev.arbor.gpu.device.ScratchArena;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -118,7 +119,7 @@ final class CudaDevice implements Device {
     streamSynchronize = cu.bind("cuStreamSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     check("cuInit", (int) Native.call(init, 0));
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment i = a.allocate(JAVA_INT);
       check("cuDriverGetVersion", (int) Native.call(driverVersion, i));
       int version = i.get(JAVA_INT, 0);
@@ -250,7 +251,7 @@ final class CudaDevice implements Device {
   @Override
   public Handle allocate(long bytes) {
     makeCurrent();
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment p = a.allocate(JAVA_LONG);
       check(
           "cuMemAlloc_v2", (int) Native.call(memAlloc, p, bytes), "allocating " + bytes + " bytes");
@@ -291,7 +292,7 @@ final class CudaDevice implements Device {
   @Override
   public Compiled compile(String source, String name) {
     makeCurrent();
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment m = a.allocate(ADDRESS);
       check(
           "cuModuleLoadData",
@@ -318,7 +319,7 @@ final class CudaDevice implements Device {
   public void launch(Compiled c, long[] global, long[] local, List<Arg> args) {
     makeCurrent();
     Module m = (Module) c;
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       // kernelParams: an array of pointers, each to one argument's value.
       MemorySegment params = a.allocate(ADDRESS, args.size());
       for (int i = 0; i < args.size(); i++) {

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.Device;
 import dev.arbor.gpu.device.Native;
+import dev.arbor.gpu.device.ScratchArena;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -155,7 +156,7 @@ final class OpenClDevice implements Device {
                 ADDRESS));
     finish = cl.bind("clFinish", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment count = a.allocate(JAVA_INT);
       check("clGetPlatformIDs", (int) Native.call(getPlatformIds, 0, MemorySegment.NULL, count));
       int np = count.get(JAVA_INT, 0);
@@ -242,7 +243,7 @@ final class OpenClDevice implements Device {
   }
 
   private long deviceLong(MemorySegment d, int param) {
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment v = a.allocate(JAVA_LONG);
       check(
           "clGetDeviceInfo", (int) Native.call(getDeviceInfo, d, param, 8L, v, MemorySegment.NULL));
@@ -255,7 +256,7 @@ final class OpenClDevice implements Device {
   }
 
   private static String info(MethodHandle h, MemorySegment obj, int param) {
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment size = a.allocate(JAVA_LONG);
       check("clGet*Info", (int) Native.call(h, obj, param, 0L, MemorySegment.NULL, size));
       long n = size.get(JAVA_LONG, 0);
@@ -282,7 +283,7 @@ final class OpenClDevice implements Device {
 
   @Override
   public Handle allocate(long bytes) {
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment err = a.allocate(JAVA_INT);
       MemorySegment mem =
           (MemorySegment)
@@ -358,7 +359,7 @@ final class OpenClDevice implements Device {
 
   @Override
   public Compiled compile(String source, String name) {
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment err = a.allocate(JAVA_INT);
       MemorySegment text = a.allocateFrom(source);
       MemorySegment strings = a.allocate(ADDRESS);
@@ -407,7 +408,7 @@ final class OpenClDevice implements Device {
   }
 
   private String buildLog(MemorySegment program) {
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       MemorySegment size = a.allocate(JAVA_LONG);
       Native.call(
           getProgramBuildInfo, program, device, CL_PROGRAM_BUILD_LOG, 0L, MemorySegment.NULL, size);
@@ -429,7 +430,7 @@ final class OpenClDevice implements Device {
   @Override
   public void launch(Compiled c, long[] global, long[] local, List<Arg> args) {
     Program p = (Program) c;
-    try (Arena a = Arena.ofConfined()) {
+    try (Arena a = ScratchArena.open()) {
       for (int i = 0; i < args.size(); i++) {
         MemorySegment v;
         long size;
