@@ -13,7 +13,6 @@ import dev.arbor.core.Var;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.transform.jit.Fused;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -400,10 +399,15 @@ final class FusedKernel {
           loop.run(inSegs, outSegs, cols, 0, n);
           break;
         }
-        try (Arena arena = Arena.ofShared()) {
+        // Partial buffers from the pool: closing a shared arena per call would stop every thread
+        // (a handshake), and a confined one would upset C2's session-check profile.
+        BufferPool.Block[] blocks = new BufferPool.Block[(int) chunks];
+        try {
           MemorySegment[] partial = new MemorySegment[(int) chunks];
+          long bytes = cols * plan.dtype().byteSize();
           for (int c = 0; c < chunks; c++) {
-            partial[c] = arena.allocate(cols * plan.dtype().byteSize(), 64);
+            blocks[c] = BufferPool.SHARED.take(bytes);
+            partial[c] = blocks[c].segment().asSlice(0, bytes);
             fill(partial[c], cols, f32, plan.reduceOp());
           }
           CpuThreads.parallelFor(
@@ -441,6 +445,12 @@ final class FusedKernel {
                         y.getAtIndex(ValueLayout.JAVA_DOUBLE, c),
                         p.getAtIndex(ValueLayout.JAVA_DOUBLE, c)));
               }
+            }
+          }
+        } finally {
+          for (BufferPool.Block b : blocks) {
+            if (b != null) {
+              BufferPool.SHARED.give(b);
             }
           }
         }
