@@ -25,6 +25,15 @@ UNARY = {
     "SQRT": ("v.sqrt()", "v.sqrt()"),
     "RSQRT": ("v.broadcast(1f).div(v.sqrt())", "v.broadcast(1d).div(v.sqrt())"),
     "ABS": ("v.abs()", "v.abs()"),
+    "EXPM1": ("v.lanewise(VectorOperators.EXPM1)", "v.lanewise(VectorOperators.EXPM1)"),
+    "LOG1P": ("v.lanewise(VectorOperators.LOG1P)", "v.lanewise(VectorOperators.LOG1P)"),
+    # sign: +-1 where positive/negative; zeros (keeping their sign) and NaN pass through.
+    "SIGN": (
+        "v.blend(v.broadcast(1f), v.compare(VectorOperators.GT, 0f))"
+        ".blend(v.broadcast(-1f), v.compare(VectorOperators.LT, 0f))",
+        "v.blend(v.broadcast(1d), v.compare(VectorOperators.GT, 0d))"
+        ".blend(v.broadcast(-1d), v.compare(VectorOperators.LT, 0d))",
+    ),
 }
 
 BINARY = {
@@ -35,6 +44,7 @@ BINARY = {
     "MAX": "a.max(b)",
     "MIN": "a.min(b)",
     "POW": "a.lanewise(VectorOperators.POW, b)",
+    "ATAN2": "a.lanewise(VectorOperators.ATAN2, b)",
 }
 
 COMPARE = ["EQ", "NE", "LT", "LE", "GT", "GE"]

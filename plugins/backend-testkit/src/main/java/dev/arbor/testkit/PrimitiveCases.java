@@ -78,6 +78,9 @@ public final class PrimitiveCases {
     unary(cases, r, Elementwise.SQRT, Domain.POSITIVE, Kind.EXACT);
     unary(cases, r, Elementwise.RSQRT, Domain.POSITIVE, Kind.TRANSCENDENTAL);
     unary(cases, r, Elementwise.ABS, Domain.ANY, Kind.EXACT);
+    unary(cases, r, Elementwise.EXPM1, Domain.ANY, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.LOG1P, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    unary(cases, r, Elementwise.SIGN, Domain.SMALL_INTEGERS, Kind.EXACT); // zeros included
     binary(cases, r, Elementwise.ADD, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.SUB, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.MUL, Domain.ANY, Kind.EXACT);
@@ -85,6 +88,7 @@ public final class PrimitiveCases {
     binary(cases, r, Elementwise.MAX, Domain.SMALL_INTEGERS, Kind.EXACT);
     binary(cases, r, Elementwise.MIN, Domain.SMALL_INTEGERS, Kind.EXACT);
     binary(cases, r, Elementwise.POW, Domain.POSITIVE, Kind.TRANSCENDENTAL);
+    binary(cases, r, Elementwise.ATAN2, Domain.ANY, Kind.TRANSCENDENTAL);
     for (Primitive p :
         List.of(
             Elementwise.EQ,

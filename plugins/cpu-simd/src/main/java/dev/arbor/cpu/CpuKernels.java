@@ -53,6 +53,9 @@ final class CpuKernels {
     UNARY.put(Elementwise.SQRT, Unary.SQRT);
     UNARY.put(Elementwise.RSQRT, Unary.RSQRT);
     UNARY.put(Elementwise.ABS, Unary.ABS);
+    UNARY.put(Elementwise.EXPM1, Unary.EXPM1);
+    UNARY.put(Elementwise.LOG1P, Unary.LOG1P);
+    UNARY.put(Elementwise.SIGN, Unary.SIGN);
     BINARY.put(Elementwise.ADD, Binary.ADD);
     BINARY.put(Elementwise.SUB, Binary.SUB);
     BINARY.put(Elementwise.MUL, Binary.MUL);
@@ -60,6 +63,7 @@ final class CpuKernels {
     BINARY.put(Elementwise.MAX, Binary.MAX);
     BINARY.put(Elementwise.MIN, Binary.MIN);
     BINARY.put(Elementwise.POW, Binary.POW);
+    BINARY.put(Elementwise.ATAN2, Binary.ATAN2);
     COMPARE.put(Elementwise.EQ, Compare.EQ);
     COMPARE.put(Elementwise.NE, Compare.NE);
     COMPARE.put(Elementwise.LT, Compare.LT);

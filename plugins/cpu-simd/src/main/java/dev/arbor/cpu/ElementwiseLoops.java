@@ -36,7 +36,10 @@ final class ElementwiseLoops {
     LOGISTIC,
     SQRT,
     RSQRT,
-    ABS
+    ABS,
+    EXPM1,
+    LOG1P,
+    SIGN
   }
 
   enum Binary {
@@ -46,7 +49,8 @@ final class ElementwiseLoops {
     DIV,
     MAX,
     MIN,
-    POW
+    POW,
+    ATAN2
   }
 
   enum Compare {
@@ -70,6 +74,9 @@ final class ElementwiseLoops {
       case SQRT -> sqrtF32(x, y, from, to);
       case RSQRT -> rsqrtF32(x, y, from, to);
       case ABS -> absF32(x, y, from, to);
+      case EXPM1 -> expm1F32(x, y, from, to);
+      case LOG1P -> log1pF32(x, y, from, to);
+      case SIGN -> signF32(x, y, from, to);
     }
   }
 
@@ -213,6 +220,52 @@ final class ElementwiseLoops {
     }
   }
 
+  private static void expm1F32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (v.lanewise(VectorOperators.EXPM1)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (v.lanewise(VectorOperators.EXPM1)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void log1pF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void signF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (v.blend(v.broadcast(1f), v.compare(VectorOperators.GT, 0f))
+              .blend(v.broadcast(-1f), v.compare(VectorOperators.LT, 0f)))
+          .intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (v.blend(v.broadcast(1f), v.compare(VectorOperators.GT, 0f))
+              .blend(v.broadcast(-1f), v.compare(VectorOperators.LT, 0f)))
+          .intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
   static void binaryF32(
       Binary op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
     switch (op) {
@@ -223,6 +276,7 @@ final class ElementwiseLoops {
       case MAX -> maxF32(x, z, y, from, to);
       case MIN -> minF32(x, z, y, from, to);
       case POW -> powF32(x, z, y, from, to);
+      case ATAN2 -> atan2F32(x, z, y, from, to);
     }
   }
 
@@ -342,6 +396,23 @@ final class ElementwiseLoops {
       FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
       FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O, m);
       (a.lanewise(VectorOperators.POW, b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void atan2F32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O);
+      (a.lanewise(VectorOperators.ATAN2, b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O, m);
+      (a.lanewise(VectorOperators.ATAN2, b)).intoMemorySegment(y, i * 4, O, m);
     }
   }
 
@@ -477,6 +548,9 @@ final class ElementwiseLoops {
       case SQRT -> sqrtF64(x, y, from, to);
       case RSQRT -> rsqrtF64(x, y, from, to);
       case ABS -> absF64(x, y, from, to);
+      case EXPM1 -> expm1F64(x, y, from, to);
+      case LOG1P -> log1pF64(x, y, from, to);
+      case SIGN -> signF64(x, y, from, to);
     }
   }
 
@@ -622,6 +696,52 @@ final class ElementwiseLoops {
     }
   }
 
+  private static void expm1F64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (v.lanewise(VectorOperators.EXPM1)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (v.lanewise(VectorOperators.EXPM1)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void log1pF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void signF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (v.blend(v.broadcast(1d), v.compare(VectorOperators.GT, 0d))
+              .blend(v.broadcast(-1d), v.compare(VectorOperators.LT, 0d)))
+          .intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (v.blend(v.broadcast(1d), v.compare(VectorOperators.GT, 0d))
+              .blend(v.broadcast(-1d), v.compare(VectorOperators.LT, 0d)))
+          .intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
   static void binaryF64(
       Binary op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
     switch (op) {
@@ -632,6 +752,7 @@ final class ElementwiseLoops {
       case MAX -> maxF64(x, z, y, from, to);
       case MIN -> minF64(x, z, y, from, to);
       case POW -> powF64(x, z, y, from, to);
+      case ATAN2 -> atan2F64(x, z, y, from, to);
     }
   }
 
@@ -751,6 +872,23 @@ final class ElementwiseLoops {
       DoubleVector a = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
       DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O, m);
       (a.lanewise(VectorOperators.POW, b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void atan2F64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector a = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O);
+      (a.lanewise(VectorOperators.ATAN2, b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector a = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O, m);
+      (a.lanewise(VectorOperators.ATAN2, b)).intoMemorySegment(y, i * 8, O, m);
     }
   }
 
