@@ -27,6 +27,9 @@ UNARY = {
     "ABS": ("v.abs()", "v.abs()"),
     "EXPM1": ("v.lanewise(VectorOperators.EXPM1)", "v.lanewise(VectorOperators.EXPM1)"),
     "LOG1P": ("v.lanewise(VectorOperators.LOG1P)", "v.lanewise(VectorOperators.LOG1P)"),
+    "FLOOR": ("Rounding.roundF32(v, -1)", "Rounding.roundF64(v, -1)"),
+    "CEIL": ("Rounding.roundF32(v, 1)", "Rounding.roundF64(v, 1)"),
+    "ROUND": ("Rounding.roundF32(v, 0)", "Rounding.roundF64(v, 0)"),
     # sign: +-1 where positive/negative; zeros (keeping their sign) and NaN pass through.
     "SIGN": (
         "v.blend(v.broadcast(1f), v.compare(VectorOperators.GT, 0f))"

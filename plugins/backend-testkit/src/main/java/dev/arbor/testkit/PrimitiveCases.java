@@ -81,6 +81,10 @@ public final class PrimitiveCases {
     unary(cases, r, Elementwise.EXPM1, Domain.ANY, Kind.TRANSCENDENTAL);
     unary(cases, r, Elementwise.LOG1P, Domain.POSITIVE, Kind.TRANSCENDENTAL);
     unary(cases, r, Elementwise.SIGN, Domain.SMALL_INTEGERS, Kind.EXACT); // zeros included
+    for (Primitive p : List.of(Elementwise.FLOOR, Elementwise.CEIL, Elementwise.ROUND)) {
+      unary(cases, r, p, Domain.ANY, Kind.EXACT);
+      unary(cases, r, p, Domain.SMALL_INTEGERS, Kind.EXACT); // integers and exact halves
+    }
     binary(cases, r, Elementwise.ADD, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.SUB, Domain.ANY, Kind.EXACT);
     binary(cases, r, Elementwise.MUL, Domain.ANY, Kind.EXACT);

@@ -56,6 +56,9 @@ final class CpuKernels {
     UNARY.put(Elementwise.EXPM1, Unary.EXPM1);
     UNARY.put(Elementwise.LOG1P, Unary.LOG1P);
     UNARY.put(Elementwise.SIGN, Unary.SIGN);
+    UNARY.put(Elementwise.FLOOR, Unary.FLOOR);
+    UNARY.put(Elementwise.CEIL, Unary.CEIL);
+    UNARY.put(Elementwise.ROUND, Unary.ROUND);
     BINARY.put(Elementwise.ADD, Binary.ADD);
     BINARY.put(Elementwise.SUB, Binary.SUB);
     BINARY.put(Elementwise.MUL, Binary.MUL);

@@ -39,6 +39,9 @@ final class ElementwiseLoops {
     ABS,
     EXPM1,
     LOG1P,
+    FLOOR,
+    CEIL,
+    ROUND,
     SIGN
   }
 
@@ -76,6 +79,9 @@ final class ElementwiseLoops {
       case ABS -> absF32(x, y, from, to);
       case EXPM1 -> expm1F32(x, y, from, to);
       case LOG1P -> log1pF32(x, y, from, to);
+      case FLOOR -> floorF32(x, y, from, to);
+      case CEIL -> ceilF32(x, y, from, to);
+      case ROUND -> roundF32(x, y, from, to);
       case SIGN -> signF32(x, y, from, to);
     }
   }
@@ -245,6 +251,48 @@ final class ElementwiseLoops {
       var m = F.indexInRange(i, to);
       FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
       (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void floorF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (Rounding.roundF32(v, -1)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (Rounding.roundF32(v, -1)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void ceilF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (Rounding.roundF32(v, 1)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (Rounding.roundF32(v, 1)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void roundF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (Rounding.roundF32(v, 0)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (Rounding.roundF32(v, 0)).intoMemorySegment(y, i * 4, O, m);
     }
   }
 
@@ -550,6 +598,9 @@ final class ElementwiseLoops {
       case ABS -> absF64(x, y, from, to);
       case EXPM1 -> expm1F64(x, y, from, to);
       case LOG1P -> log1pF64(x, y, from, to);
+      case FLOOR -> floorF64(x, y, from, to);
+      case CEIL -> ceilF64(x, y, from, to);
+      case ROUND -> roundF64(x, y, from, to);
       case SIGN -> signF64(x, y, from, to);
     }
   }
@@ -721,6 +772,48 @@ final class ElementwiseLoops {
       var m = D.indexInRange(i, to);
       DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
       (v.lanewise(VectorOperators.LOG1P)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void floorF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (Rounding.roundF64(v, -1)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (Rounding.roundF64(v, -1)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void ceilF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (Rounding.roundF64(v, 1)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (Rounding.roundF64(v, 1)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void roundF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (Rounding.roundF64(v, 0)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (Rounding.roundF64(v, 0)).intoMemorySegment(y, i * 8, O, m);
     }
   }
 
