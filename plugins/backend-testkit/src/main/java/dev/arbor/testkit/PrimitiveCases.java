@@ -8,6 +8,7 @@ import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.core.primitives.Structural;
@@ -126,8 +127,76 @@ public final class PrimitiveCases {
     reductions(cases, r, Reductions.REDUCE_MAX, Kind.EXACT);
     reductions(cases, r, Reductions.REDUCE_MIN, Kind.EXACT);
     dots(cases, r);
+    gathers(cases, r);
     convs(cases, r);
     return cases;
+  }
+
+  /**
+   * gather and scatter_add: plain takes, row lookups with odd row lengths, several index axes,
+   * batch dims, empty rows and empty indices; indices run past both ends (clamped) and repeat
+   * (scatter_add accumulates), in I32 and I64.
+   */
+  static void gathers(List<Case> cases, Random r) {
+    int[][][] configs = {
+      // x dims, idx dims, {axis, batch_dims}
+      {{7}, {5}, {0, 0}},
+      {{6, 33}, {9}, {0, 0}},
+      {{3, 5, 17}, {2, 3}, {1, 0}},
+      {{4, 6, 5}, {4, 3}, {1, 1}},
+      {{2, 3, 4, 2}, {2, 3, 5}, {2, 2}},
+      {{5, 0}, {3}, {0, 0}},
+      {{2, 3}, {0}, {1, 0}},
+    };
+    for (int c = 0; c < configs.length; c++) {
+      int[] xd = configs[c][0];
+      int[] id = configs[c][1];
+      int axis = configs[c][2][0];
+      int nb = configs[c][2][1];
+      DType it = c % 2 == 0 ? DType.I32 : DType.I64;
+      long[] iv = new long[(int) Shape.of(id).size()];
+      for (int k = 0; k < iv.length; k++) {
+        iv[k] = r.nextInt(xd[axis] + 4) - 2; // out of range at both ends: clamped
+      }
+      HostArray idx = HostArray.ofLongs(new AbstractValue(Shape.of(id), it), iv);
+      int[] ud = new int[xd.length - 1 + id.length - nb];
+      int u = 0;
+      for (int k = 0; k < axis; k++) {
+        ud[u++] = xd[k];
+      }
+      for (int k = nb; k < id.length; k++) {
+        ud[u++] = id[k];
+      }
+      for (int k = axis + 1; k < xd.length; k++) {
+        ud[u++] = xd[k];
+      }
+      Params p = Params.of("axis", axis, "batch_dims", nb);
+      String shapes = Shape.of(xd) + " idx " + it.shortName() + Shape.of(id) + " " + p;
+      for (DType t : FLOATS) {
+        HostArray x = random(r, xd, t, Domain.ANY);
+        cases.add(
+            new Case(
+                "gather " + t.shortName() + shapes,
+                Indexing.GATHER,
+                p,
+                List.of(x, idx),
+                Kind.EXACT));
+        cases.add(
+            new Case(
+                "scatter_add " + t.shortName() + shapes,
+                Indexing.SCATTER_ADD,
+                p,
+                List.of(x, idx, random(r, ud, t, Domain.ANY)),
+                Kind.EXACT));
+      }
+      cases.add(
+          new Case(
+              "gather i32" + shapes,
+              Indexing.GATHER,
+              p,
+              List.of(random(r, xd, DType.I32, Domain.ANY), idx),
+              Kind.EXACT));
+    }
   }
 
   // ------------------------------------------------------------------ generators

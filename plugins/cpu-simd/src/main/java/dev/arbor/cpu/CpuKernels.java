@@ -9,6 +9,7 @@ import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.core.primitives.Structural;
@@ -97,6 +98,18 @@ final class CpuKernels {
     m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
     REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(
+        Indexing.GATHER,
+        (in, inAvals, params, outAvals) ->
+            isIndex(inAvals.get(1).dtype())
+                ? GatherKernels.gather(in, inAvals, params, outAvals)
+                : reference(backend, Indexing.GATHER, in, params, outAvals));
+    m.put(
+        Indexing.SCATTER_ADD,
+        (in, inAvals, params, outAvals) ->
+            CpuBackend.isVectorType(inAvals.get(0).dtype()) && isIndex(inAvals.get(1).dtype())
+                ? GatherKernels.scatterAdd(in, inAvals, params, outAvals)
+                : reference(backend, Indexing.SCATTER_ADD, in, params, outAvals));
     m.put(Fused.FUSED, (in, inAvals, params, outAvals) -> FusedKernel.run(m, in, params, outAvals));
     m.put(
         LinearAlgebra.DOT_GENERAL,
@@ -194,6 +207,10 @@ final class CpuKernels {
                     ReduceKernel.run(
                         op, (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0)))
                 : reference(backend, p, in, params, outAvals));
+  }
+
+  private static boolean isIndex(DType t) {
+    return t == DType.I32 || t == DType.I64;
   }
 
   static MemorySegment seg(Buffer b) {
