@@ -128,6 +128,7 @@ public final class PrimitiveCases {
     reductions(cases, r, Reductions.REDUCE_MIN, Kind.EXACT);
     dots(cases, r);
     gathers(cases, r);
+    slices(cases, r);
     convs(cases, r);
     return cases;
   }
@@ -196,6 +197,52 @@ public final class PrimitiveCases {
               p,
               List.of(random(r, xd, DType.I32, Domain.ANY), idx),
               Kind.EXACT));
+    }
+  }
+
+  /** slice (unit and larger strides, empty results, every axis) and concatenate (every axis). */
+  static void slices(List<Case> cases, Random r) {
+    int[][][] slices = {
+      // x dims, start, limit, strides
+      {{17}, {3}, {16}, {1}},
+      {{17}, {1}, {17}, {4}},
+      {{5, 33}, {1, 2}, {4, 31}, {1, 1}},
+      {{5, 33}, {0, 0}, {5, 33}, {2, 3}},
+      {{4, 3, 9}, {1, 0, 2}, {3, 3, 9}, {1, 2, 2}},
+      {{4, 6}, {2, 3}, {2, 6}, {1, 1}},
+    };
+    for (int[][] c : slices) {
+      Params p = Params.of("start", c[1], "limit", c[2], "strides", c[3]);
+      for (DType t : new DType[] {DType.F32, DType.F64, DType.I32}) {
+        cases.add(
+            new Case(
+                "slice " + t.shortName() + Shape.of(c[0]) + " " + p,
+                Indexing.SLICE,
+                p,
+                List.of(random(r, c[0], t, Domain.ANY)),
+                Kind.EXACT));
+      }
+    }
+    int[][] base = {{3, 4, 5}, {7}};
+    for (int[] d : base) {
+      for (int axis = 0; axis < d.length; axis++) {
+        for (DType t : new DType[] {DType.F32, DType.F64, DType.BOOL}) {
+          List<HostArray> parts = new ArrayList<>();
+          for (int len : new int[] {2, 0, 3}) {
+            int[] pd = d.clone();
+            pd[axis] = len;
+            parts.add(random(r, pd, t, Domain.ANY));
+          }
+          Params p = Params.of("axis", axis);
+          cases.add(
+              new Case(
+                  "concatenate " + t.shortName() + Shape.of(d) + " " + p,
+                  Indexing.CONCATENATE,
+                  p,
+                  parts,
+                  Kind.EXACT));
+        }
+      }
     }
   }
 

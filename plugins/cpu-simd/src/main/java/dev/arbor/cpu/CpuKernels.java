@@ -98,6 +98,8 @@ final class CpuKernels {
     m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
     REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(Indexing.SLICE, LayoutKernels::slice);
+    m.put(Indexing.CONCATENATE, LayoutKernels::concatenate);
     m.put(
         Indexing.GATHER,
         (in, inAvals, params, outAvals) ->

@@ -44,6 +44,63 @@ final class LayoutKernels {
     return List.of(y);
   }
 
+  /** slice: a strided copy starting at the first selected element. */
+  static List<Buffer> slice(
+      List<Buffer> in, List<AbstractValue> inAvals, Params params, List<AbstractValue> outAvals) {
+    int[] start = params.ints("start");
+    int[] step = params.ints("strides");
+    long[] xs = Layout.strides(inAvals.get(0).shape().dims());
+    AbstractValue out = outAvals.get(0);
+    long es = out.dtype().byteSize();
+    long offset = 0;
+    long[] strides = new long[xs.length];
+    for (int k = 0; k < xs.length; k++) {
+      offset += start[k] * xs[k];
+      strides[k] = step[k] * xs[k];
+    }
+    CpuBuffer y = CpuBuffer.allocate(out);
+    if (y.size() > 0) {
+      MemorySegment x = CpuKernels.seg(in.get(0));
+      Layout.copy(x.asSlice(offset * es), y.segment(), (int) es, out.shape().dims(), strides);
+    }
+    return List.of(y);
+  }
+
+  /**
+   * concatenate: per position before the axis, each operand's run (its axis length times the axes
+   * after it, contiguous in both) is copied in turn.
+   */
+  static List<Buffer> concatenate(
+      List<Buffer> in, List<AbstractValue> inAvals, Params params, List<AbstractValue> outAvals) {
+    int axis = params.intValue("axis");
+    AbstractValue out = outAvals.get(0);
+    int[] od = out.shape().dims();
+    long es = out.dtype().byteSize();
+    long outer = 1;
+    for (int k = 0; k < axis; k++) {
+      outer *= od[k];
+    }
+    long inner = 1;
+    for (int k = axis + 1; k < od.length; k++) {
+      inner *= od[k];
+    }
+    CpuBuffer y = CpuBuffer.allocate(out);
+    MemorySegment ys = y.segment();
+    long rowOut = od[axis] * inner * es;
+    long at = 0;
+    for (int i = 0; i < in.size(); i++) {
+      long run = inAvals.get(i).shape().dim(axis) * inner * es;
+      if (run > 0) {
+        MemorySegment xs = CpuKernels.seg(in.get(i));
+        for (long q = 0; q < outer; q++) {
+          MemorySegment.copy(xs, q * run, ys, q * rowOut + at, run);
+        }
+      }
+      at += run;
+    }
+    return List.of(y);
+  }
+
   private static List<Buffer> copy(Buffer x, AbstractValue out, int[] od, long[] strides) {
     CpuBuffer y = CpuBuffer.allocate(out);
     Layout.copy(CpuKernels.seg(x), y.segment(), out.dtype().byteSize(), od, strides);
