@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A staged function (JAX's closed jaxpr): inputs, captured constants with their values, equations
@@ -74,28 +75,47 @@ public final class Graph {
         if (e.primitive().isCollective() && e.params().get("axis_name") instanceof String n) {
           found.add(n);
         }
-        found.addAll(collectiveAxisNames(e.params()));
+        anyGraph(
+            e.params(),
+            g -> {
+              found.addAll(g.collectiveAxisNames());
+              return false; // visit every sub-graph
+            });
       }
       names = axisNames = Set.copyOf(found);
     }
     return names;
   }
 
-  /** The axis names of collectives in the graphs among {@code params}' values (see above). */
-  public static Set<String> collectiveAxisNames(Params params) {
-    Set<String> found = new HashSet<>();
+  /**
+   * Whether a graph among {@code params}' values holds a collective over {@code axisName}, or over
+   * any axis when {@code axisName} is null. Asked on every bind of a higher-order primitive under a
+   * vmap or while staging, so it allocates nothing: each graph's names are computed once.
+   */
+  public static boolean usesCollective(Params params, String axisName) {
+    return anyGraph(params, g -> g.usesCollective(axisName));
+  }
+
+  /** Whether {@code test} holds for a graph among {@code params}' values (alone or in a list). */
+  private static boolean anyGraph(Params params, Predicate<Graph> test) {
     for (Object v : params.asMap().values()) {
-      if (v instanceof Graph g) {
-        found.addAll(g.collectiveAxisNames());
-      } else if (v instanceof Collection<?> c) {
+      if (v instanceof Graph g && test.test(g)) {
+        return true;
+      }
+      if (v instanceof Collection<?> c) {
         for (Object o : c) {
-          if (o instanceof Graph g) {
-            found.addAll(g.collectiveAxisNames());
+          if (o instanceof Graph g && test.test(g)) {
+            return true;
           }
         }
       }
     }
-    return found;
+    return false;
+  }
+
+  private boolean usesCollective(String axisName) {
+    Set<String> names = collectiveAxisNames();
+    return axisName == null ? !names.isEmpty() : names.contains(axisName);
   }
 
   /** Abstract values of the inputs. */

@@ -51,8 +51,7 @@ public final class StagingTrace extends Trace {
     if (!claimsCollectives) {
       return false;
     }
-    return p.isCollective()
-        || (p.axisBatchRule() != null && !Graph.collectiveAxisNames(params).isEmpty());
+    return p.isCollective() || (p.axisBatchRule() != null && Graph.usesCollective(params, null));
   }
 
   /** A new graph input. */

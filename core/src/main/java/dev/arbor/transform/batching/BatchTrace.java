@@ -63,7 +63,7 @@ public final class BatchTrace extends Trace {
     if (p.isCollective()) {
       return axisName.equals(params.get("axis_name"));
     }
-    return p.axisBatchRule() != null && Graph.collectiveAxisNames(params).contains(axisName);
+    return p.axisBatchRule() != null && Graph.usesCollective(params, axisName);
   }
 
   @Override

@@ -160,18 +160,14 @@ public final class PrimitiveCases {
         iv[k] = r.nextInt(xd[axis] + 4) - 2; // out of range at both ends: clamped
       }
       HostArray idx = HostArray.ofLongs(new AbstractValue(Shape.of(id), it), iv);
-      int[] ud = new int[xd.length - 1 + id.length - nb];
-      int u = 0;
-      for (int k = 0; k < axis; k++) {
-        ud[u++] = xd[k];
-      }
-      for (int k = nb; k < id.length; k++) {
-        ud[u++] = id[k];
-      }
-      for (int k = axis + 1; k < xd.length; k++) {
-        ud[u++] = xd[k];
-      }
       Params p = Params.of("axis", axis, "batch_dims", nb);
+      // The updates have the shape gather returns (its shape rule says which).
+      int[] ud =
+          Indexing.GATHER
+              .abstractEval(List.of(new AbstractValue(Shape.of(xd), DType.F32), idx.aval()), p)
+              .get(0)
+              .shape()
+              .dims();
       String shapes = Shape.of(xd) + " idx " + it.shortName() + Shape.of(id) + " " + p;
       for (DType t : FLOATS) {
         HostArray x = random(r, xd, t, Domain.ANY);

@@ -254,19 +254,28 @@ final class FusedKernel {
         reduceOutput);
   }
 
+  /** A cluster call's freshly allocated outputs and the segments of its inputs and outputs. */
+  private record Io(List<CpuBuffer> outs, MemorySegment[] inSegs, MemorySegment[] outSegs) {
+    static Io of(List<Buffer> in, List<AbstractValue> outAvals) {
+      List<CpuBuffer> outs = new ArrayList<>(outAvals.size());
+      MemorySegment[] outSegs = new MemorySegment[outAvals.size()];
+      for (int k = 0; k < outSegs.length; k++) {
+        outs.add(CpuBuffer.allocate(outAvals.get(k)));
+        outSegs[k] = outs.get(k).segment();
+      }
+      MemorySegment[] inSegs = new MemorySegment[in.size()];
+      for (int k = 0; k < inSegs.length; k++) {
+        inSegs[k] = CpuKernels.seg(in.get(k));
+      }
+      return new Io(outs, inSegs, outSegs);
+    }
+  }
+
   private static List<Buffer> execute(Plan plan, List<Buffer> in, List<AbstractValue> outAvals) {
-    List<CpuBuffer> outs = new ArrayList<>(outAvals.size());
-    for (AbstractValue a : outAvals) {
-      outs.add(CpuBuffer.allocate(a));
-    }
-    MemorySegment[] inSegs = new MemorySegment[in.size()];
-    for (int k = 0; k < inSegs.length; k++) {
-      inSegs[k] = CpuKernels.seg(in.get(k));
-    }
-    MemorySegment[] outSegs = new MemorySegment[outs.size()];
-    for (int k = 0; k < outSegs.length; k++) {
-      outSegs[k] = outs.get(k).segment();
-    }
+    Io io = Io.of(in, outAvals);
+    List<CpuBuffer> outs = io.outs();
+    MemorySegment[] inSegs = io.inSegs();
+    MemorySegment[] outSegs = io.outSegs();
     boolean f32Reduce = plan.reduceInput() != null && plan.reduceInput().dtype() == DType.F32;
     ConcurrentSkipListMap<Long, Double> partials = new ConcurrentSkipListMap<>();
     CpuThreads.parallelFor(
@@ -340,18 +349,10 @@ final class FusedKernel {
 
   private static List<Buffer> executeGenerated(
       FusedCodegen.Plan plan, List<Buffer> in, List<AbstractValue> outAvals) {
-    List<CpuBuffer> outs = new ArrayList<>(outAvals.size());
-    for (AbstractValue a : outAvals) {
-      outs.add(CpuBuffer.allocate(a));
-    }
-    MemorySegment[] inSegs = new MemorySegment[in.size()];
-    for (int k = 0; k < inSegs.length; k++) {
-      inSegs[k] = CpuKernels.seg(in.get(k));
-    }
-    MemorySegment[] outSegs = new MemorySegment[outs.size()];
-    for (int k = 0; k < outSegs.length; k++) {
-      outSegs[k] = outs.get(k).segment();
-    }
+    Io io = Io.of(in, outAvals);
+    List<CpuBuffer> outs = io.outs();
+    MemorySegment[] inSegs = io.inSegs();
+    MemorySegment[] outSegs = io.outSegs();
     FusedCodegen.Loop loop = plan.loop();
     long n = plan.size();
     long cols = plan.cols();

@@ -88,6 +88,7 @@ final class GatherKernels {
     Geometry g = Geometry.of(x.shape().dims(), inAvals.get(1).shape().dims(), params);
     boolean wide = inAvals.get(1).dtype() == DType.I64;
     boolean f32 = x.dtype() == DType.F32;
+    long es = x.dtype().byteSize();
     MemorySegment idx = CpuKernels.seg(in.get(1));
     MemorySegment us = CpuKernels.seg(in.get(2));
     CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
@@ -108,22 +109,12 @@ final class GatherKernels {
             for (long j = 0; j < g.n(); j++) {
               long dst = g.row(idx, wide, q, j) * inner;
               long src = (q * g.n() + j) * inner;
+              MemorySegment row = ys.asSlice(dst * es, inner * es);
+              MemorySegment upd = us.asSlice(src * es, inner * es);
               if (f32) {
-                ElementwiseLoops.binaryF32(
-                    ElementwiseLoops.Binary.ADD,
-                    ys.asSlice(dst * 4, inner * 4),
-                    us.asSlice(src * 4, inner * 4),
-                    ys.asSlice(dst * 4, inner * 4),
-                    0,
-                    inner);
+                ElementwiseLoops.binaryF32(ElementwiseLoops.Binary.ADD, row, upd, row, 0, inner);
               } else {
-                ElementwiseLoops.binaryF64(
-                    ElementwiseLoops.Binary.ADD,
-                    ys.asSlice(dst * 8, inner * 8),
-                    us.asSlice(src * 8, inner * 8),
-                    ys.asSlice(dst * 8, inner * 8),
-                    0,
-                    inner);
+                ElementwiseLoops.binaryF64(ElementwiseLoops.Binary.ADD, row, upd, row, 0, inner);
               }
             }
           }
