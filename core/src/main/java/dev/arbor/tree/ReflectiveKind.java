@@ -227,19 +227,28 @@ final class ReflectiveKind extends NodeKind {
     return a;
   }
 
-  @Override
-  TreeDefNode flatten(Object node, Flattener f) {
+  /**
+   * Opens a frame of {@code f} (its scratch array, possibly longer than the component count)
+   * holding {@code node}'s component values, read through the generated accessor when there is one.
+   */
+  private Object[] enterAndRead(Object node, Flattener f) {
     MethodHandle[] g = getters;
-    int n = g.length;
-    Object[] values = f.enter(n);
+    Object[] values = f.enter(g.length);
     RecordAccess a = access();
     if (a != null) {
       a.reader().accept(node, values);
     } else {
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < g.length; i++) {
         values[i] = read(g[i], node);
       }
     }
+    return values;
+  }
+
+  @Override
+  TreeDefNode flatten(Object node, Flattener f) {
+    int n = getters.length;
+    Object[] values = enterAndRead(node, f);
     TreeDefNode def;
     if (allChildren) {
       TreeDefNode last = lastDef;
@@ -288,17 +297,8 @@ final class ReflectiveKind extends NodeKind {
     if (!allChildren) {
       return guideWithAux(node, d, f);
     }
-    MethodHandle[] g = getters;
-    int n = g.length;
-    Object[] values = f.enter(n);
-    RecordAccess a = access();
-    if (a != null) {
-      a.reader().accept(node, values);
-    } else {
-      for (int i = 0; i < n; i++) {
-        values[i] = read(g[i], node);
-      }
-    }
+    int n = getters.length;
+    Object[] values = enterAndRead(node, f);
     TreeDefNode[] expected = d.children;
     TreeDefNode[] defs = null;
     for (int i = 0; i < n; i++) {
@@ -325,17 +325,8 @@ final class ReflectiveKind extends NodeKind {
    * (so it keeps {@code d}'s aux objects, equal to the node's).
    */
   private TreeDefNode guideWithAux(Object node, TreeDefNode d, Flattener f) {
-    MethodHandle[] g = getters;
-    int n = g.length;
-    Object[] values = f.enter(n);
-    RecordAccess a = access();
-    if (a != null) {
-      a.reader().accept(node, values);
-    } else {
-      for (int i = 0; i < n; i++) {
-        values[i] = read(g[i], node);
-      }
-    }
+    int n = getters.length;
+    Object[] values = enterAndRead(node, f);
     Object[] aux = ((StaticValues) d.aux).values;
     for (int i = 0; i < n; i++) {
       Object v = values[i];

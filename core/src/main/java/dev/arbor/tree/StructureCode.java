@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.RandomAccess;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -237,30 +238,19 @@ final class StructureCode {
         }
         number(def, true);
         byte[] bytes =
-            ClassFile.of()
-                .build(
-                    CD_SELF,
-                    cb -> {
-                      header(cb, ClassDesc.of("dev.arbor.tree.StructureCode$FlattenCode"));
-                      cb.withMethodBody(
-                          "flatten",
-                          MethodTypeDesc.of(CD_boolean, CD_Object, CD_OBJECTS),
-                          ClassFile.ACC_PUBLIC,
-                          code ->
-                              code.aload(1)
-                                  .aload(2)
-                                  .iconst_0()
-                                  .invokestatic(CD_SELF, "f0", MTD_FLATTEN_NODE)
-                                  .ireturn());
-                      for (int k = 0; k < order.size(); k++) {
-                        TreeDefNode d = order.get(k);
-                        cb.withMethodBody(
-                            "f" + k,
-                            MTD_FLATTEN_NODE,
-                            ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE,
-                            code -> flattenNode(code, d));
-                      }
-                    });
+            build(
+                "FlattenCode",
+                "flatten",
+                MethodTypeDesc.of(CD_boolean, CD_Object, CD_OBJECTS),
+                code ->
+                    code.aload(1)
+                        .aload(2)
+                        .iconst_0()
+                        .invokestatic(CD_SELF, "f0", MTD_FLATTEN_NODE)
+                        .ireturn(),
+                "f",
+                MTD_FLATTEN_NODE,
+                this::flattenNode);
         return (FlattenCode) define(bytes);
       } catch (RuntimeException e) {
         // Unsupported, the ClassFile API refused (e.g. a method over 64 KB), an accessor threw
@@ -276,35 +266,50 @@ final class StructureCode {
         }
         number(def, false);
         byte[] bytes =
-            ClassFile.of()
-                .build(
-                    CD_SELF,
-                    cb -> {
-                      header(cb, ClassDesc.of("dev.arbor.tree.StructureCode$UnflattenCode"));
-                      cb.withMethodBody(
-                          "unflatten",
-                          MethodTypeDesc.of(CD_Object, CD_OBJECTS),
-                          ClassFile.ACC_PUBLIC,
-                          code ->
-                              code.aload(1)
-                                  .iconst_0()
-                                  .invokestatic(CD_SELF, "b0", MTD_BUILD_NODE)
-                                  .areturn());
-                      for (int k = 0; k < order.size(); k++) {
-                        TreeDefNode d = order.get(k);
-                        cb.withMethodBody(
-                            "b" + k,
-                            MTD_BUILD_NODE,
-                            ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE,
-                            code -> buildNode(code, d));
-                      }
-                    });
+            build(
+                "UnflattenCode",
+                "unflatten",
+                MethodTypeDesc.of(CD_Object, CD_OBJECTS),
+                code ->
+                    code.aload(1).iconst_0().invokestatic(CD_SELF, "b0", MTD_BUILD_NODE).areturn(),
+                "b",
+                MTD_BUILD_NODE,
+                this::buildNode);
         return (UnflattenCode) define(bytes);
       } catch (RuntimeException e) {
         // Unsupported, the ClassFile API refused (e.g. a method over 64 KB), an accessor threw
         // while profiling: not generated; the guided path stays, and reports real errors.
         return null;
       }
+    }
+
+    /**
+     * The class implementing {@code StructureCode.<iface>}: its {@code entry} method calls the
+     * method of the root def, and each numbered def gets a private static {@code <prefix><k>}.
+     */
+    private byte[] build(
+        String iface,
+        String entry,
+        MethodTypeDesc entryType,
+        Consumer<CodeBuilder> entryBody,
+        String prefix,
+        MethodTypeDesc nodeType,
+        BiConsumer<CodeBuilder, TreeDefNode> nodeBody) {
+      return ClassFile.of()
+          .build(
+              CD_SELF,
+              cb -> {
+                header(cb, ClassDesc.of("dev.arbor.tree.StructureCode$" + iface));
+                cb.withMethodBody(entry, entryType, ClassFile.ACC_PUBLIC, entryBody);
+                for (int k = 0; k < order.size(); k++) {
+                  TreeDefNode d = order.get(k);
+                  cb.withMethodBody(
+                      prefix + k,
+                      nodeType,
+                      ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE,
+                      code -> nodeBody.accept(code, d));
+                }
+              });
     }
 
     private static void header(ClassBuilder cb, ClassDesc iface) {
