@@ -1,6 +1,7 @@
 package dev.arbor.bench;
 
 import dev.arbor.Arbor;
+import dev.arbor.array.Ops;
 import dev.arbor.array.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -8,16 +9,18 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 
 /**
  * A contention-robust companion to the bandwidth rows of {@link MachineProbeBenchmark} and {@link
  * CpuBackendBenchmark} on cpu-simd: the copy and triad probes (one thread, and copy split over
  * {@code arbor.threads} plain threads), {@code jit(tanh(0.5x + 0.25))} over 1e7 F32 (reads and
- * writes 40 MB, like copy), {@code jit(sum(tanh(0.5x + 0.25)))} (reads 40 MB) and the eager {@code
- * sum}, in interleaved rounds in one warm JVM ({@link MinOfRounds}); rates are GB/s of bytes read
- * plus written. Run: {@code java --add-modules=jdk.incubator.vector
- * --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Darbor.threads=1 -cp
- * bench/target/benchmarks.jar dev.arbor.bench.FusedMinOfRounds [rounds]} (default 30 rounds).
+ * writes 40 MB, like copy), {@code jit(sum(tanh(0.5x + 0.25)))} and {@code jit(sum(0.5x + 0.25))}
+ * (read 40 MB) and the eager {@code sum}, in interleaved rounds in one warm JVM ({@link
+ * MinOfRounds}); rates are GB/s of bytes read plus written. Run: {@code java
+ * --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+ * --sun-misc-unsafe-memory-access=allow -Darbor.threads=1 -cp bench/target/benchmarks.jar
+ * dev.arbor.bench.FusedMinOfRounds [rounds]} (default 30 rounds).
  */
 public final class FusedMinOfRounds {
   private FusedMinOfRounds() {}
@@ -42,6 +45,9 @@ public final class FusedMinOfRounds {
     works.add(new MinOfRounds.Work("jit tanh(ax+b)", 8.0 * n, 5, () -> map(vec)));
     works.add(
         new MinOfRounds.Work("jit sum(tanh(ax+b))", 4.0 * n, 5, () -> vec.fused.apply(vec.x)));
+    Function<Tensor, Tensor> affineSum =
+        Arbor.jit((Tensor v) -> Ops.sum(Ops.add(v.mul(0.5), Ops.weak(0.25, v))));
+    works.add(new MinOfRounds.Work("jit sum(ax+b)", 4.0 * n, 5, () -> affineSum.apply(vec.x)));
     works.add(new MinOfRounds.Work("sum", 4.0 * n, 5, () -> vec.x.sum()));
     try {
       MinOfRounds.run(works, rounds, "GB/s");
