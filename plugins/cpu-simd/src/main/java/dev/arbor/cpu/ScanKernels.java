@@ -1,0 +1,224 @@
+package dev.arbor.cpu;
+
+import dev.arbor.array.DType;
+import dev.arbor.backend.Buffer;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * cumsum[axis, reverse] for F32, F64, I32 and I64, in the reference kernel's order and precision,
+ * so results are bit-identical: each line is summed sequentially from its first element (its last
+ * when {@code reverse}) starting at {@code 0}, F32 and F64 in a {@code double} accumulator (F32
+ * rounds each prefix to float, as the reference stores it), integers in wrapping integer
+ * arithmetic.
+ *
+ * <p>When the scanned axis is not innermost ({@code inner >= MIN_ROW}), the lines are summed
+ * together a row at a time: output row {@code j} is row {@code j - 1} plus input row {@code j}, a
+ * vector loop across the contiguous inner axis (F64 with the Vector API; F32 through a double row
+ * of accumulators). Otherwise each line is a scalar running sum. Work is split over the pool by
+ * outer index and by column blocks of the inner axis.
+ */
+final class ScanKernels {
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final ByteOrder O = ByteOrder.nativeOrder();
+
+  /** Inner lengths from which lines are summed a row at a time. */
+  static final int MIN_ROW = 16;
+
+  /** Columns per work item when summing rows (keeps an F32 accumulator row in L1). */
+  private static final int COLS = 2048;
+
+  private ScanKernels() {}
+
+  static List<Buffer> cumsum(
+      List<Buffer> in, List<AbstractValue> inAvals, Params params, List<AbstractValue> outAvals) {
+    int axis = params.intValue("axis");
+    boolean reverse = params.get("reverse", Boolean.class);
+    AbstractValue out = outAvals.get(0);
+    DType t = out.dtype();
+    int[] d = out.shape().dims();
+    long outer = 1;
+    for (int k = 0; k < axis; k++) {
+      outer *= d[k];
+    }
+    long inner = 1;
+    for (int k = axis + 1; k < d.length; k++) {
+      inner *= d[k];
+    }
+    int n = d[axis];
+    CpuBuffer y = CpuBuffer.allocate(out);
+    if (y.size() == 0) {
+      return List.of(y);
+    }
+    MemorySegment xs = CpuKernels.seg(in.get(0));
+    MemorySegment ys = y.segment();
+    long in0 = inner;
+    if (inner < MIN_ROW) {
+      long lines = outer * inner;
+      CpuThreads.parallelFor(
+          lines,
+          Math.max(1, CpuKernels.GRAIN / n),
+          1,
+          (from, to) -> {
+            for (long l = from; l < to; l++) {
+              long base = (l / in0) * n * in0 + l % in0;
+              long first = reverse ? base + (n - 1) * in0 : base;
+              long step = reverse ? -in0 : in0;
+              line(t, xs, ys, first, step, n);
+            }
+          });
+    } else {
+      long blocks = (inner + COLS - 1) / COLS;
+      CpuThreads.parallelFor(
+          outer * blocks,
+          Math.max(1, CpuKernels.GRAIN / ((long) n * Math.min(inner, COLS))),
+          1,
+          (from, to) -> {
+            double[] acc = t == DType.F32 ? new double[COLS] : null;
+            for (long w = from; w < to; w++) {
+              long o = w / blocks;
+              long c0 = (w % blocks) * COLS;
+              int len = (int) Math.min(COLS, in0 - c0);
+              long base = o * n * in0 + c0;
+              long first = reverse ? base + (n - 1) * in0 : base;
+              long step = reverse ? -in0 : in0;
+              rows(t, xs, ys, first, step, n, len, acc);
+            }
+          });
+    }
+    return List.of(y);
+  }
+
+  /** One line of {@code n} elements from {@code first}, {@code step} apart (elements). */
+  private static void line(
+      DType t, MemorySegment x, MemorySegment y, long first, long step, int n) {
+    long k = first;
+    switch (t) {
+      case F32 -> {
+        double acc = 0;
+        for (int j = 0; j < n; j++, k += step) {
+          acc += x.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+          y.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) acc);
+        }
+      }
+      case F64 -> {
+        double acc = 0;
+        for (int j = 0; j < n; j++, k += step) {
+          acc += x.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+          y.setAtIndex(ValueLayout.JAVA_DOUBLE, k, acc);
+        }
+      }
+      case I32 -> {
+        int acc = 0;
+        for (int j = 0; j < n; j++, k += step) {
+          acc += x.getAtIndex(ValueLayout.JAVA_INT, k);
+          y.setAtIndex(ValueLayout.JAVA_INT, k, acc);
+        }
+      }
+      case I64 -> {
+        long acc = 0;
+        for (int j = 0; j < n; j++, k += step) {
+          acc += x.getAtIndex(ValueLayout.JAVA_LONG, k);
+          y.setAtIndex(ValueLayout.JAVA_LONG, k, acc);
+        }
+      }
+      default -> throw new AssertionError(t);
+    }
+  }
+
+  /**
+   * {@code len} lines side by side: rows of {@code len} contiguous elements from {@code first},
+   * {@code step} elements apart; output row {@code j} = output row {@code j - 1} + input row {@code
+   * j}, the first row {@code 0 + x}.
+   */
+  private static void rows(
+      DType t,
+      MemorySegment x,
+      MemorySegment y,
+      long first,
+      long step,
+      int n,
+      int len,
+      double[] acc) {
+    switch (t) {
+      case F32 -> {
+        for (int c = 0; c < len; c++) {
+          acc[c] = 0;
+        }
+        long k = first;
+        for (int j = 0; j < n; j++, k += step) {
+          for (int c = 0; c < len; c++) {
+            double a = acc[c] + x.getAtIndex(ValueLayout.JAVA_FLOAT, k + c);
+            acc[c] = a;
+            y.setAtIndex(ValueLayout.JAVA_FLOAT, k + c, (float) a);
+          }
+        }
+      }
+      case F64 -> {
+        DoubleVector zero = DoubleVector.zero(D);
+        long b = first * 8;
+        for (long c = 0; c < len; c += D.length()) {
+          var m = D.indexInRange(c, len);
+          zero.add(DoubleVector.fromMemorySegment(D, x, b + c * 8, O, m))
+              .intoMemorySegment(y, b + c * 8, O, m);
+        }
+        long p = first;
+        long k = first + step;
+        for (int j = 1; j < n; j++, p = k, k += step) {
+          addRowF64(x, y, p * 8, k * 8, len);
+        }
+      }
+      case I32 -> {
+        MemorySegment.copy(x, first * 4, y, first * 4, len * 4L);
+        long p = first;
+        long k = first + step;
+        for (int j = 1; j < n; j++, p = k, k += step) {
+          for (int c = 0; c < len; c++) {
+            y.setAtIndex(
+                ValueLayout.JAVA_INT,
+                k + c,
+                y.getAtIndex(ValueLayout.JAVA_INT, p + c)
+                    + x.getAtIndex(ValueLayout.JAVA_INT, k + c));
+          }
+        }
+      }
+      case I64 -> {
+        MemorySegment.copy(x, first * 8, y, first * 8, len * 8L);
+        long p = first;
+        long k = first + step;
+        for (int j = 1; j < n; j++, p = k, k += step) {
+          for (int c = 0; c < len; c++) {
+            y.setAtIndex(
+                ValueLayout.JAVA_LONG,
+                k + c,
+                y.getAtIndex(ValueLayout.JAVA_LONG, p + c)
+                    + x.getAtIndex(ValueLayout.JAVA_LONG, k + c));
+          }
+        }
+      }
+      default -> throw new AssertionError(t);
+    }
+  }
+
+  /** {@code y[k + c] = y[p + c] + x[k + c]} for {@code c < len} (byte offsets p, k). */
+  private static void addRowF64(MemorySegment x, MemorySegment y, long p, long k, int len) {
+    int c = 0;
+    for (int bound = D.loopBound(len); c < bound; c += D.length()) {
+      DoubleVector a = DoubleVector.fromMemorySegment(D, y, p + c * 8L, O);
+      a.add(DoubleVector.fromMemorySegment(D, x, k + c * 8L, O))
+          .intoMemorySegment(y, k + c * 8L, O);
+    }
+    if (c < len) {
+      var m = D.indexInRange(c, len);
+      DoubleVector a = DoubleVector.fromMemorySegment(D, y, p + c * 8L, O, m);
+      a.add(DoubleVector.fromMemorySegment(D, x, k + c * 8L, O, m))
+          .intoMemorySegment(y, k + c * 8L, O, m);
+    }
+  }
+}
