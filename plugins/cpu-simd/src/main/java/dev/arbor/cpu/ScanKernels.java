@@ -9,6 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class ScanKernels {
   private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+
+  /** Floats with as many lanes as {@link #D}: an F32 row widens to doubles lane for lane. */
+  private static final VectorSpecies<Float> FH =
+      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+
   private static final ByteOrder O = ByteOrder.nativeOrder();
 
   /** Inner lengths from which lines are summed a row at a time. */
@@ -66,11 +74,26 @@ final class ScanKernels {
           Math.max(1, CpuKernels.GRAIN / n),
           1,
           (from, to) -> {
-            for (long l = from; l < to; l++) {
+            long step = reverse ? -in0 : in0;
+            long l = from;
+            if (t == DType.F32 || t == DType.F64) {
+              // Four independent running sums at once: one alone waits on its add's latency.
+              long[] first = new long[4];
+              for (; l + 4 <= to; l += 4) {
+                for (int q = 0; q < 4; q++) {
+                  long base = ((l + q) / in0) * n * in0 + (l + q) % in0;
+                  first[q] = reverse ? base + (n - 1) * in0 : base;
+                }
+                if (t == DType.F32) {
+                  lines4F32(xs, ys, first, step, n);
+                } else {
+                  lines4F64(xs, ys, first, step, n);
+                }
+              }
+            }
+            for (; l < to; l++) {
               long base = (l / in0) * n * in0 + l % in0;
-              long first = reverse ? base + (n - 1) * in0 : base;
-              long step = reverse ? -in0 : in0;
-              line(t, xs, ys, first, step, n);
+              line(t, xs, ys, reverse ? base + (n - 1) * in0 : base, step, n);
             }
           });
     } else {
@@ -93,6 +116,50 @@ final class ScanKernels {
           });
     }
     return List.of(y);
+  }
+
+  /** Four F32 lines at once (each summed in its own double, in the reference's order). */
+  private static void lines4F32(MemorySegment x, MemorySegment y, long[] first, long step, int n) {
+    long k0 = first[0];
+    long k1 = first[1];
+    long k2 = first[2];
+    long k3 = first[3];
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    for (int j = 0; j < n; j++, k0 += step, k1 += step, k2 += step, k3 += step) {
+      a0 += x.getAtIndex(ValueLayout.JAVA_FLOAT, k0);
+      a1 += x.getAtIndex(ValueLayout.JAVA_FLOAT, k1);
+      a2 += x.getAtIndex(ValueLayout.JAVA_FLOAT, k2);
+      a3 += x.getAtIndex(ValueLayout.JAVA_FLOAT, k3);
+      y.setAtIndex(ValueLayout.JAVA_FLOAT, k0, (float) a0);
+      y.setAtIndex(ValueLayout.JAVA_FLOAT, k1, (float) a1);
+      y.setAtIndex(ValueLayout.JAVA_FLOAT, k2, (float) a2);
+      y.setAtIndex(ValueLayout.JAVA_FLOAT, k3, (float) a3);
+    }
+  }
+
+  /** Four F64 lines at once. */
+  private static void lines4F64(MemorySegment x, MemorySegment y, long[] first, long step, int n) {
+    long k0 = first[0];
+    long k1 = first[1];
+    long k2 = first[2];
+    long k3 = first[3];
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    for (int j = 0; j < n; j++, k0 += step, k1 += step, k2 += step, k3 += step) {
+      a0 += x.getAtIndex(ValueLayout.JAVA_DOUBLE, k0);
+      a1 += x.getAtIndex(ValueLayout.JAVA_DOUBLE, k1);
+      a2 += x.getAtIndex(ValueLayout.JAVA_DOUBLE, k2);
+      a3 += x.getAtIndex(ValueLayout.JAVA_DOUBLE, k3);
+      y.setAtIndex(ValueLayout.JAVA_DOUBLE, k0, a0);
+      y.setAtIndex(ValueLayout.JAVA_DOUBLE, k1, a1);
+      y.setAtIndex(ValueLayout.JAVA_DOUBLE, k2, a2);
+      y.setAtIndex(ValueLayout.JAVA_DOUBLE, k3, a3);
+    }
   }
 
   /** One line of {@code n} elements from {@code first}, {@code step} apart (elements). */
@@ -148,12 +215,21 @@ final class ScanKernels {
       double[] acc) {
     switch (t) {
       case F32 -> {
-        for (int c = 0; c < len; c++) {
-          acc[c] = 0;
-        }
+        java.util.Arrays.fill(acc, 0, len, 0.0);
         long k = first;
+        int bound = D.loopBound(len);
         for (int j = 0; j < n; j++, k += step) {
-          for (int c = 0; c < len; c++) {
+          int c = 0;
+          for (; c < bound; c += D.length()) {
+            FloatVector f = FloatVector.fromMemorySegment(FH, x, (k + c) * 4, O);
+            DoubleVector a =
+                DoubleVector.fromArray(D, acc, c)
+                    .add((DoubleVector) f.convertShape(VectorOperators.F2D, D, 0));
+            a.intoArray(acc, c);
+            ((FloatVector) a.convertShape(VectorOperators.D2F, FH, 0))
+                .intoMemorySegment(y, (k + c) * 4, O);
+          }
+          for (; c < len; c++) {
             double a = acc[c] + x.getAtIndex(ValueLayout.JAVA_FLOAT, k + c);
             acc[c] = a;
             y.setAtIndex(ValueLayout.JAVA_FLOAT, k + c, (float) a);
