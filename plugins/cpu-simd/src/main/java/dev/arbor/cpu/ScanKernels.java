@@ -39,6 +39,9 @@ final class ScanKernels {
   /** Inner lengths from which lines are summed a row at a time. */
   static final int MIN_ROW = 16;
 
+  /** Longest contiguous line summed through a heap array (four lines: 1 MiB of doubles). */
+  private static final int HEAP_LINES = 1 << 15;
+
   /** Columns per work item when summing rows (keeps an F32 accumulator row in L1). */
   private static final int COLS = 2048;
 
@@ -76,7 +79,21 @@ final class ScanKernels {
           (from, to) -> {
             long step = reverse ? -in0 : in0;
             long l = from;
-            if (t == DType.F32 || t == DType.F64) {
+            if (in0 == 1 && n <= HEAP_LINES && (t == DType.F32 || t == DType.F64)) {
+              // Contiguous lines: four at a time through a heap array (plain array loops beat
+              // segment accesses here; the sums are the same).
+              if (t == DType.F32) {
+                float[] buf = new float[4 * n];
+                for (; l + 4 <= to; l += 4) {
+                  heapLines4F32(xs, ys, l * n, n, reverse, buf);
+                }
+              } else {
+                double[] buf = new double[4 * n];
+                for (; l + 4 <= to; l += 4) {
+                  heapLines4F64(xs, ys, l * n, n, reverse, buf);
+                }
+              }
+            } else if (t == DType.F32 || t == DType.F64) {
               // Four independent running sums at once: one alone waits on its add's latency.
               long[] first = new long[4];
               for (; l + 4 <= to; l += 4) {
@@ -160,6 +177,50 @@ final class ScanKernels {
       y.setAtIndex(ValueLayout.JAVA_DOUBLE, k2, a2);
       y.setAtIndex(ValueLayout.JAVA_DOUBLE, k3, a3);
     }
+  }
+
+  /** Four contiguous F32 lines from element {@code base}, through {@code buf} (4n floats). */
+  private static void heapLines4F32(
+      MemorySegment x, MemorySegment y, long base, int n, boolean reverse, float[] buf) {
+    MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, base * 4, buf, 0, 4 * n);
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    int s = reverse ? -1 : 1;
+    for (int j = 0, k = reverse ? n - 1 : 0; j < n; j++, k += s) {
+      a0 += buf[k];
+      a1 += buf[n + k];
+      a2 += buf[2 * n + k];
+      a3 += buf[3 * n + k];
+      buf[k] = (float) a0;
+      buf[n + k] = (float) a1;
+      buf[2 * n + k] = (float) a2;
+      buf[3 * n + k] = (float) a3;
+    }
+    MemorySegment.copy(buf, 0, y, ValueLayout.JAVA_FLOAT, base * 4, 4 * n);
+  }
+
+  /** Four contiguous F64 lines from element {@code base}, through {@code buf} (4n doubles). */
+  private static void heapLines4F64(
+      MemorySegment x, MemorySegment y, long base, int n, boolean reverse, double[] buf) {
+    MemorySegment.copy(x, ValueLayout.JAVA_DOUBLE, base * 8, buf, 0, 4 * n);
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    int s = reverse ? -1 : 1;
+    for (int j = 0, k = reverse ? n - 1 : 0; j < n; j++, k += s) {
+      a0 += buf[k];
+      a1 += buf[n + k];
+      a2 += buf[2 * n + k];
+      a3 += buf[3 * n + k];
+      buf[k] = a0;
+      buf[n + k] = a1;
+      buf[2 * n + k] = a2;
+      buf[3 * n + k] = a3;
+    }
+    MemorySegment.copy(buf, 0, y, ValueLayout.JAVA_DOUBLE, base * 8, 4 * n);
   }
 
   /** One line of {@code n} elements from {@code first}, {@code step} apart (elements). */
