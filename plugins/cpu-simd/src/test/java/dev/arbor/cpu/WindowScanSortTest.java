@@ -139,6 +139,62 @@ class WindowScanSortTest {
     }
   }
 
+  /**
+   * Operands large enough to split over the pool (several fill blocks, placement rows, cumsum
+   * column blocks and sort lines per thread), every dtype, against the reference bit for bit.
+   */
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void largeOperandsMatchTheReferenceBitForBit(DType t) {
+    int[] shape = {300, 2301};
+    Random r = new Random(11);
+    double[] v = new double[size(shape)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextInt(7) - 3;
+    }
+    double[] u = new double[151 * 1000];
+    for (int i = 0; i < u.length; i++) {
+      u[i] = r.nextInt(7) - 3;
+    }
+    Function<String, List<long[]>> f =
+        backend ->
+            on(
+                backend,
+                () -> {
+                  Tensor x = Ops.astype(Tensor.fromArray(v, shape), t);
+                  Tensor up = Ops.astype(Tensor.fromArray(u, 151, 1000), t);
+                  List<Tensor> s = List.of(Tensor.scalar(200, DType.I64), Tensor.scalar(1999));
+                  List<Tensor> out = new ArrayList<>();
+                  out.add(
+                      Ops.pad(
+                          x,
+                          new int[] {5, 0},
+                          new int[] {7, 9},
+                          new int[] {1, 0},
+                          Ops.astype(Tensor.scalar(1), t)));
+                  out.add(
+                      Ops.dynamicSlice(
+                          x, List.of(s.get(0), Ops.astype(s.get(1), DType.I64)), 150, 1001));
+                  out.add(
+                      Ops.dynamicUpdateSlice(
+                          x,
+                          up,
+                          List.of(
+                              Ops.astype(s.get(0), DType.I32), Ops.astype(s.get(1), DType.I32))));
+                  if (t != DType.BOOL) {
+                    for (int a = 0; a < 2; a++) {
+                      out.add(Ops.cumsum(x, a, false));
+                      out.add(Ops.cumsum(x, a, true));
+                    }
+                  }
+                  out.add(Ops.sort(x, 1));
+                  out.add(Ops.sort(x, 0));
+                  out.add(Ops.squeeze(Ops.expandDims(x, 1), 1));
+                  return bits(out);
+                });
+    assertSameBits(f.apply("reference"), f.apply(CpuBackend.NAME), t + " large");
+  }
+
   private static int size(int[] shape) {
     int n = 1;
     for (int d : shape) {
