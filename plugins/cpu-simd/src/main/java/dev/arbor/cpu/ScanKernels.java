@@ -23,9 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>When the scanned axis is not innermost ({@code inner >= MIN_ROW}), the lines are summed
  * together a row at a time: output row {@code j} is row {@code j - 1} plus input row {@code j}, a
- * vector loop across the contiguous inner axis (F64 with the Vector API; F32 through a double row
- * of accumulators). Otherwise each line is a scalar running sum. Work is split over the pool by
- * outer index and by column blocks of the inner axis.
+ * vector loop across the contiguous inner axis (F64 with the Vector API; F32 widened lane for lane
+ * to doubles, added into a row of double accumulators and narrowed back; integers as plain loops).
+ * Otherwise each line is a scalar running sum, four lines interleaved for F32/F64 (a single chain
+ * waits on its add's latency). Work is split over the pool by lines, or by outer index and column
+ * blocks of the inner axis.
  */
 final class ScanKernels {
   private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
