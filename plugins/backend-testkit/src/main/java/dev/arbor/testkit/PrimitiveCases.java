@@ -133,6 +133,7 @@ public final class PrimitiveCases {
     gathers(cases, r);
     slices(cases, r);
     convs(cases, r);
+    WindowScanSortCases.add(cases, r);
     return cases;
   }
 

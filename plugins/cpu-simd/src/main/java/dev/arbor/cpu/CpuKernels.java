@@ -12,6 +12,7 @@ import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
+import dev.arbor.core.primitives.Sorting;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.cpu.ElementwiseLoops.Binary;
 import dev.arbor.cpu.ElementwiseLoops.Compare;
@@ -116,6 +117,13 @@ final class CpuKernels {
     REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
     m.put(Indexing.SLICE, LayoutKernels::slice);
     m.put(Indexing.CONCATENATE, LayoutKernels::concatenate);
+    m.put(Indexing.SQUEEZE, LayoutKernels::reshape);
+    m.put(Indexing.EXPAND_DIMS, LayoutKernels::reshape);
+    m.put(Indexing.PAD, WindowKernels::pad);
+    m.put(Indexing.DYNAMIC_SLICE, WindowKernels::dynamicSlice);
+    m.put(Indexing.DYNAMIC_UPDATE_SLICE, WindowKernels::dynamicUpdateSlice);
+    m.put(Reductions.CUMSUM, ScanKernels::cumsum);
+    m.put(Sorting.SORT, SortKernels::sort);
     m.put(
         Indexing.GATHER,
         (in, inAvals, params, outAvals) ->

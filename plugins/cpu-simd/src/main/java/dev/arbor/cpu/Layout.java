@@ -198,6 +198,124 @@ final class Layout {
     }
   }
 
+  /**
+   * The mirror of {@link #copy}: copies {@code src}, contiguous and row-major in {@code dims}, into
+   * {@code dst} where axis {@code a} advances by {@code dstStrides[a]} elements from element {@code
+   * dstOff} (pad's and dynamic_update_slice's placement). The destination positions must be
+   * distinct.
+   */
+  static void place(
+      MemorySegment src, MemorySegment dst, long dstOff, int esize, int[] dims, long[] dstStrides) {
+    long total = 1;
+    for (int d : dims) {
+      total *= d;
+    }
+    if (total == 0) {
+      return;
+    }
+    Plan plan = plan(dims, dstStrides);
+    int r = plan.dims().length;
+    long inner = plan.dims()[r - 1];
+    long innerStride = plan.strides()[r - 1];
+    long rows = plan.outer();
+    CpuThreads.parallelFor(
+        rows,
+        Math.max(1, GRAIN / inner),
+        1,
+        (from, to) -> {
+          long[] idx = new long[r];
+          long rem = from;
+          long off = dstOff;
+          for (int a = r - 2; a >= 0; a--) {
+            idx[a] = rem % plan.dims()[a];
+            rem /= plan.dims()[a];
+            off += idx[a] * plan.strides()[a];
+          }
+          for (long row = from; row < to; row++) {
+            placeRow(src, row * inner, dst, off, innerStride, inner, esize);
+            for (int a = r - 2; a >= 0; a--) {
+              off += plan.strides()[a];
+              if (++idx[a] < plan.dims()[a]) {
+                break;
+              }
+              off -= plan.strides()[a] * plan.dims()[a];
+              idx[a] = 0;
+            }
+          }
+        });
+  }
+
+  /** Copies {@code n} contiguous elements from {@code s} to {@code d, d + stride, ...}. */
+  private static void placeRow(
+      MemorySegment src, long s, MemorySegment dst, long d, long stride, long n, int esize) {
+    if (stride == 1) {
+      MemorySegment.copy(src, s * esize, dst, d * esize, n * esize);
+      return;
+    }
+    switch (esize) {
+      case 1 -> {
+        for (long k = 0; k < n; k++) {
+          dst.set(ValueLayout.JAVA_BYTE, d + k * stride, src.get(ValueLayout.JAVA_BYTE, s + k));
+        }
+      }
+      case 4 -> {
+        for (long k = 0; k < n; k++) {
+          dst.setAtIndex(
+              ValueLayout.JAVA_INT, d + k * stride, src.getAtIndex(ValueLayout.JAVA_INT, s + k));
+        }
+      }
+      case 8 -> {
+        for (long k = 0; k < n; k++) {
+          dst.setAtIndex(
+              ValueLayout.JAVA_LONG, d + k * stride, src.getAtIndex(ValueLayout.JAVA_LONG, s + k));
+        }
+      }
+      default -> throw new AssertionError("element size " + esize);
+    }
+  }
+
+  /**
+   * Fills {@code dst} (elements of {@code esize} bytes) with copies of element 0 of {@code value},
+   * bit for bit: one block is built by doubling copies, then copied along the segment.
+   */
+  static void fill(MemorySegment dst, MemorySegment value, int esize) {
+    long bytes = dst.byteSize();
+    if (bytes == 0) {
+      return;
+    }
+    MemorySegment.copy(value, 0, dst, 0, esize);
+    long block = Math.min(bytes, FILL_BLOCK);
+    for (long have = esize; have < block; have *= 2) {
+      MemorySegment.copy(dst, 0, dst, have, Math.min(have, block - have));
+    }
+    CpuThreads.parallelFor(
+        (bytes + block - 1) / block,
+        Math.max(1, (GRAIN * 8) / block),
+        1,
+        (from, to) -> {
+          for (long b = Math.max(from, 1); b < to; b++) {
+            MemorySegment.copy(dst, 0, dst, b * block, Math.min(block, bytes - b * block));
+          }
+        });
+  }
+
+  /** Copies all of {@code src} to {@code dst} (equal sizes), in chunks over the pool. */
+  static void copyBulk(MemorySegment src, MemorySegment dst) {
+    long bytes = src.byteSize();
+    long chunk = GRAIN * 8;
+    CpuThreads.parallelFor(
+        (bytes + chunk - 1) / chunk,
+        1,
+        1,
+        (from, to) -> {
+          long start = from * chunk;
+          MemorySegment.copy(src, start, dst, start, Math.min(bytes, to * chunk) - start);
+        });
+  }
+
+  /** Bytes per fill block: a multiple of every element size, small enough for L1. */
+  private static final long FILL_BLOCK = 4096;
+
   /** Row-major strides (elements) of {@code dims}. */
   static long[] strides(int[] dims) {
     long[] s = new long[dims.length];

@@ -7,8 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * broadcast_in_dim, transpose and reshape as strided copies ({@link Layout}). Reshape copies rather
- * than sharing memory: a shared buffer would be released by whichever tensor dies first.
+ * broadcast_in_dim, transpose and reshape as strided copies ({@link Layout}). Reshape (and squeeze
+ * and expand_dims, registered as reshape: the row-major data are the same) copies rather than
+ * sharing memory: a {@link CpuBuffer} has one owner and no reference count, so a shared buffer
+ * would be released by whichever tensor dies first.
  */
 final class LayoutKernels {
   private LayoutKernels() {}
