@@ -17,6 +17,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -341,6 +342,9 @@ class GuidedFlattenTest {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger after = new AtomicInteger();
+    // Every thread is flattening before the registration (under load a pool thread can start
+    // late, and one that started after `stop` with 500 registered flattens done did nothing).
+    CountDownLatch running = new CountDownLatch(threads);
     List<Future<Integer>> results = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       results.add(
@@ -365,11 +369,14 @@ class GuidedFlattenTest {
                       : y != leaves.getLast()) {
                     throw new AssertionError("inconsistent unflatten: " + back);
                   }
-                  iterations++;
+                  if (++iterations == 1) {
+                    running.countDown();
+                  }
                 }
                 return iterations;
               }));
     }
+    assertTrue(running.await(30, TimeUnit.SECONDS), "flattening threads did not start");
     Thread.sleep(20);
     Trees.register(
         new NodeType<Cell>() {
