@@ -3,8 +3,8 @@ package dev.arbor.cpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Layout {
   private static final long GRAIN = 1 << 15;
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
   private static final ByteOrder O = ByteOrder.nativeOrder();
 
   private Layout() {}
@@ -117,7 +117,7 @@ final class Layout {
       }
       case 4 -> {
         if (stride == 0) {
-          fill4(dst, d, n, src.getAtIndex(ValueLayout.JAVA_FLOAT, s));
+          fill4(dst, d, n, src.getAtIndex(ValueLayout.JAVA_INT, s));
         } else {
           for (long k = 0; k < n; k++) {
             dst.setAtIndex(
@@ -127,7 +127,7 @@ final class Layout {
       }
       case 8 -> {
         if (stride == 0) {
-          fill8(dst, d, n, src.getAtIndex(ValueLayout.JAVA_DOUBLE, s));
+          fill8(dst, d, n, src.getAtIndex(ValueLayout.JAVA_LONG, s));
         } else {
           for (long k = 0; k < n; k++) {
             dst.setAtIndex(
@@ -174,27 +174,30 @@ final class Layout {
     }
   }
 
-  /** Fills {@code n} 4-byte elements from {@code d} with the bits of {@code v} (vector stores). */
-  private static void fill4(MemorySegment dst, long d, long n, float v) {
-    FloatVector b = FloatVector.broadcast(F, v);
+  /**
+   * Fills {@code n} 4-byte elements from {@code d} with the bits {@code v} (vector stores; integer
+   * lanes, so every bit pattern of every 4-byte dtype, NaN payloads included, is kept).
+   */
+  private static void fill4(MemorySegment dst, long d, long n, int v) {
+    IntVector b = IntVector.broadcast(I, v);
     long k = 0;
-    for (long bound = F.loopBound(n); k < bound; k += F.length()) {
+    for (long bound = I.loopBound(n); k < bound; k += I.length()) {
       b.intoMemorySegment(dst, (d + k) * 4, O);
     }
     if (k < n) {
-      b.intoMemorySegment(dst, (d + k) * 4, O, F.indexInRange(k, n));
+      b.intoMemorySegment(dst, (d + k) * 4, O, I.indexInRange(k, n));
     }
   }
 
-  /** Fills {@code n} 8-byte elements from {@code d} with the bits of {@code v} (vector stores). */
-  private static void fill8(MemorySegment dst, long d, long n, double v) {
-    DoubleVector b = DoubleVector.broadcast(D, v);
+  /** Fills {@code n} 8-byte elements from {@code d} with the bits {@code v} (as {@link #fill4}). */
+  private static void fill8(MemorySegment dst, long d, long n, long v) {
+    LongVector b = LongVector.broadcast(L, v);
     long k = 0;
-    for (long bound = D.loopBound(n); k < bound; k += D.length()) {
+    for (long bound = L.loopBound(n); k < bound; k += L.length()) {
       b.intoMemorySegment(dst, (d + k) * 8, O);
     }
     if (k < n) {
-      b.intoMemorySegment(dst, (d + k) * 8, O, D.indexInRange(k, n));
+      b.intoMemorySegment(dst, (d + k) * 8, O, L.indexInRange(k, n));
     }
   }
 
