@@ -130,6 +130,7 @@ public final class PrimitiveCases {
     gathers(cases, r);
     slices(cases, r);
     convs(cases, r);
+    MathAndBitsCases.addTo(cases, seed);
     return cases;
   }
 

@@ -51,10 +51,10 @@ import java.util.Map;
  * <p>Supported: F32 or F64 clusters (one float dtype throughout) of the unary/binary math
  * primitives, comparisons (masks in the loop; stored as bool bytes when they are outputs), bool
  * inputs (loaded as masks), {@code select} on a mask, {@code convert} of a mask to 0/1, {@code
- * broadcast_in_dim} of cluster inputs of the above kinds, and a trailing {@code reduce_sum/max/min}
- * over all axes, the trailing {@code cols} axes (one result per row) or the leading axes (one per
- * column, accumulated in the output). Anything else returns null from {@link #plan} and runs in
- * {@link FusedKernel}'s block interpreter or equation by equation.
+ * broadcast_in_dim} of cluster inputs of the above kinds, and a trailing {@code
+ * reduce_sum/max/min/prod} over all axes, the trailing {@code cols} axes (one result per row) or
+ * the leading axes (one per column, accumulated in the output). Anything else returns null from
+ * {@link #plan} and runs in {@link FusedKernel}'s block interpreter or equation by equation.
  */
 final class FusedCodegen {
   /** One generated cluster loop. Returns the range's total reduction (0 when there is none). */
@@ -809,6 +809,15 @@ final class FusedCodegen {
           cb.aload(local[a[1]]);
           cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
         }
+        case "REM", "ERF_INV" -> {
+          // FastMath's rem/erf_inv through FusedOps helpers, as the elementwise loops compute them.
+          MethodTypeDesc helper =
+              a.length == 1 ? MethodTypeDesc.of(vec, vec) : MethodTypeDesc.of(vec, vec, vec);
+          for (int arg : a) {
+            cb.aload(local[arg]);
+          }
+          cb.invokestatic(CD_OPS, op.name() + (f32 ? "F32" : "F64"), helper);
+        }
         case "EQ", "NE", "LT", "LE", "GT", "GE" -> {
           cb.aload(local[a[0]]);
           cb.getstatic(CD_VOPS, op.name(), CD_COMPARISON);
@@ -917,6 +926,7 @@ final class FusedCodegen {
             case SUM -> 0;
             case MAX -> Double.NEGATIVE_INFINITY;
             case MIN -> Double.POSITIVE_INFINITY;
+            case PROD -> 1;
           };
       scalarConst(cb, v);
       broadcast(cb);
@@ -932,6 +942,7 @@ final class FusedCodegen {
         case SUM -> "ADD";
         case MAX -> "MAX";
         case MIN -> "MIN";
+        case PROD -> "MUL";
       };
     }
 
