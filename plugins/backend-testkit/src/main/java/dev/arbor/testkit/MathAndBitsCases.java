@@ -17,12 +17,12 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Cases of {@link PrimitiveCases} for rem, erf_inv, the bitwise ops and shifts, reduce_prod,
- * argmax/argmin, iota and threefry2x32: every dtype each primitive takes, the shared awkward shapes
- * (size 0 and 1, odd lengths, vector tails), and the special values of each (zeros of both signs,
- * infinities, NaN, quotients beyond the fast path for rem; ±1 and |x| &gt; 1 for erf_inv; shift
- * counts of the bit width and beyond, negative; ties and NaNs for argmax/argmin). Drawn from their
- * own random stream so the rest of the table keeps its data.
+ * Cases of {@link PrimitiveCases} for rem, erf_inv, the bitwise ops and shifts, reduce_prod
+ * (floats, integers and bool), argmax/argmin, iota and threefry2x32: every dtype each primitive
+ * takes, the shared awkward shapes (size 0 and 1, odd lengths, vector tails), and the special
+ * values of each (zeros of both signs, infinities, NaN, quotients beyond the fast path for rem; ±1
+ * and |x| &gt; 1 for erf_inv; shift counts of the bit width and beyond, negative; ties and NaNs for
+ * argmax/argmin). Drawn from their own random stream so the rest of the table keeps its data.
  */
 final class MathAndBitsCases {
   private MathAndBitsCases() {}
@@ -35,6 +35,7 @@ final class MathAndBitsCases {
     erfInv(cases, r);
     bitwise(cases, r);
     prod(cases, r);
+    intProd(cases, r);
     argExtrema(cases, r);
     iota(cases);
     threefry(cases, r);
@@ -293,6 +294,33 @@ final class MathAndBitsCases {
                 Params.of("axes", sp[1]),
                 List.of(doubles(sp[0], t, x)),
                 Kind.ACCUMULATING));
+      }
+    }
+  }
+
+  /** Integer and bool products wrap (I32 to 32 bits) and are exact: small factors, long runs. */
+  static void intProd(List<Case> cases, Random r) {
+    for (DType t : INTS) {
+      for (int[][] sp : REDUCE_SPECS) {
+        int n = size(sp[0]);
+        long[] x = new long[n];
+        for (int i = 0; i < n; i++) {
+          // Mostly ±1, some ±2 and ±3 (products of long runs overflow and wrap), rare zeros.
+          int k = r.nextInt(100);
+          long v = k < 2 ? 0 : k < 80 ? 1 : k < 95 ? 2 : 3;
+          x[i] = t == DType.BOOL ? (k < 5 ? 0 : 1) : r.nextBoolean() ? v : -v;
+        }
+        cases.add(
+            new Case(
+                "reduce_prod "
+                    + t.shortName()
+                    + Arrays.toString(sp[0]).replace(" ", "")
+                    + " axes "
+                    + Arrays.toString(sp[1]).replace(" ", ""),
+                Reductions.REDUCE_PROD,
+                Params.of("axes", sp[1]),
+                List.of(longs(sp[0], t, x)),
+                Kind.EXACT));
       }
     }
   }

@@ -115,6 +115,18 @@ final class CpuKernels {
     m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
     REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(
+        Reductions.REDUCE_PROD,
+        (in, inAvals, params, outAvals) ->
+            List.of(
+                CpuBackend.isVectorType(inAvals.get(0).dtype())
+                    ? ReduceKernel.run(
+                        ReduceLoops.Op.PROD,
+                        (CpuBuffer) in.get(0),
+                        params.ints("axes"),
+                        outAvals.get(0))
+                    : IntReductions.prod(
+                        (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0))));
     BITWISE.forEach(
         (p, op) -> m.put(p, (in, inAvals, params, outAvals) -> bitwise(op, in, outAvals)));
     m.put(

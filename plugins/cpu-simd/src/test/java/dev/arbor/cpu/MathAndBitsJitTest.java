@@ -41,7 +41,7 @@ class MathAndBitsJitTest {
     return List.of(Ops.add(r, e), Ops.prod(v, 1), Ops.prod(Ops.mul(v, v), 0, 1));
   }
 
-  /** A float cluster with a bool and/not of two comparisons (codegen and blocks decline it). */
+  /** A float cluster with bool and/or/not of comparisons (masks in a generated loop). */
   private static List<Tensor> masks(List<Tensor> in) {
     Tensor x = in.get(0);
     Tensor y = in.get(1);
@@ -175,15 +175,24 @@ class MathAndBitsJitTest {
         ref,
         run(CpuBackend.NAME, false, true, MathAndBitsJitTest::masks, () -> inputs(t)),
         rtol);
-    long interpreted = FusedKernel.INTERPRETED_RUNS.get();
+    long generated = FusedKernel.GENERATED_RUNS.get();
     assertClose(
-        t + " jit",
+        t + " jit, generated loops",
         ref,
         run(CpuBackend.NAME, true, true, MathAndBitsJitTest::masks, () -> inputs(t)),
         rtol);
     assertTrue(
+        FusedKernel.GENERATED_RUNS.get() > generated,
+        "bool and/or/not of masks in a generated loop");
+    long interpreted = FusedKernel.INTERPRETED_RUNS.get();
+    assertClose(
+        t + " jit, without codegen",
+        ref,
+        run(CpuBackend.NAME, true, false, MathAndBitsJitTest::masks, () -> inputs(t)),
+        rtol);
+    assertTrue(
         FusedKernel.INTERPRETED_RUNS.get() > interpreted,
-        "a cluster with bool and/or/not runs equation by equation");
+        "the block interpreter leaves bool ops to the kernels, equation by equation");
   }
 
   @Test
