@@ -30,7 +30,7 @@ class MathAndBitsJitTest {
   private static final int ROWS = 37;
   private static final int COLS = 45;
 
-  /** rem and erf_inv in one cluster, a row and a total product of a derived value. */
+  /** rem and erf_inv in one cluster; products per row, in total and per column (leading axis). */
   private static List<Tensor> floats(List<Tensor> in) {
     Tensor x = in.get(0);
     Tensor y = in.get(1);
@@ -38,7 +38,11 @@ class MathAndBitsJitTest {
     // (0.9 tanh: erf_inv is ill-conditioned near ±1, where tanh's own ulps would dominate.)
     Tensor e = Ops.erfInv(Ops.mul(Ops.tanh(x), Ops.weak(0.9, x)));
     Tensor v = Ops.add(Ops.mul(Ops.tanh(y), Ops.weak(0.05, y)), Ops.weak(1.0, y));
-    return List.of(Ops.add(r, e), Ops.prod(v, 1), Ops.prod(Ops.mul(v, v), 0, 1));
+    return List.of(
+        Ops.add(r, e),
+        Ops.prod(v, 1),
+        Ops.prod(Ops.mul(v, v), 0, 1),
+        Ops.prod(Ops.sub(Ops.weak(1.0, v), Ops.mul(v, Ops.weak(0.01, v))), 0));
   }
 
   /** A float cluster with bool and/or/not of comparisons (masks in a generated loop). */
