@@ -41,7 +41,9 @@ public final class PrimitiveCases {
     ANY,
     POSITIVE,
     AWAY_FROM_ZERO,
-    SMALL_INTEGERS
+    SMALL_INTEGERS,
+    /** Integers only: the dtype's extremes, ±1, 0 and values over the whole range (wrap-around). */
+    INTEGER_EXTREMES
   }
 
   static final int[][] SHAPES = {
@@ -118,6 +120,7 @@ public final class PrimitiveCases {
     binary(
         cases, r, Elementwise.ADD, DType.I32, new int[] {3, 19}, Domain.SMALL_INTEGERS, Kind.EXACT);
     binary(cases, r, Elementwise.MUL, DType.I64, new int[] {23}, Domain.SMALL_INTEGERS, Kind.EXACT);
+    integers(cases, r);
     select(cases, r);
     convert(cases, r);
     broadcast(cases, r);
@@ -243,6 +246,43 @@ public final class PrimitiveCases {
     }
   }
 
+  /**
+   * Integer arithmetic and comparisons in I32 and I64 over values that wrap around (the extremes
+   * times anything), on shapes with vector tails.
+   */
+  private static void integers(List<Case> cases, Random r) {
+    List<Primitive> unary = List.of(Elementwise.NEG, Elementwise.ABS, Elementwise.SIGN);
+    List<Primitive> binary =
+        List.of(
+            Elementwise.ADD,
+            Elementwise.SUB,
+            Elementwise.MUL,
+            Elementwise.MAX,
+            Elementwise.MIN,
+            Elementwise.EQ,
+            Elementwise.NE,
+            Elementwise.LT,
+            Elementwise.LE,
+            Elementwise.GT,
+            Elementwise.GE);
+    for (DType t : new DType[] {DType.I32, DType.I64}) {
+      for (int[] s : new int[][] {{0}, {7}, {17}, {33}, {2, 3, 17}, {1000}}) {
+        for (Primitive p : unary) {
+          cases.add(
+              new Case(
+                  label(p, t, s),
+                  p,
+                  Params.EMPTY,
+                  List.of(random(r, s, t, Domain.INTEGER_EXTREMES)),
+                  Kind.EXACT));
+        }
+        for (Primitive p : binary) {
+          binary(cases, r, p, t, s, Domain.INTEGER_EXTREMES, Kind.EXACT);
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ generators
 
   static HostArray random(Random r, int[] shape, DType t, Domain d) {
@@ -251,7 +291,10 @@ public final class PrimitiveCases {
     if (!t.isFloating()) {
       long[] v = new long[n];
       for (int i = 0; i < n; i++) {
-        v[i] = t == DType.BOOL ? r.nextInt(2) : r.nextInt(7) - 3;
+        v[i] =
+            t == DType.BOOL
+                ? r.nextInt(2)
+                : d == Domain.INTEGER_EXTREMES ? integerExtreme(r, t) : r.nextInt(7) - 3;
       }
       return HostArray.ofLongs(aval, v);
     }
@@ -263,9 +306,25 @@ public final class PrimitiveCases {
             case POSITIVE -> 0.05 + r.nextDouble() * 4;
             case AWAY_FROM_ZERO -> (0.5 + r.nextDouble() * 3) * (r.nextBoolean() ? 1 : -1);
             case SMALL_INTEGERS -> (r.nextInt(9) - 4) * 0.5;
+            case INTEGER_EXTREMES ->
+                throw new IllegalArgumentException(
+                    "INTEGER_EXTREMES is for integer dtypes, got " + t);
           };
     }
     return HostArray.ofDoubles(aval, v);
+  }
+
+  private static long integerExtreme(Random r, DType t) {
+    long min = t == DType.I32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+    long max = t == DType.I32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
+    return switch (r.nextInt(8)) {
+      case 0 -> min;
+      case 1 -> max;
+      case 2 -> min + 1;
+      case 3 -> r.nextInt(3) - 1;
+      case 4 -> r.nextInt(201) - 100;
+      default -> t == DType.I32 ? r.nextInt() : r.nextLong();
+    };
   }
 
   private static String label(Primitive p, DType t, int[] shape) {

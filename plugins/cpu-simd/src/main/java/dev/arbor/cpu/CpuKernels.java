@@ -80,6 +80,22 @@ final class CpuKernels {
     COMPARE.put(Elementwise.GE, Compare.GE);
   }
 
+  /** The subset with I32/I64 loops ({@link IntegerLoops}); comparisons all have them. */
+  static final Map<Primitive, IntegerLoops.Unary> INT_UNARY = new IdentityHashMap<>();
+
+  static final Map<Primitive, IntegerLoops.Binary> INT_BINARY = new IdentityHashMap<>();
+
+  static {
+    INT_UNARY.put(Elementwise.NEG, IntegerLoops.Unary.NEG);
+    INT_UNARY.put(Elementwise.ABS, IntegerLoops.Unary.ABS);
+    INT_UNARY.put(Elementwise.SIGN, IntegerLoops.Unary.SIGN);
+    INT_BINARY.put(Elementwise.ADD, IntegerLoops.Binary.ADD);
+    INT_BINARY.put(Elementwise.SUB, IntegerLoops.Binary.SUB);
+    INT_BINARY.put(Elementwise.MUL, IntegerLoops.Binary.MUL);
+    INT_BINARY.put(Elementwise.MAX, IntegerLoops.Binary.MAX);
+    INT_BINARY.put(Elementwise.MIN, IntegerLoops.Binary.MIN);
+  }
+
   /** The reduction primitives with loops, by identity. */
   static final Map<Primitive, ReduceLoops.Op> REDUCE = new IdentityHashMap<>();
 
@@ -168,11 +184,12 @@ final class CpuKernels {
   }
 
   private static void unary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Unary op) {
+    IntegerLoops.Unary iop = INT_UNARY.get(p);
     m.put(
         p,
         (in, inAvals, params, outAvals) -> {
           DType t = inAvals.get(0).dtype();
-          if (!CpuBackend.isVectorType(t)) {
+          if (!CpuBackend.isVectorType(t) && (iop == null || !isIndex(t))) {
             return reference(backend, p, in, params, outAvals);
           }
           MemorySegment x = seg(in.get(0));
@@ -182,9 +199,12 @@ final class CpuKernels {
               y.size(),
               GRAIN,
               64,
-              t == DType.F32
-                  ? (from, to) -> ElementwiseLoops.unaryF32(op, x, ys, from, to)
-                  : (from, to) -> ElementwiseLoops.unaryF64(op, x, ys, from, to));
+              switch (t) {
+                case F32 -> (from, to) -> ElementwiseLoops.unaryF32(op, x, ys, from, to);
+                case F64 -> (from, to) -> ElementwiseLoops.unaryF64(op, x, ys, from, to);
+                case I32 -> (from, to) -> IntegerLoops.unaryI32(iop, x, ys, from, to);
+                default -> (from, to) -> IntegerLoops.unaryI64(iop, x, ys, from, to);
+              });
           return List.of(y);
         });
   }
@@ -196,12 +216,15 @@ final class CpuKernels {
   }
 
   private static void binary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Binary op) {
+    IntegerLoops.Binary iop = INT_BINARY.get(p);
     twoInputs(
         m,
         backend,
         p,
         (x, z, y, from, to) -> ElementwiseLoops.binaryF32(op, x, z, y, from, to),
-        (x, z, y, from, to) -> ElementwiseLoops.binaryF64(op, x, z, y, from, to));
+        (x, z, y, from, to) -> ElementwiseLoops.binaryF64(op, x, z, y, from, to),
+        iop == null ? null : (x, z, y, from, to) -> IntegerLoops.binaryI32(iop, x, z, y, from, to),
+        iop == null ? null : (x, z, y, from, to) -> IntegerLoops.binaryI64(iop, x, z, y, from, to));
   }
 
   private static void compare(
@@ -211,28 +234,41 @@ final class CpuKernels {
         backend,
         p,
         (x, z, y, from, to) -> ElementwiseLoops.compareF32(op, x, z, y, from, to),
-        (x, z, y, from, to) -> ElementwiseLoops.compareF64(op, x, z, y, from, to));
+        (x, z, y, from, to) -> ElementwiseLoops.compareF64(op, x, z, y, from, to),
+        (x, z, y, from, to) -> IntegerLoops.compareI32(op, x, z, y, from, to),
+        (x, z, y, from, to) -> IntegerLoops.compareI64(op, x, z, y, from, to));
   }
 
-  /** Registers an elementwise kernel of two F32/F64 inputs, split over the pool by ranges. */
+  /**
+   * Registers an elementwise kernel of two inputs of one dtype, split over the pool by ranges; a
+   * null integer loop sends that dtype (like BOOL) to the reference kernel.
+   */
   private static void twoInputs(
       Map<Primitive, Kernel> m,
       CpuBackend backend,
       Primitive p,
       TwoInputLoop f32,
-      TwoInputLoop f64) {
+      TwoInputLoop f64,
+      TwoInputLoop i32,
+      TwoInputLoop i64) {
     m.put(
         p,
         (in, inAvals, params, outAvals) -> {
-          DType t = inAvals.get(0).dtype();
-          if (!CpuBackend.isVectorType(t)) {
+          TwoInputLoop loop =
+              switch (inAvals.get(0).dtype()) {
+                case F32 -> f32;
+                case F64 -> f64;
+                case I32 -> i32;
+                case I64 -> i64;
+                case BOOL -> null;
+              };
+          if (loop == null) {
             return reference(backend, p, in, params, outAvals);
           }
           MemorySegment x = seg(in.get(0));
           MemorySegment z = seg(in.get(1));
           CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
           MemorySegment ys = y.segment();
-          TwoInputLoop loop = t == DType.F32 ? f32 : f64;
           CpuThreads.parallelFor(y.size(), GRAIN, 64, (from, to) -> loop.run(x, z, ys, from, to));
           return List.of(y);
         });
