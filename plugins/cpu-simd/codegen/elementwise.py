@@ -30,6 +30,7 @@ UNARY = {
     "FLOOR": ("Rounding.roundF32(v, -1)", "Rounding.roundF64(v, -1)"),
     "CEIL": ("Rounding.roundF32(v, 1)", "Rounding.roundF64(v, 1)"),
     "ROUND": ("Rounding.roundF32(v, 0)", "Rounding.roundF64(v, 0)"),
+    "ERF_INV": ("FastMath.erfInv(v)", "FastMath.erfInv(v)"),
     # sign: +-1 where positive/negative; zeros (keeping their sign) and NaN pass through.
     "SIGN": (
         "v.blend(v.broadcast(1f), v.compare(VectorOperators.GT, 0f))"
@@ -48,9 +49,29 @@ BINARY = {
     "MIN": "a.min(b)",
     "POW": "a.lanewise(VectorOperators.POW, b)",
     "ATAN2": "a.lanewise(VectorOperators.ATAN2, b)",
+    "REM": "FastMath.rem(a, b)",
 }
 
 COMPARE = ["EQ", "NE", "LT", "LE", "GT", "GE"]
+
+# Bitwise ops on integer and bool operands (bool bytes are 0/1). Shifts of the bit width or more, or
+# negative (unsigned >= width), give 0 as the reference does; the Vector API masks the count.
+INTS = {
+    "I32": dict(vec="IntVector", sp="I", sz=4, bits=32),
+    "I64": dict(vec="LongVector", sp="L", sz=8, bits=64),
+    "BOOL": dict(vec="ByteVector", sp="B", sz=1, bits=None),
+}
+
+BITWISE = {
+    "AND": "a.and(b)",
+    "OR": "a.or(b)",
+    "XOR": "a.lanewise(VectorOperators.XOR, b)",
+    "NOT": None,  # unary, per type below
+    "SHIFT_LEFT": "a.lanewise(VectorOperators.LSHL, b).blend(0, b.compare(VectorOperators.UGE, {bits}))",
+    "SHIFT_RIGHT_LOGICAL": (
+        "a.lanewise(VectorOperators.LSHR, b).blend(0, b.compare(VectorOperators.UGE, {bits}))"
+    ),
+}
 
 
 def loop(t, load_lines, store, masked_load_lines, masked_store):
@@ -77,6 +98,8 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -84,7 +107,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise loops over {@code [from, to)} element indices of off-heap segments, one per dtype and
- * op, each a full-vector main loop plus one masked tail. Comparisons write BOOL bytes (0/1).
+ * op, each a full-vector main loop plus one masked tail. Comparisons write BOOL bytes (0/1); the
+ * bitwise loops run on I32, I64 and BOOL (0/1 bytes) operands.
  */
 final class ElementwiseLoops {
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -93,6 +117,9 @@ final class ElementwiseLoops {
       VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
   static final VectorSpecies<Byte> BD =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, D.length() * 8)));
+  static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED;
   static final ByteOrder O = ByteOrder.nativeOrder();
 
   private ElementwiseLoops() {}
@@ -102,6 +129,8 @@ final class ElementwiseLoops {
   enum Binary {""" + ", ".join(BINARY) + """}
 
   enum Compare {""" + ", ".join(COMPARE) + """}
+
+  enum Bitwise {""" + ", ".join(BITWISE) + """}
 """)
 
 for tn, t in TYPES.items():
@@ -168,6 +197,38 @@ for tn, t in TYPES.items():
         )
         w(f"""
   private static void {op.lower()}{tn}(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
+{body}
+  }}""")
+for tn, t in INTS.items():
+    V, S, Z = t["vec"], t["sp"], t["sz"]
+    ops = [op for op in BITWISE if t["bits"] is not None or not op.startswith("SHIFT")]
+    w(f"""
+  /** {{@code y = op(x, z)}} ({{@code z}} unused by NOT) on {tn} elements {{@code [from, to)}}. */
+  static void bitwise{tn}(
+      Bitwise op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
+    switch (op) {{""")
+    for op in ops:
+        w(f"      case {op} -> {op.lower().replace('_', '')}{tn}(x, z, y, from, to);")
+    if len(ops) < len(BITWISE):
+        w(f'      default -> throw new IllegalArgumentException("no {tn} loop for " + op);')
+    w("    }\n  }")
+    for op in ops:
+        nl = "\n"
+        if op == "NOT":
+            e = "a.not()" if t["bits"] else "a.lanewise(VectorOperators.XOR, (byte) 1)"
+            load = f"      {V} a = {V}.fromMemorySegment({S}, x, i * {Z}, O);"
+            mload = f"      {V} a = {V}.fromMemorySegment({S}, x, i * {Z}, O, m);"
+        else:
+            e = BITWISE[op].format(bits=t["bits"])
+            load = (f"      {V} a = {V}.fromMemorySegment({S}, x, i * {Z}, O);" + nl
+                    + f"      {V} b = {V}.fromMemorySegment({S}, z, i * {Z}, O);")
+            mload = (f"      {V} a = {V}.fromMemorySegment({S}, x, i * {Z}, O, m);" + nl
+                     + f"      {V} b = {V}.fromMemorySegment({S}, z, i * {Z}, O, m);")
+        body = loop(t, load, f"({e}).intoMemorySegment(y, i * {Z}, O);", mload,
+                    f"({e}).intoMemorySegment(y, i * {Z}, O, m);")
+        w(f"""
+  private static void {op.lower().replace('_', '')}{tn}(
       MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
 {body}
   }}""")

@@ -134,6 +134,7 @@ public final class PrimitiveCases {
     slices(cases, r);
     convs(cases, r);
     WindowScanSortCases.add(cases, r);
+    MathAndBitsCases.addTo(cases, seed);
     return cases;
   }
 

@@ -8,7 +8,7 @@ import dev.arbor.backend.HostArray;
  * - want| <= atol + rtol * scale_i}, where {@code scale_i} is {@code |want_i|} or, for accumulating
  * primitives (sums, contractions), the same primitive applied to the absolute values of the inputs
  * (the natural bound on rounding error, which does not vanish when terms cancel). NaN must meet NaN
- * and infinities must match exactly.
+ * and infinities must match exactly. Integer and bool results must be equal (compared as longs).
  *
  * <p>The documented tolerances ({@link #of}):
  *
@@ -51,7 +51,20 @@ public record Tolerance(double rtol, double atol, boolean magnitudeScaled) {
     }
     int bad = 0;
     String first = null;
+    boolean integral = !want.dtype().isFloating();
     for (int i = 0; i < want.size(); i++) {
+      if (integral) {
+        // Integers compare as longs: doubles would hide differences in the low bits of I64s.
+        long gl = got.getLong(i);
+        long wl = want.getLong(i);
+        if (gl != wl) {
+          bad++;
+          if (first == null) {
+            first = "element " + i + ": got " + gl + ", expected " + wl;
+          }
+        }
+        continue;
+      }
       double g = got.getDouble(i);
       double w = want.getDouble(i);
       boolean ok;

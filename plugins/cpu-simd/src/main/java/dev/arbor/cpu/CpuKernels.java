@@ -9,11 +9,13 @@ import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.core.primitives.Sorting;
 import dev.arbor.core.primitives.Structural;
+import dev.arbor.core.primitives.Threefry;
 import dev.arbor.cpu.ElementwiseLoops.Binary;
 import dev.arbor.cpu.ElementwiseLoops.Compare;
 import dev.arbor.cpu.ElementwiseLoops.Unary;
@@ -61,6 +63,7 @@ final class CpuKernels {
     UNARY.put(Elementwise.FLOOR, Unary.FLOOR);
     UNARY.put(Elementwise.CEIL, Unary.CEIL);
     UNARY.put(Elementwise.ROUND, Unary.ROUND);
+    UNARY.put(Elementwise.ERF_INV, Unary.ERF_INV);
     BINARY.put(Elementwise.ADD, Binary.ADD);
     BINARY.put(Elementwise.SUB, Binary.SUB);
     BINARY.put(Elementwise.MUL, Binary.MUL);
@@ -69,6 +72,7 @@ final class CpuKernels {
     BINARY.put(Elementwise.MIN, Binary.MIN);
     BINARY.put(Elementwise.POW, Binary.POW);
     BINARY.put(Elementwise.ATAN2, Binary.ATAN2);
+    BINARY.put(Elementwise.REM, Binary.REM);
     COMPARE.put(Elementwise.EQ, Compare.EQ);
     COMPARE.put(Elementwise.NE, Compare.NE);
     COMPARE.put(Elementwise.LT, Compare.LT);
@@ -100,6 +104,19 @@ final class CpuKernels {
     REDUCE.put(Reductions.REDUCE_SUM, ReduceLoops.Op.SUM);
     REDUCE.put(Reductions.REDUCE_MAX, ReduceLoops.Op.MAX);
     REDUCE.put(Reductions.REDUCE_MIN, ReduceLoops.Op.MIN);
+    REDUCE.put(Reductions.REDUCE_PROD, ReduceLoops.Op.PROD);
+  }
+
+  /** Bitwise primitives (I32, I64 and, but for shifts, BOOL operands), by identity. */
+  static final Map<Primitive, ElementwiseLoops.Bitwise> BITWISE = new IdentityHashMap<>();
+
+  static {
+    BITWISE.put(Elementwise.AND, ElementwiseLoops.Bitwise.AND);
+    BITWISE.put(Elementwise.OR, ElementwiseLoops.Bitwise.OR);
+    BITWISE.put(Elementwise.XOR, ElementwiseLoops.Bitwise.XOR);
+    BITWISE.put(Elementwise.NOT, ElementwiseLoops.Bitwise.NOT);
+    BITWISE.put(Elementwise.SHIFT_LEFT, ElementwiseLoops.Bitwise.SHIFT_LEFT);
+    BITWISE.put(Elementwise.SHIFT_RIGHT_LOGICAL, ElementwiseLoops.Bitwise.SHIFT_RIGHT_LOGICAL);
   }
 
   private CpuKernels() {}
@@ -115,6 +132,28 @@ final class CpuKernels {
     m.put(Structural.TRANSPOSE, LayoutKernels::transpose);
     m.put(Structural.RESHAPE, LayoutKernels::reshape);
     REDUCE.forEach((p, op) -> reduction(m, backend, p, op));
+    m.put(
+        Reductions.REDUCE_PROD,
+        (in, inAvals, params, outAvals) ->
+            List.of(
+                CpuBackend.isVectorType(inAvals.get(0).dtype())
+                    ? ReduceKernel.run(
+                        ReduceLoops.Op.PROD,
+                        (CpuBuffer) in.get(0),
+                        params.ints("axes"),
+                        outAvals.get(0))
+                    : IntReductions.prod(
+                        (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0))));
+    BITWISE.forEach(
+        (p, op) -> m.put(p, (in, inAvals, params, outAvals) -> bitwise(op, in, outAvals)));
+    m.put(
+        Reductions.ARGMAX,
+        (in, inAvals, params, outAvals) -> ArgKernels.run(true, in, inAvals, params, outAvals));
+    m.put(
+        Reductions.ARGMIN,
+        (in, inAvals, params, outAvals) -> ArgKernels.run(false, in, inAvals, params, outAvals));
+    m.put(Generators.IOTA, GeneratorKernels::iota);
+    m.put(Threefry.THREEFRY2X32, GeneratorKernels::threefry2x32);
     m.put(Indexing.SLICE, LayoutKernels::slice);
     m.put(Indexing.CONCATENATE, LayoutKernels::concatenate);
     m.put(Indexing.SQUEEZE, LayoutKernels::reshape);
@@ -241,6 +280,28 @@ final class CpuKernels {
           CpuThreads.parallelFor(y.size(), GRAIN, 64, (from, to) -> loop.run(x, z, ys, from, to));
           return List.of(y);
         });
+  }
+
+  private static List<Buffer> bitwise(
+      ElementwiseLoops.Bitwise op, List<Buffer> in, List<AbstractValue> outAvals) {
+    DType t = outAvals.get(0).dtype();
+    MemorySegment x = seg(in.get(0));
+    MemorySegment z = in.size() > 1 ? seg(in.get(1)) : x;
+    CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
+    MemorySegment ys = y.segment();
+    CpuThreads.parallelFor(
+        y.size(),
+        GRAIN,
+        64,
+        (from, to) -> {
+          switch (t) {
+            case I32 -> ElementwiseLoops.bitwiseI32(op, x, z, ys, from, to);
+            case I64 -> ElementwiseLoops.bitwiseI64(op, x, z, ys, from, to);
+            case BOOL -> ElementwiseLoops.bitwiseBOOL(op, x, z, ys, from, to);
+            default -> throw new IllegalArgumentException("'" + op + "' on " + t);
+          }
+        });
+    return List.of(y);
   }
 
   private static void reduction(

@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -13,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise loops over {@code [from, to)} element indices of off-heap segments, one per dtype and
- * op, each a full-vector main loop plus one masked tail. Comparisons write BOOL bytes (0/1).
+ * op, each a full-vector main loop plus one masked tail. Comparisons write BOOL bytes (0/1); the
+ * bitwise loops run on I32, I64 and BOOL (0/1 bytes) operands.
  */
 final class ElementwiseLoops {
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -22,6 +25,9 @@ final class ElementwiseLoops {
       VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
   static final VectorSpecies<Byte> BD =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, D.length() * 8)));
+  static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED;
   static final ByteOrder O = ByteOrder.nativeOrder();
 
   private ElementwiseLoops() {}
@@ -42,6 +48,7 @@ final class ElementwiseLoops {
     FLOOR,
     CEIL,
     ROUND,
+    ERF_INV,
     SIGN
   }
 
@@ -53,7 +60,8 @@ final class ElementwiseLoops {
     MAX,
     MIN,
     POW,
-    ATAN2
+    ATAN2,
+    REM
   }
 
   enum Compare {
@@ -63,6 +71,15 @@ final class ElementwiseLoops {
     LE,
     GT,
     GE
+  }
+
+  enum Bitwise {
+    AND,
+    OR,
+    XOR,
+    NOT,
+    SHIFT_LEFT,
+    SHIFT_RIGHT_LOGICAL
   }
 
   static void unaryF32(Unary op, MemorySegment x, MemorySegment y, long from, long to) {
@@ -82,6 +99,7 @@ final class ElementwiseLoops {
       case FLOOR -> floorF32(x, y, from, to);
       case CEIL -> ceilF32(x, y, from, to);
       case ROUND -> roundF32(x, y, from, to);
+      case ERF_INV -> erf_invF32(x, y, from, to);
       case SIGN -> signF32(x, y, from, to);
     }
   }
@@ -296,6 +314,20 @@ final class ElementwiseLoops {
     }
   }
 
+  private static void erf_invF32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      (FastMath.erfInv(v)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      (FastMath.erfInv(v)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
   private static void signF32(MemorySegment x, MemorySegment y, long from, long to) {
     long i = from;
     long bound = from + F.loopBound(to - from);
@@ -325,6 +357,7 @@ final class ElementwiseLoops {
       case MIN -> minF32(x, z, y, from, to);
       case POW -> powF32(x, z, y, from, to);
       case ATAN2 -> atan2F32(x, z, y, from, to);
+      case REM -> remF32(x, z, y, from, to);
     }
   }
 
@@ -461,6 +494,23 @@ final class ElementwiseLoops {
       FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
       FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O, m);
       (a.lanewise(VectorOperators.ATAN2, b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void remF32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + F.loopBound(to - from);
+    for (; i < bound; i += F.length()) {
+      FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O);
+      (FastMath.rem(a, b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = F.indexInRange(i, to);
+      FloatVector a = FloatVector.fromMemorySegment(F, x, i * 4, O, m);
+      FloatVector b = FloatVector.fromMemorySegment(F, z, i * 4, O, m);
+      (FastMath.rem(a, b)).intoMemorySegment(y, i * 4, O, m);
     }
   }
 
@@ -601,6 +651,7 @@ final class ElementwiseLoops {
       case FLOOR -> floorF64(x, y, from, to);
       case CEIL -> ceilF64(x, y, from, to);
       case ROUND -> roundF64(x, y, from, to);
+      case ERF_INV -> erf_invF64(x, y, from, to);
       case SIGN -> signF64(x, y, from, to);
     }
   }
@@ -817,6 +868,20 @@ final class ElementwiseLoops {
     }
   }
 
+  private static void erf_invF64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      (FastMath.erfInv(v)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector v = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      (FastMath.erfInv(v)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
   private static void signF64(MemorySegment x, MemorySegment y, long from, long to) {
     long i = from;
     long bound = from + D.loopBound(to - from);
@@ -846,6 +911,7 @@ final class ElementwiseLoops {
       case MIN -> minF64(x, z, y, from, to);
       case POW -> powF64(x, z, y, from, to);
       case ATAN2 -> atan2F64(x, z, y, from, to);
+      case REM -> remF64(x, z, y, from, to);
     }
   }
 
@@ -985,6 +1051,23 @@ final class ElementwiseLoops {
     }
   }
 
+  private static void remF64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + D.loopBound(to - from);
+    for (; i < bound; i += D.length()) {
+      DoubleVector a = DoubleVector.fromMemorySegment(D, x, i * 8, O);
+      DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O);
+      (FastMath.rem(a, b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = D.indexInRange(i, to);
+      DoubleVector a = DoubleVector.fromMemorySegment(D, x, i * 8, O, m);
+      DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O, m);
+      (FastMath.rem(a, b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
   static void compareF64(
       Compare op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
     switch (op) {
@@ -1102,6 +1185,316 @@ final class ElementwiseLoops {
       DoubleVector b = DoubleVector.fromMemorySegment(D, z, i * 8, O, m);
       VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(BD);
       ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  /** {@code y = op(x, z)} ({@code z} unused by NOT) on I32 elements {@code [from, to)}. */
+  static void bitwiseI32(
+      Bitwise op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case AND -> andI32(x, z, y, from, to);
+      case OR -> orI32(x, z, y, from, to);
+      case XOR -> xorI32(x, z, y, from, to);
+      case NOT -> notI32(x, z, y, from, to);
+      case SHIFT_LEFT -> shiftleftI32(x, z, y, from, to);
+      case SHIFT_RIGHT_LOGICAL -> shiftrightlogicalI32(x, z, y, from, to);
+    }
+  }
+
+  private static void andI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.and(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.and(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void orI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.or(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.or(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void xorI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void notI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      (a.not()).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      (a.not()).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void shiftleftI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.lanewise(VectorOperators.LSHL, b).blend(0, b.compare(VectorOperators.UGE, 32)))
+          .intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.lanewise(VectorOperators.LSHL, b).blend(0, b.compare(VectorOperators.UGE, 32)))
+          .intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void shiftrightlogicalI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.lanewise(VectorOperators.LSHR, b).blend(0, b.compare(VectorOperators.UGE, 32)))
+          .intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.lanewise(VectorOperators.LSHR, b).blend(0, b.compare(VectorOperators.UGE, 32)))
+          .intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  /** {@code y = op(x, z)} ({@code z} unused by NOT) on I64 elements {@code [from, to)}. */
+  static void bitwiseI64(
+      Bitwise op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case AND -> andI64(x, z, y, from, to);
+      case OR -> orI64(x, z, y, from, to);
+      case XOR -> xorI64(x, z, y, from, to);
+      case NOT -> notI64(x, z, y, from, to);
+      case SHIFT_LEFT -> shiftleftI64(x, z, y, from, to);
+      case SHIFT_RIGHT_LOGICAL -> shiftrightlogicalI64(x, z, y, from, to);
+    }
+  }
+
+  private static void andI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.and(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.and(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void orI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.or(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.or(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void xorI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void notI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      (a.not()).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      (a.not()).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void shiftleftI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.lanewise(VectorOperators.LSHL, b).blend(0, b.compare(VectorOperators.UGE, 64)))
+          .intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.lanewise(VectorOperators.LSHL, b).blend(0, b.compare(VectorOperators.UGE, 64)))
+          .intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void shiftrightlogicalI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.lanewise(VectorOperators.LSHR, b).blend(0, b.compare(VectorOperators.UGE, 64)))
+          .intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.lanewise(VectorOperators.LSHR, b).blend(0, b.compare(VectorOperators.UGE, 64)))
+          .intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  /** {@code y = op(x, z)} ({@code z} unused by NOT) on BOOL elements {@code [from, to)}. */
+  static void bitwiseBOOL(
+      Bitwise op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case AND -> andBOOL(x, z, y, from, to);
+      case OR -> orBOOL(x, z, y, from, to);
+      case XOR -> xorBOOL(x, z, y, from, to);
+      case NOT -> notBOOL(x, z, y, from, to);
+      default -> throw new IllegalArgumentException("no BOOL loop for " + op);
+    }
+  }
+
+  private static void andBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      (a.and(b)).intoMemorySegment(y, i * 1, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      (a.and(b)).intoMemorySegment(y, i * 1, O, m);
+    }
+  }
+
+  private static void orBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      (a.or(b)).intoMemorySegment(y, i * 1, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      (a.or(b)).intoMemorySegment(y, i * 1, O, m);
+    }
+  }
+
+  private static void xorBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 1, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      (a.lanewise(VectorOperators.XOR, b)).intoMemorySegment(y, i * 1, O, m);
+    }
+  }
+
+  private static void notBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      (a.lanewise(VectorOperators.XOR, (byte) 1)).intoMemorySegment(y, i * 1, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      (a.lanewise(VectorOperators.XOR, (byte) 1)).intoMemorySegment(y, i * 1, O, m);
     }
   }
 }

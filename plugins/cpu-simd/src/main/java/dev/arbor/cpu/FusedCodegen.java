@@ -50,11 +50,12 @@ import java.util.Map;
  *
  * <p>Supported: F32 or F64 clusters (one float dtype throughout) of the unary/binary math
  * primitives, comparisons (masks in the loop; stored as bool bytes when they are outputs), bool
- * inputs (loaded as masks), {@code select} on a mask, {@code convert} of a mask to 0/1, {@code
- * broadcast_in_dim} of cluster inputs of the above kinds, and a trailing {@code reduce_sum/max/min}
- * over all axes, the trailing {@code cols} axes (one result per row) or the leading axes (one per
- * column, accumulated in the output). Anything else returns null from {@link #plan} and runs in
- * {@link FusedKernel}'s block interpreter or equation by equation.
+ * inputs (loaded as masks), bool {@code and/or/xor/not} of masks, {@code select} on a mask, {@code
+ * convert} of a mask to 0/1, {@code broadcast_in_dim} of cluster inputs of the above kinds, and a
+ * trailing {@code reduce_sum/max/min/prod} over all axes, the trailing {@code cols} axes (one
+ * result per row) or the leading axes (one per column, accumulated in the output). Anything else
+ * returns null from {@link #plan} and runs in {@link FusedKernel}'s block interpreter or equation
+ * by equation.
  */
 final class FusedCodegen {
   /** One generated cluster loop. Returns the range's total reduction (0 when there is none). */
@@ -119,7 +120,14 @@ final class FusedCodegen {
   private static final Map<Primitive, String> BINARY = new IdentityHashMap<>();
   private static final Map<Primitive, String> COMPARE = new IdentityHashMap<>();
 
+  /** Bool and/or/xor/not, on masks (their operands are comparisons or bool inputs). */
+  private static final Map<Primitive, String> MASK_OPS = new IdentityHashMap<>();
+
   static {
+    MASK_OPS.put(Elementwise.AND, "mask_and");
+    MASK_OPS.put(Elementwise.OR, "mask_or");
+    MASK_OPS.put(Elementwise.XOR, "mask_xor");
+    MASK_OPS.put(Elementwise.NOT, "mask_not");
     CpuKernels.UNARY.forEach((p, op) -> UNARY.put(p, op.name()));
     CpuKernels.BINARY.forEach((p, op) -> BINARY.put(p, op.name()));
     CpuKernels.COMPARE.forEach((p, op) -> COMPARE.put(p, op.name()));
@@ -223,6 +231,9 @@ final class FusedCodegen {
         mask = true;
       } else if (p == Elementwise.SELECT && args.length == 3 && out.aval().dtype() == t) {
         name = "select";
+      } else if (MASK_OPS.containsKey(p) && out.aval().dtype() == DType.BOOL) {
+        name = MASK_OPS.get(p); // and/or/xor/not of masks
+        mask = true;
       } else if (p == Elementwise.CONVERT && out.aval().dtype() == t && isMask.get(args[0])) {
         name = "fromMask"; // bool -> 0/1
       } else {
@@ -231,7 +242,9 @@ final class FusedCodegen {
       // Operand types: a mask where select takes its predicate and convert its bool operand,
       // vectors everywhere else.
       for (int j = 0; j < args.length; j++) {
-        boolean wantMask = (name.equals("select") || name.equals("fromMask")) && j == 0;
+        boolean wantMask =
+            (name.equals("select") || name.equals("fromMask")) && j == 0
+                || name.startsWith("mask_");
         if (isMask.get(args[j]) != wantMask) {
           return null;
         }
@@ -809,11 +822,28 @@ final class FusedCodegen {
           cb.aload(local[a[1]]);
           cb.invokevirtual(vec, "lanewise", MethodTypeDesc.of(vec, CD_BINARY, CD_VECTOR));
         }
+        case "REM", "ERF_INV" -> {
+          // FastMath's rem/erf_inv through FusedOps helpers, as the elementwise loops compute them.
+          MethodTypeDesc helper =
+              a.length == 1 ? MethodTypeDesc.of(vec, vec) : MethodTypeDesc.of(vec, vec, vec);
+          for (int arg : a) {
+            cb.aload(local[arg]);
+          }
+          cb.invokestatic(CD_OPS, op.name() + (f32 ? "F32" : "F64"), helper);
+        }
         case "EQ", "NE", "LT", "LE", "GT", "GE" -> {
           cb.aload(local[a[0]]);
           cb.getstatic(CD_VOPS, op.name(), CD_COMPARISON);
           cb.aload(local[a[1]]);
           cb.invokevirtual(vec, "compare", MethodTypeDesc.of(CD_MASK, CD_COMPARISON, CD_VECTOR));
+        }
+        case "mask_and", "mask_or", "mask_xor" -> {
+          cb.aload(local[a[0]]).aload(local[a[1]]);
+          cb.invokevirtual(CD_MASK, op.name().substring(5), MethodTypeDesc.of(CD_MASK, CD_MASK));
+        }
+        case "mask_not" -> {
+          cb.aload(local[a[0]]);
+          cb.invokevirtual(CD_MASK, "not", MethodTypeDesc.of(CD_MASK));
         }
         case "fromMask" -> {
           // convert(bool -> float): 0 where false, 1 where true.
@@ -917,6 +947,7 @@ final class FusedCodegen {
             case SUM -> 0;
             case MAX -> Double.NEGATIVE_INFINITY;
             case MIN -> Double.POSITIVE_INFINITY;
+            case PROD -> 1;
           };
       scalarConst(cb, v);
       broadcast(cb);
@@ -932,6 +963,7 @@ final class FusedCodegen {
         case SUM -> "ADD";
         case MAX -> "MAX";
         case MIN -> "MIN";
+        case PROD -> "MUL";
       };
     }
 

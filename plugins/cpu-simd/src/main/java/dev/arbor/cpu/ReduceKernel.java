@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * reduce_sum / reduce_max / reduce_min over any axes of an F32/F64 operand. Size-1 axes are dropped
- * and adjacent axes of the same kind (kept or reduced) merged, which leaves one of: {@code [R]} (a
- * total: chunks reduced in parallel, partials combined in a fixed order, so results do not depend
- * on timing), {@code [K, R]} (contiguous runs, parallel over rows), {@code [K1, R, K2]} (rows
- * combined lanewise into the output, parallel over K1 and column chunks). Anything else is first
- * transposed so the reduced axes come last.
+ * reduce_sum / reduce_max / reduce_min / reduce_prod over any axes of an F32/F64 operand. Size-1
+ * axes are dropped and adjacent axes of the same kind (kept or reduced) merged, which leaves one
+ * of: {@code [R]} (a total: chunks reduced in parallel, partials combined in a fixed order, so
+ * results do not depend on timing), {@code [K, R]} (contiguous runs, parallel over rows), {@code
+ * [K1, R, K2]} (rows combined lanewise into the output, parallel over K1 and column chunks).
+ * Anything else is first transposed so the reduced axes come last.
  */
 final class ReduceKernel {
   private ReduceKernel() {}
@@ -119,10 +119,20 @@ final class ReduceKernel {
             long lo = c * step;
             long hi = Math.min(n, lo + step);
             partial[(int) c] =
-                f32 ? ReduceLoops.runF32(op, x, lo, hi) : ReduceLoops.runF64(op, x, lo, hi);
+                !f32
+                    ? ReduceLoops.runF64(op, x, lo, hi)
+                    : op == ReduceLoops.Op.PROD
+                        ? ReduceLoops.prodF32(x, lo, hi)
+                        : ReduceLoops.runF32(op, x, lo, hi);
           }
         });
-    if (f32) {
+    if (f32 && op == ReduceLoops.Op.PROD) {
+      double r = 1; // float32 products stay in float64 until the end, as the reference's
+      for (double p : partial) {
+        r *= p;
+      }
+      y.setAtIndex(ValueLayout.JAVA_FLOAT, 0, (float) r);
+    } else if (f32) {
       float r = ReduceLoops.initF32(op);
       for (double p : partial) {
         r = ReduceLoops.combineF32(op, r, (float) p);

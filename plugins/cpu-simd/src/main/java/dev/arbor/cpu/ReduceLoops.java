@@ -12,7 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators (a single accumulator is latency-bound: TECH-NOTES measured 4 vs 26 GB/s) and a
  * masked tail; strided reductions ({@code columns*}) combine whole rows lanewise into the output.
  * Float32 sums accumulate in float32, so they differ from the reference (which sums in float64) by
- * rounding that grows with the run length; the testkit's tolerance accounts for it.
+ * rounding that grows with the run length; the testkit's tolerance accounts for it. Float32
+ * products of a contiguous run ({@code runF32(PROD)}) accumulate in float64 lanes, as the reference
+ * does, so long runs neither overflow nor underflow early; products combined across rows ({@code
+ * accumulateF32}) multiply in float32 (one rounding per row).
  */
 final class ReduceLoops {
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -22,7 +25,8 @@ final class ReduceLoops {
   enum Op {
     SUM,
     MAX,
-    MIN
+    MIN,
+    PROD
   }
 
   private ReduceLoops() {}
@@ -32,6 +36,7 @@ final class ReduceLoops {
       case SUM -> 0f;
       case MAX -> Float.NEGATIVE_INFINITY;
       case MIN -> Float.POSITIVE_INFINITY;
+      case PROD -> 1f;
     };
   }
 
@@ -40,6 +45,7 @@ final class ReduceLoops {
       case SUM -> 0d;
       case MAX -> Double.NEGATIVE_INFINITY;
       case MIN -> Double.POSITIVE_INFINITY;
+      case PROD -> 1d;
     };
   }
 
@@ -48,6 +54,7 @@ final class ReduceLoops {
       case SUM -> a + b;
       case MAX -> Math.max(a, b);
       case MIN -> Math.min(a, b);
+      case PROD -> a * b;
     };
   }
 
@@ -56,6 +63,7 @@ final class ReduceLoops {
       case SUM -> a + b;
       case MAX -> Math.max(a, b);
       case MIN -> Math.min(a, b);
+      case PROD -> a * b;
     };
   }
 
@@ -65,6 +73,7 @@ final class ReduceLoops {
       case SUM -> sumF32(x, from, to);
       case MAX -> maxF32(x, from, to);
       case MIN -> minF32(x, from, to);
+      case PROD -> (float) prodF32(x, from, to);
     };
   }
 
@@ -73,6 +82,7 @@ final class ReduceLoops {
       case SUM -> sumF64(x, from, to);
       case MAX -> maxF64(x, from, to);
       case MIN -> minF64(x, from, to);
+      case PROD -> prodF64(x, from, to);
     };
   }
 
@@ -93,6 +103,59 @@ final class ReduceLoops {
       a0 = a0.add(FloatVector.fromMemorySegment(F, x, i * 4, O, F.indexInRange(i, to)));
     }
     return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+  }
+
+  /**
+   * The product of the float32 run {@code x[from, to)} in float64: each float vector is widened
+   * into two double vectors (lanes {@code [0, l/2)} and {@code [l/2, l)}), each its own
+   * accumulator.
+   */
+  static double prodF32(MemorySegment x, long from, long to) {
+    int l = F.length();
+    DoubleVector a0 = DoubleVector.broadcast(D, 1d);
+    DoubleVector a1 = a0;
+    DoubleVector a2 = a0;
+    DoubleVector a3 = a0;
+    long i = from;
+    for (long b = from + (to - from) / (2L * l) * (2L * l); i < b; i += 2L * l) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, O);
+      FloatVector u = FloatVector.fromMemorySegment(F, x, (i + l) * 4, O);
+      a0 = a0.mul((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0));
+      a1 = a1.mul((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
+      a2 = a2.mul((DoubleVector) u.convertShape(VectorOperators.F2D, D, 0));
+      a3 = a3.mul((DoubleVector) u.convertShape(VectorOperators.F2D, D, 1));
+    }
+    for (; i < to; i += l) {
+      var m = F.indexInRange(i, to);
+      FloatVector v =
+          FloatVector.broadcast(F, 1f).blend(FloatVector.fromMemorySegment(F, x, i * 4, O, m), m);
+      a0 = a0.mul((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0));
+      a1 = a1.mul((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
+    }
+    return a0.mul(a1).mul(a2.mul(a3)).reduceLanes(VectorOperators.MUL);
+  }
+
+  private static double prodF64(MemorySegment x, long from, long to) {
+    int l = D.length();
+    DoubleVector a0 = DoubleVector.broadcast(D, 1d);
+    DoubleVector a1 = a0;
+    DoubleVector a2 = a0;
+    DoubleVector a3 = a0;
+    long i = from;
+    for (long b = from + (to - from) / (4L * l) * (4L * l); i < b; i += 4L * l) {
+      a0 = a0.mul(DoubleVector.fromMemorySegment(D, x, i * 8, O));
+      a1 = a1.mul(DoubleVector.fromMemorySegment(D, x, (i + l) * 8, O));
+      a2 = a2.mul(DoubleVector.fromMemorySegment(D, x, (i + 2L * l) * 8, O));
+      a3 = a3.mul(DoubleVector.fromMemorySegment(D, x, (i + 3L * l) * 8, O));
+    }
+    for (; i < to; i += l) {
+      var m = D.indexInRange(i, to);
+      a0 =
+          a0.mul(
+              DoubleVector.broadcast(D, 1d)
+                  .blend(DoubleVector.fromMemorySegment(D, x, i * 8, O, m), m));
+    }
+    return a0.mul(a1).mul(a2.mul(a3)).reduceLanes(VectorOperators.MUL);
   }
 
   private static float maxF32(MemorySegment x, long from, long to) {
@@ -209,6 +272,7 @@ final class ReduceLoops {
             case SUM -> a.add(b);
             case MAX -> a.max(b);
             case MIN -> a.min(b);
+            case PROD -> a.mul(b);
           };
       r.intoMemorySegment(y, (dst + k) * 4, O, m);
     }
@@ -225,6 +289,7 @@ final class ReduceLoops {
             case SUM -> a.add(b);
             case MAX -> a.max(b);
             case MIN -> a.min(b);
+            case PROD -> a.mul(b);
           };
       r.intoMemorySegment(y, (dst + k) * 8, O, m);
     }

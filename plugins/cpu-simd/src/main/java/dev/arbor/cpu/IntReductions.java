@@ -1,0 +1,108 @@
+package dev.arbor.cpu;
+
+import dev.arbor.array.DType;
+import dev.arbor.core.AbstractValue;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * reduce_prod of I32, I64 and BOOL operands, with the reference's wrapping semantics: products in
+ * 64 bits, stored wrapped to 32 bits for I32 (the same as multiplying in {@code int}), and a bool
+ * product (logical and). The reduced axes are moved last by one strided copy when they are not
+ * already, then each contiguous run is multiplied in a scalar loop (integer products gain little
+ * from vectors: AVX-512 has no 64-bit lane multiply short of AVX-512DQ's, and these are rare).
+ */
+final class IntReductions {
+  private IntReductions() {}
+
+  static CpuBuffer prod(CpuBuffer x, int[] axes, AbstractValue out) {
+    int[] xd = x.aval().shape().dims();
+    DType t = x.dtype();
+    boolean[] red = new boolean[xd.length];
+    long reduced = 1;
+    for (int a : axes) {
+      red[a] = true;
+      reduced *= xd[a];
+    }
+    CpuBuffer y = CpuBuffer.allocate(out);
+    long rows = y.size();
+    if (rows == 0) {
+      return y;
+    }
+    // Already [kept..., reduced...] in memory order? Then no copy.
+    int[] perm = new int[xd.length];
+    int j = 0;
+    for (int a = 0; a < xd.length; a++) {
+      if (!red[a]) {
+        perm[j++] = a;
+      }
+    }
+    for (int a : axes) {
+      perm[j++] = a;
+    }
+    // (Size-1 axes do not move anything.)
+    boolean inOrder = true;
+    int last = -1;
+    for (int a : perm) {
+      if (xd[a] > 1) {
+        inOrder &= a > last;
+        last = a;
+      }
+    }
+    CpuBuffer t2 = null;
+    MemorySegment src = x.segment();
+    try {
+      if (!inOrder && reduced > 1) {
+        int[] td = new int[xd.length];
+        long[] strides = new long[xd.length];
+        long[] xs = Layout.strides(xd);
+        for (int k = 0; k < perm.length; k++) {
+          td[k] = xd[perm[k]];
+          strides[k] = xs[perm[k]];
+        }
+        t2 = CpuBuffer.allocate(x.aval());
+        Layout.copy(src, t2.segment(), t.byteSize(), td, strides);
+        src = t2.segment();
+      }
+      MemorySegment s = src;
+      MemorySegment ys = y.segment();
+      long r = reduced;
+      CpuThreads.parallelFor(
+          rows,
+          Math.max(1, CpuKernels.GRAIN / Math.max(1, r)),
+          1,
+          (from, to) -> {
+            for (long row = from; row < to; row++) {
+              long p = 1;
+              for (long q = row * r, end = q + r; q < end; q++) {
+                p *= get(s, t, q);
+              }
+              put(ys, t, row, p);
+            }
+          });
+    } finally {
+      if (t2 != null) {
+        t2.release();
+      }
+    }
+    return y;
+  }
+
+  private static long get(MemorySegment s, DType t, long i) {
+    return switch (t) {
+      case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
+      case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
+      case BOOL -> s.get(ValueLayout.JAVA_BYTE, i);
+      default -> throw new AssertionError(t);
+    };
+  }
+
+  private static void put(MemorySegment s, DType t, long i, long v) {
+    switch (t) {
+      case I32 -> s.setAtIndex(ValueLayout.JAVA_INT, i, (int) v);
+      case I64 -> s.setAtIndex(ValueLayout.JAVA_LONG, i, v);
+      case BOOL -> s.set(ValueLayout.JAVA_BYTE, i, (byte) (v != 0 ? 1 : 0));
+      default -> throw new AssertionError(t);
+    }
+  }
+}
