@@ -618,10 +618,10 @@ public abstract class DeviceBackend implements Backend {
       for (int v : s.arguments()) {
         args.add(new Device.Int(v));
       }
-      long t = MatmulKernel.TILE;
-      long[] global = {(s.n() + t - 1) / t * t, (s.m() + t - 1) / t * t, s.batch()};
+      MatmulKernel k = m.kernel();
+      long[] global = k.global(s.batch(), s.m(), s.n());
       synchronized (lock) {
-        device().launch(program(m.source(), m.kernel().name()), global, new long[] {t, t, 1}, args);
+        device().launch(program(m.source(), k.name()), global, k.local(), args);
       }
       return List.of(out);
     } catch (RuntimeException e) {

@@ -469,74 +469,122 @@ public final class OpenClEmitter {
   // ------------------------------------------------------------------ matmul
 
   private static String matmul(MatmulKernel k) {
-    String t = type(k.type());
-    int tile = MatmulKernel.TILE;
-    String zero = lit(k.type(), "0.0");
+    int tm = k.microTile();
+    int bt = k.blockTile();
+    String body =
+        """
+        __kernel __attribute__((reqd_work_group_size(THREADS, 1, 1)))
+        void NAME(__global const T* restrict a, __global const T* restrict b, __global T* restrict c,
+            const int batch, const int m, const int n, const int k,
+            const int aBatch, const int aRow, const int aK, const int bBatch, const int bK, const int bCol) {
+          /* Two buffers of the K slice: A transposed (as[k][m]), B as is (bs[k][n]). */
+          __local T as[2][BK][LD];
+          __local T bs[2][BK][LD];
+          const int tid = get_local_id(0), tx = tid & 15, ty = tid >> 4;
+          const int m0 = get_group_id(1) * BT, n0 = get_group_id(0) * BT;
+          a += (long) get_group_id(2) * aBatch;
+          b += (long) get_group_id(2) * bBatch;
+          c += (long) get_group_id(2) * m * n;
+          /* Global-to-local map: consecutive items walk A's k and B's n where that stride is 1. */
+          const int aKFast = aK == 1, bNFast = bCol == 1;
+          const int kA0 = aKFast ? tid % BK : tid / BT, mA0 = aKFast ? tid / BK : tid % BT;
+          const int dkA = aKFast ? 0 : THREADS / BT, dmA = aKFast ? THREADS / BK : 0;
+          const int kB0 = bNFast ? tid / BT : tid % BK, nB0 = bNFast ? tid % BT : tid / BK;
+          const int dkB = bNFast ? THREADS / BT : 0, dnB = bNFast ? 0 : THREADS / BK;
+          int kA[L], mA[L], offA[L], inA[L], kB[L], nB[L], offB[L], inB[L];
+          for (int i = 0; i < L; i++) {
+            kA[i] = kA0 + i * dkA;
+            mA[i] = mA0 + i * dmA;
+            inA[i] = m0 + mA[i] < m;
+            offA[i] = (m0 + mA[i]) * aRow;
+            kB[i] = kB0 + i * dkB;
+            nB[i] = nB0 + i * dnB;
+            inB[i] = n0 + nB[i] < n;
+            offB[i] = (n0 + nB[i]) * bCol;
+          }
+          T ga[L], gb[L];
+          T acc[TM][TM];
+          for (int i = 0; i < TM; i++) {
+            for (int j = 0; j < TM; j++) {
+              acc[i][j] = ZERO;
+            }
+          }
+          for (int i = 0; i < L; i++) {
+            ga[i] = inA[i] && kA[i] < k ? a[offA[i] + kA[i] * aK] : ZERO;
+            gb[i] = inB[i] && kB[i] < k ? b[offB[i] + kB[i] * bK] : ZERO;
+          }
+          for (int i = 0; i < L; i++) {
+            as[0][kA[i]][mA[i]] = ga[i];
+            bs[0][kB[i]][nB[i]] = gb[i];
+          }
+          barrier(CLK_LOCAL_MEM_FENCE);
+          int cur = 0;
+          for (int k0 = 0;; k0 += BK) {
+            const int k1 = k0 + BK;
+            const int more = k1 < k;
+            if (more) {
+              /* The next slice, into registers, while this one is multiplied. */
+              for (int i = 0; i < L; i++) {
+                const int ka = k1 + kA[i], kb = k1 + kB[i];
+                ga[i] = inA[i] && ka < k ? a[offA[i] + ka * aK] : ZERO;
+                gb[i] = inB[i] && kb < k ? b[offB[i] + kb * bK] : ZERO;
+              }
+            }
+            for (int q = 0; q < BK; q++) {
+              T ra[TM], rb[TM];
+              for (int i = 0; i < H; i++) {
+                ra[i] = as[cur][q][ty * H + i];
+                ra[H + i] = as[cur][q][BT / 2 + ty * H + i];
+                rb[i] = bs[cur][q][tx * H + i];
+                rb[H + i] = bs[cur][q][BT / 2 + tx * H + i];
+              }
+              for (int i = 0; i < TM; i++) {
+                for (int j = 0; j < TM; j++) {
+                  acc[i][j] = fma(ra[i], rb[j], acc[i][j]);
+                }
+              }
+            }
+            if (!more) {
+              break;
+            }
+            for (int i = 0; i < L; i++) {
+              as[cur ^ 1][kA[i]][mA[i]] = ga[i];
+              bs[cur ^ 1][kB[i]][nB[i]] = gb[i];
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            cur ^= 1;
+          }
+          for (int i = 0; i < TM; i++) {
+            const int row = m0 + (i < H ? ty * H + i : BT / 2 + ty * H + i - H);
+            for (int j = 0; j < TM; j++) {
+              const int col = n0 + (j < H ? tx * H + j : BT / 2 + tx * H + j - H);
+              if (row < m && col < n) {
+                c[(long) row * n + col] = acc[i][j];
+              }
+            }
+          }
+        }
+        """;
     return header(k.type() == DType.F64)
-        + "__kernel __attribute__((reqd_work_group_size("
-        + tile
-        + ", "
-        + tile
-        + ", 1)))\n"
-        + "void "
-        + k.name()
-        + "(__global const "
-        + t
-        + "* restrict a, __global const "
-        + t
-        + "* restrict b, __global "
-        + t
-        + "* restrict c,\n"
-        + "    const int batch, const int m, const int n, const int k,\n"
-        + "    const int aBatch, const int aRow, const int aK,"
-        + " const int bBatch, const int bK, const int bCol) {\n"
-        + "  __local "
-        + t
-        + " as["
-        + tile
-        + "]["
-        + tile
-        + "];\n"
-        + "  __local "
-        + t
-        + " bs["
-        + tile
-        + "]["
-        + tile
-        + "];\n"
-        + "  const int tx = get_local_id(0), ty = get_local_id(1);\n"
-        + "  const int col = get_group_id(0) * "
-        + tile
-        + " + tx, row = get_group_id(1) * "
-        + tile
-        + " + ty;\n"
-        + "  const int bi = get_global_id(2);\n"
-        + "  "
-        + t
-        + " acc = "
-        + zero
-        + ";\n"
-        + "  for (int t0 = 0; t0 < k; t0 += "
-        + tile
-        + ") {\n"
-        + "    const int ka = t0 + tx, kb = t0 + ty;\n"
-        + "    as[ty][tx] = (row < m && ka < k) ? a[bi * aBatch + row * aRow + ka * aK] : "
-        + zero
-        + ";\n"
-        + "    bs[ty][tx] = (kb < k && col < n) ? b[bi * bBatch + kb * bK + col * bCol] : "
-        + zero
-        + ";\n"
-        + "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-        + "    for (int q = 0; q < "
-        + tile
-        + "; q++) {\n"
-        + "      acc += as[ty][q] * bs[q][tx];\n"
-        + "    }\n"
-        + "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-        + "  }\n"
-        + "  if (row < m && col < n) {\n"
-        + "    c[(bi * m + row) * n + col] = acc;\n"
-        + "  }\n"
-        + "}\n";
+        + "#define THREADS "
+        + MatmulKernel.THREADS
+        + "\n#define BK "
+        + MatmulKernel.BK
+        + "\n#define BT "
+        + bt
+        + "\n#define TM "
+        + tm
+        + "\n#define H "
+        + tm / 2
+        + "\n#define LD "
+        + k.localRow()
+        + "\n#define L "
+        + k.loadsPerItem()
+        + "\n#define T "
+        + type(k.type())
+        + "\n#define ZERO "
+        + lit(k.type(), "0.0")
+        + "\n"
+        + body.replace("NAME", k.name());
   }
 }

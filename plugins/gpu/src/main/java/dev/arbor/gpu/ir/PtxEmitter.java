@@ -1012,13 +1012,27 @@ public final class PtxEmitter {
 
   // ------------------------------------------------------------------ matmul
 
+  /**
+   * The register-tiled matmul (see {@link MatmulKernel} and {@code OpenClEmitter.matmul}, the same
+   * algorithm in OpenCL C). Straight-line PTX: the K step is unrolled, each item's micro-tile of C
+   * lives in {@code %acc}, local-memory fragments are read as 16-byte vectors.
+   */
   private static String matmul(MatmulKernel k) {
     DType t = k.type();
     int size = t.byteSize();
-    int tile = MatmulKernel.TILE;
+    int shift = Integer.numberOfTrailingZeros(size);
+    int tm = k.microTile();
+    int h = tm / 2;
+    int bt = k.blockTile();
+    int bk = MatmulKernel.BK;
+    int threads = MatmulKernel.THREADS;
+    int ld = k.localRow();
+    int loads = k.loadsPerItem();
+    int rowBytes = ld * size;
+    int buf = bk * rowBytes;
     String ty = arith(t);
-    String r = t == DType.F32 ? "%f" : "%fd";
     String zero = constant(t, 0);
+    String vec = (h == 4 ? ".v4." : ".v2.") + ty;
     String[] ints = {"batch", "m", "n", "k", "aBatch", "aRow", "aK", "bBatch", "bK", "bCol"};
     StringBuilder s = new StringBuilder(PRELUDE);
     s.append(".visible .entry ").append(k.name()).append("(\n");
@@ -1026,99 +1040,197 @@ public final class PtxEmitter {
     for (String p : ints) {
       s.append(",\n\t.param .u32 ").append(p);
     }
-    s.append("\n)\n.reqntid ").append(tile).append(", ").append(tile).append(", 1\n{\n");
-    int tileBytes = tile * tile * size;
-    s.append("\t.shared .align 8 .b8 tileA[").append(tileBytes).append("];\n");
-    s.append("\t.shared .align 8 .b8 tileB[").append(tileBytes).append("];\n");
-    s.append("\t.reg .pred %p<7>;\n\t.reg .b32 %r<32>;\n\t.reg .b64 %rd<10>;\n");
-    s.append("\t.reg .").append(ty).append(' ').append(r).append("<6>;\n");
+    // Two work groups per multiprocessor: ptxas keeps the kernel within 128 registers (it needs
+    // 129 unconstrained for F32, with no spills at 128; 78 for F64).
+    s.append("\n)\n.reqntid ").append(threads).append(", 1, 1\n.minnctapersm 2\n{\n");
+    s.append("\t.shared .align 16 .b8 smA[").append(2 * buf).append("];\n");
+    s.append("\t.shared .align 16 .b8 smB[").append(2 * buf).append("];\n");
+    s.append("\t.reg .pred %p<8>;\n");
+    s.append("\t.reg .pred %pa<").append(loads).append(">;\n");
+    s.append("\t.reg .pred %pb<").append(loads).append(">;\n");
+    s.append("\t.reg .pred %pc<").append(tm).append(">;\n");
+    s.append("\t.reg .b32 %r<48>;\n");
+    for (String v : List.of("%ka", "%oa", "%sa", "%kb", "%ob", "%sb")) {
+      s.append("\t.reg .b32 ").append(v).append('<').append(loads).append(">;\n");
+    }
+    s.append("\t.reg .b64 %rd<8>;\n");
+    s.append("\t.reg .").append(ty).append(" %acc<").append(tm * tm).append(">;\n");
+    s.append("\t.reg .").append(ty).append(" %xa<").append(tm).append(">;\n");
+    s.append("\t.reg .").append(ty).append(" %xb<").append(tm).append(">;\n");
+    s.append("\t.reg .").append(ty).append(" %ga<").append(loads).append(">;\n");
+    s.append("\t.reg .").append(ty).append(" %gb<").append(loads).append(">;\n");
     List<String> c = new ArrayList<>();
-    c.add("ld.param.u64 %rd1, [a]");
-    c.add("cvta.to.global.u64 %rd1, %rd1");
-    c.add("ld.param.u64 %rd2, [b]");
-    c.add("cvta.to.global.u64 %rd2, %rd2");
-    c.add("ld.param.u64 %rd3, [c]");
-    c.add("cvta.to.global.u64 %rd3, %rd3");
-    // %r1..%r9 = m, n, k, aBatch, aRow, aK, bBatch, bK, bCol
+    // %rd1..3 = A, B, C of this batch entry; %r1..%r9 = m, n, k, aBatch, aRow, aK, bBatch, bK, bCol
     for (int i = 1; i < ints.length; i++) {
       c.add("ld.param.u32 %r" + i + ", [" + ints[i] + "]");
     }
-    c.add("mov.u32 %r10, %tid.x");
-    c.add("mov.u32 %r11, %tid.y");
-    c.add("mov.u32 %r12, %ctaid.x");
-    c.add("mad.lo.s32 %r13, %r12, " + tile + ", %r10"); // col
-    c.add("mov.u32 %r14, %ctaid.y");
-    c.add("mad.lo.s32 %r15, %r14, " + tile + ", %r11"); // row
-    c.add("mov.u32 %r16, %ctaid.z"); // batch index
-    c.add("mul.lo.s32 %r17, %r16, %r4");
-    c.add("mad.lo.s32 %r17, %r15, %r5, %r17"); // A row base
-    c.add("mul.lo.s32 %r18, %r16, %r7");
-    c.add("mad.lo.s32 %r18, %r13, %r9, %r18"); // B column base
-    c.add("mov.u32 %r19, tileA");
-    c.add("mov.u32 %r20, tileB");
-    c.add("mad.lo.s32 %r21, %r11, " + tile + ", %r10");
-    c.add("mul.lo.s32 %r21, %r21, " + size);
-    c.add("add.s32 %r22, %r19, %r21"); // &tileA[ty][tx]
-    c.add("add.s32 %r23, %r20, %r21"); // &tileB[ty][tx]
-    c.add("mul.lo.s32 %r24, %r11, " + (tile * size));
-    c.add("add.s32 %r24, %r19, %r24"); // &tileA[ty][0]
-    c.add("mul.lo.s32 %r25, %r10, " + size);
-    c.add("add.s32 %r25, %r20, %r25"); // &tileB[0][tx]
-    c.add("setp.lt.s32 %p1, %r15, %r1"); // row < m
-    c.add("setp.lt.s32 %p2, %r13, %r2"); // col < n
-    c.add("mov." + ty + " " + r + "1, " + zero);
-    c.add("mov.u32 %r26, 0");
+    c.add("mov.u32 %r15, %ctaid.z");
+    String[][] base = {{"a", "%r4"}, {"b", "%r7"}};
+    for (int i = 0; i < 2; i++) {
+      String rd = "%rd" + (i + 1);
+      c.add("ld.param.u64 " + rd + ", [" + base[i][0] + "]");
+      c.add("cvta.to.global.u64 " + rd + ", " + rd);
+      c.add("mul.wide.s32 %rd4, %r15, " + base[i][1]);
+      c.add("shl.b64 %rd4, %rd4, " + shift);
+      c.add("add.s64 " + rd + ", " + rd + ", %rd4");
+    }
+    c.add("ld.param.u64 %rd3, [c]");
+    c.add("cvta.to.global.u64 %rd3, %rd3");
+    c.add("mul.lo.s32 %r24, %r15, %r1");
+    c.add("mul.wide.s32 %rd4, %r24, %r2");
+    c.add("shl.b64 %rd4, %rd4, " + shift);
+    c.add("add.s64 %rd3, %rd3, %rd4");
+    c.add("mov.u32 %r10, %tid.x"); // tid
+    c.add("and.b32 %r11, %r10, 15"); // tx
+    c.add("shr.u32 %r12, %r10, 4"); // ty
+    c.add("mov.u32 %r24, %ctaid.y");
+    c.add("mul.lo.s32 %r13, %r24, " + bt); // m0
+    c.add("mov.u32 %r24, %ctaid.x");
+    c.add("mul.lo.s32 %r14, %r24, " + bt); // n0
+    c.add("mov.u32 %r26, smA");
+    c.add("mov.u32 %r27, smB");
+    // Global-to-local map: consecutive items walk A's k (B's n) where that stride is 1.
+    c.add("and.b32 %r24, %r10, " + (bk - 1)); // tid % BK
+    c.add("shr.u32 %r25, %r10, " + Integer.numberOfTrailingZeros(bt)); // tid / BT
+    c.add("shr.u32 %r40, %r10, " + Integer.numberOfTrailingZeros(bk)); // tid / BK
+    c.add("and.b32 %r41, %r10, " + (bt - 1)); // tid % BT
+    c.add("setp.eq.s32 %p1, %r6, 1"); // aK == 1
+    c.add("selp.b32 %r16, %r24, %r25, %p1"); // kA0
+    c.add("selp.b32 %r17, %r40, %r41, %p1"); // mA0
+    c.add("selp.b32 %r18, 0, " + threads / bt + ", %p1"); // dkA
+    c.add("selp.b32 %r19, " + threads / bk + ", 0, %p1"); // dmA
+    c.add("setp.eq.s32 %p2, %r9, 1"); // bCol == 1
+    c.add("selp.b32 %r20, %r25, %r24, %p2"); // kB0
+    c.add("selp.b32 %r21, %r41, %r40, %p2"); // nB0
+    c.add("selp.b32 %r22, " + threads / bt + ", 0, %p2"); // dkB
+    c.add("selp.b32 %r23, 0, " + threads / bk + ", %p2"); // dnB
+    String[][] op = {
+      // k, free index, k0, free0, dk, dfree, origin, size, stride, smem, prefix
+      {"%r16", "%r17", "%r18", "%r19", "%r13", "%r1", "%r5", "%r26", "a"},
+      {"%r20", "%r21", "%r22", "%r23", "%r14", "%r2", "%r9", "%r27", "b"}
+    };
+    for (String[] o : op) {
+      for (int i = 0; i < loads; i++) {
+        String x = o[8];
+        c.add("mad.lo.s32 %k" + x + i + ", " + o[2] + ", " + i + ", " + o[0]);
+        c.add("mad.lo.s32 %r24, " + o[3] + ", " + i + ", " + o[1]);
+        c.add("add.s32 %r25, " + o[4] + ", %r24");
+        c.add("setp.lt.s32 %p" + x + i + ", %r25, " + o[5]);
+        c.add("mul.lo.s32 %o" + x + i + ", %r25, " + o[6]);
+        c.add("mad.lo.s32 %r25, %k" + x + i + ", " + ld + ", %r24");
+        c.add("mad.lo.s32 %s" + x + i + ", %r25, " + size + ", " + o[7]);
+      }
+    }
+    c.add("mul.lo.s32 %r24, %r12, " + h * size);
+    c.add("add.s32 %r28, %r26, %r24"); // this item's A fragment in buffer 0
+    c.add("mul.lo.s32 %r24, %r11, " + h * size);
+    c.add("add.s32 %r29, %r27, %r24"); // this item's B fragment in buffer 0
+    for (int i = 0; i < tm * tm; i++) {
+      c.add("mov." + ty + " %acc" + i + ", " + zero);
+    }
+    c.add("mov.u32 %r31, 0"); // k0
+    loadSlice(c, "%r31", loads, ty, zero, size);
+    storeSlice(c, null, loads, ty);
+    c.add("bar.sync 0");
+    c.add("mov.u32 %r30, 0"); // byte offset of the current buffer
+    c.add("$Lk:");
+    c.add("add.s32 %r32, %r31, " + bk); // k1
+    c.add("setp.lt.s32 %p3, %r32, %r3"); // another slice follows
+    c.add("@!%p3 bra $Lmul");
+    loadSlice(c, "%r32", loads, ty, zero, size);
+    c.add("$Lmul:");
+    c.add("add.s32 %r35, %r28, %r30");
+    c.add("add.s32 %r36, %r29, %r30");
+    for (int q = 0; q < bk; q++) {
+      for (String[] f : new String[][] {{"%xa", "%r35"}, {"%xb", "%r36"}}) {
+        for (int half = 0; half < 2; half++) {
+          StringBuilder regs = new StringBuilder("{");
+          for (int i = 0; i < h; i++) {
+            regs.append(i == 0 ? "" : ", ").append(f[0]).append(half * h + i);
+          }
+          int off = q * rowBytes + half * (bt / 2) * size;
+          c.add("ld.shared" + vec + " " + regs + "}, [" + f[1] + "+" + off + "]");
+        }
+      }
+      for (int i = 0; i < tm; i++) {
+        for (int j = 0; j < tm; j++) {
+          String acc = "%acc" + (i * tm + j);
+          c.add("fma.rn." + ty + " " + acc + ", %xa" + i + ", %xb" + j + ", " + acc);
+        }
+      }
+    }
+    c.add("@!%p3 bra $Lstore");
+    c.add("xor.b32 %r37, %r30, " + buf);
+    storeSlice(c, "%r37", loads, ty);
+    c.add("bar.sync 0");
+    c.add("mov.u32 %r30, %r37");
+    c.add("mov.u32 %r31, %r32");
+    c.add("bra.uni $Lk");
+    c.add("$Lstore:");
+    c.add("mad.lo.s32 %r38, %r11, " + h + ", %r14"); // n0 + tx*h
+    c.add("mad.lo.s32 %r39, %r12, " + h + ", %r13"); // m0 + ty*h
+    for (int j = 0; j < tm; j++) {
+      c.add("add.s32 %r24, %r38, " + half(j, h, bt));
+      c.add("setp.lt.s32 %pc" + j + ", %r24, %r2");
+    }
+    c.add("cvt.s64.s32 %rd6, %r38");
+    for (int i = 0; i < tm; i++) {
+      c.add("add.s32 %r25, %r39, " + half(i, h, bt)); // row
+      c.add("setp.lt.s32 %p5, %r25, %r1");
+      c.add("mul.wide.s32 %rd7, %r25, %r2");
+      c.add("add.s64 %rd7, %rd7, %rd6");
+      c.add("shl.b64 %rd7, %rd7, " + shift);
+      c.add("add.s64 %rd7, %rd3, %rd7");
+      for (int j = 0; j < tm; j++) {
+        c.add("and.pred %p6, %p5, %pc" + j);
+        c.add(
+            "@%p6 st.global." + ty + " [%rd7+" + half(j, h, bt) * size + "], %acc" + (i * tm + j));
+      }
+    }
+    c.add("ret");
     StringBuilder body = new StringBuilder();
     for (String line : c) {
-      body.append('\t').append(line).append(";\n");
+      body.append(line.endsWith(":") ? "" : "\t")
+          .append(line)
+          .append(line.endsWith(":") ? "\n" : ";\n");
     }
-    body.append("$Lk:\n");
-    List<String> l = new ArrayList<>();
-    l.add("setp.ge.s32 %p3, %r26, %r3");
-    l.add("@%p3 bra $Lkend");
-    l.add("add.s32 %r27, %r26, %r10"); // ka
-    l.add("setp.lt.s32 %p4, %r27, %r3");
-    l.add("and.pred %p4, %p4, %p1");
-    l.add("mov." + ty + " " + r + "2, " + zero);
-    l.add("mad.lo.s32 %r28, %r27, %r6, %r17");
-    l.add("mul.wide.s32 %rd4, %r28, " + size);
-    l.add("add.s64 %rd4, %rd1, %rd4");
-    l.add("@%p4 ld.global." + ty + " " + r + "2, [%rd4]");
-    l.add("st.shared." + ty + " [%r22], " + r + "2");
-    l.add("add.s32 %r29, %r26, %r11"); // kb
-    l.add("setp.lt.s32 %p5, %r29, %r3");
-    l.add("and.pred %p5, %p5, %p2");
-    l.add("mov." + ty + " " + r + "3, " + zero);
-    l.add("mad.lo.s32 %r30, %r29, %r8, %r18");
-    l.add("mul.wide.s32 %rd5, %r30, " + size);
-    l.add("add.s64 %rd5, %rd2, %rd5");
-    l.add("@%p5 ld.global." + ty + " " + r + "3, [%rd5]");
-    l.add("st.shared." + ty + " [%r23], " + r + "3");
-    l.add("bar.sync 0");
-    for (int q = 0; q < tile; q++) {
-      l.add("ld.shared." + ty + " " + r + "4, [%r24+" + (q * size) + "]");
-      l.add("ld.shared." + ty + " " + r + "5, [%r25+" + (q * tile * size) + "]");
-      l.add("fma.rn." + ty + " " + r + "1, " + r + "4, " + r + "5, " + r + "1");
+    return s.append(body).append("}\n").toString();
+  }
+
+  /** The offset of micro-tile row (column) {@code i} from the item's first: two halves of h. */
+  private static int half(int i, int h, int bt) {
+    return i < h ? i : bt / 2 + i - h;
+  }
+
+  /** Loads one K slice (starting at {@code k0}) of A and B into {@code %ga}/{@code %gb}. */
+  private static void loadSlice(
+      List<String> c, String k0, int loads, String ty, String zero, int size) {
+    String[][] op = {{"a", "%r3", "%r6", "%rd1"}, {"b", "%r3", "%r8", "%rd2"}};
+    for (int i = 0; i < loads; i++) {
+      for (String[] o : op) {
+        String x = o[0];
+        c.add("add.s32 %r33, " + k0 + ", %k" + x + i);
+        c.add("setp.lt.and.s32 %p4, %r33, " + o[1] + ", %p" + x + i);
+        c.add("mad.lo.s32 %r34, %r33, " + o[2] + ", %o" + x + i);
+        c.add("mul.wide.s32 %rd5, %r34, " + size);
+        c.add("add.s64 %rd5, " + o[3] + ", %rd5");
+        c.add("mov." + ty + " %g" + x + i + ", " + zero);
+        c.add("@%p4 ld.global.nc." + ty + " %g" + x + i + ", [%rd5]");
+      }
     }
-    l.add("bar.sync 0");
-    l.add("add.s32 %r26, %r26, " + tile);
-    l.add("bra.uni $Lk");
-    for (String line : l) {
-      body.append('\t').append(line).append(";\n");
+  }
+
+  /** Stores {@code %ga}/{@code %gb} into the local buffer at byte offset {@code buf} (null: 0). */
+  private static void storeSlice(List<String> c, String buf, int loads, String ty) {
+    for (int i = 0; i < loads; i++) {
+      for (String x : List.of("a", "b")) {
+        String addr = "%s" + x + i;
+        if (buf != null) {
+          c.add("add.s32 %r33, " + addr + ", " + buf);
+          addr = "%r33";
+        }
+        c.add("st.shared." + ty + " [" + addr + "], %g" + x + i);
+      }
     }
-    body.append("$Lkend:\n");
-    List<String> e = new ArrayList<>();
-    e.add("and.pred %p6, %p1, %p2");
-    e.add("@!%p6 bra $Ldone");
-    e.add("mad.lo.s32 %r31, %r16, %r1, %r15");
-    e.add("mad.lo.s32 %r31, %r31, %r2, %r13");
-    e.add("mul.wide.s32 %rd6, %r31, " + size);
-    e.add("add.s64 %rd6, %rd3, %rd6");
-    e.add("st.global." + ty + " [%rd6], " + r + "1");
-    for (String line : e) {
-      body.append('\t').append(line).append(";\n");
-    }
-    body.append("$Ldone:\n\tret;\n}\n");
-    return s.append(body).toString();
   }
 }
