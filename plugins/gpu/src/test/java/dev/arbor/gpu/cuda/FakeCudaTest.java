@@ -23,6 +23,7 @@ import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.DeviceBuffer;
 import dev.arbor.gpu.device.Native;
+import dev.arbor.gpu.ir.MatmulKernel;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -215,7 +216,7 @@ class FakeCudaTest {
             b);
     Launch l = lastLaunch();
     assertEquals("arbor_matmul_f32", l.name());
-    assertArrayEquals(new int[] {16, 16, 1}, l.block());
+    assertArrayEquals(new int[] {MatmulKernel.THREADS, 1, 1}, l.block());
     assertArrayEquals(new int[] {1, 1, 1}, l.grid());
     // batch, m, n, k, aBatch, aRow, aK, bBatch, bK, bCol
     assertArrayEquals(
