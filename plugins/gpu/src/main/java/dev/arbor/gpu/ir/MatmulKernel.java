@@ -62,6 +62,15 @@ public record MatmulKernel(String name, DType type) implements GpuKernel {
     return blockTile() * BK / THREADS;
   }
 
+  /**
+   * Elements per 16-byte vector (4 F32, 2 F64): the width of the global loads where an operand's
+   * strides and alignment allow them. Equal to {@link #loadsPerItem}, so one vector load replaces
+   * an item's scalar loads of one operand.
+   */
+  public int vectorWidth() {
+    return 16 / type.byteSize();
+  }
+
   /** The global work size for a {@code batch × m × n} product. */
   public long[] global(int batch, int m, int n) {
     long t = blockTile();

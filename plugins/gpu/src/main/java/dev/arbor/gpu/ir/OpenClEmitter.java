@@ -473,6 +473,22 @@ public final class OpenClEmitter {
     int bt = k.blockTile();
     String body =
         """
+        /* One K slice from k0 into ga/gb: a vector (VW consecutive elements) or L scalars each. */
+        #define LOAD(k0) \\
+          for (int i = 0; i < L; i++) { \\
+            const int ka = aVec ? (k0) + kA[0] : (k0) + kA[i]; \\
+            ga[i] = aVec ? (inA[0] && ka < k ? a[offA[0] + ka + i] : ZERO) \\
+                         : (inA[i] && ka < k ? a[offA[i] + ka * aK] : ZERO); \\
+            const int kb = bVec ? (k0) + kB[0] : (k0) + kB[i]; \\
+            gb[i] = bVec ? (inB[0] && kb < k ? b[offB[0] + kb * bK + i] : ZERO) \\
+                         : (inB[i] && kb < k ? b[offB[i] + kb * bK] : ZERO); \\
+          }
+        /* ga/gb into local buffer buf: A's vector to VW consecutive k rows, B's to VW columns. */
+        #define STORE(buf) \\
+          for (int i = 0; i < L; i++) { \\
+            if (aVec) as[buf][kA[0] + i][mA[0]] = ga[i]; else as[buf][kA[i]][mA[i]] = ga[i]; \\
+            if (bVec) bs[buf][kB[0]][nB[0] + i] = gb[i]; else bs[buf][kB[i]][nB[i]] = gb[i]; \\
+          }
         __kernel __attribute__((reqd_work_group_size(THREADS, 1, 1)))
         void NAME(__global const T* restrict a, __global const T* restrict b, __global T* restrict c,
             const int batch, const int m, const int n, const int k,
@@ -502,6 +518,22 @@ public final class OpenClEmitter {
             inB[i] = n0 + nB[i] < n;
             offB[i] = (n0 + nB[i]) * bCol;
           }
+          /* Vector loads (VW elements, 16 bytes) where the operand allows them: A along k, B along n;
+             then load 0 is the item's one vector, elements at k + e (A) or n + e (B). */
+          const int aVec = aK == 1 && ((aRow | k) & (VW - 1)) == 0 && ((size_t) a & 15) == 0;
+          const int bVec = bCol == 1 && ((bK | n) & (VW - 1)) == 0 && ((size_t) b & 15) == 0;
+          if (aVec) {
+            kA[0] = tid % (BK / VW) * VW;
+            mA[0] = tid / (BK / VW);
+            inA[0] = m0 + mA[0] < m;
+            offA[0] = (m0 + mA[0]) * aRow;
+          }
+          if (bVec) {
+            kB[0] = tid / (BT / VW);
+            nB[0] = tid % (BT / VW) * VW;
+            inB[0] = n0 + nB[0] < n;
+            offB[0] = (n0 + nB[0]) * bCol;
+          }
           T ga[L], gb[L];
           T acc[TM][TM];
           for (int i = 0; i < TM; i++) {
@@ -509,14 +541,8 @@ public final class OpenClEmitter {
               acc[i][j] = ZERO;
             }
           }
-          for (int i = 0; i < L; i++) {
-            ga[i] = inA[i] && kA[i] < k ? a[offA[i] + kA[i] * aK] : ZERO;
-            gb[i] = inB[i] && kB[i] < k ? b[offB[i] + kB[i] * bK] : ZERO;
-          }
-          for (int i = 0; i < L; i++) {
-            as[0][kA[i]][mA[i]] = ga[i];
-            bs[0][kB[i]][nB[i]] = gb[i];
-          }
+          LOAD(0);
+          STORE(0);
           barrier(CLK_LOCAL_MEM_FENCE);
           int cur = 0;
           for (int k0 = 0;; k0 += BK) {
@@ -524,11 +550,7 @@ public final class OpenClEmitter {
             const int more = k1 < k;
             if (more) {
               /* The next slice, into registers, while this one is multiplied. */
-              for (int i = 0; i < L; i++) {
-                const int ka = k1 + kA[i], kb = k1 + kB[i];
-                ga[i] = inA[i] && ka < k ? a[offA[i] + ka * aK] : ZERO;
-                gb[i] = inB[i] && kb < k ? b[offB[i] + kb * bK] : ZERO;
-              }
+              LOAD(k1);
             }
             for (int q = 0; q < BK; q++) {
               T ra[TM], rb[TM];
@@ -547,10 +569,7 @@ public final class OpenClEmitter {
             if (!more) {
               break;
             }
-            for (int i = 0; i < L; i++) {
-              as[cur ^ 1][kA[i]][mA[i]] = ga[i];
-              bs[cur ^ 1][kB[i]][nB[i]] = gb[i];
-            }
+            STORE(cur ^ 1);
             barrier(CLK_LOCAL_MEM_FENCE);
             cur ^= 1;
           }
@@ -580,6 +599,8 @@ public final class OpenClEmitter {
         + k.localRow()
         + "\n#define L "
         + k.loadsPerItem()
+        + "\n#define VW "
+        + k.vectorWidth()
         + "\n#define T "
         + type(k.type())
         + "\n#define ZERO "

@@ -1046,6 +1046,7 @@ public final class PtxEmitter {
     s.append("\t.shared .align 16 .b8 smA[").append(2 * buf).append("];\n");
     s.append("\t.shared .align 16 .b8 smB[").append(2 * buf).append("];\n");
     s.append("\t.reg .pred %p<8>;\n");
+    s.append("\t.reg .pred %pv<2>;\n");
     s.append("\t.reg .pred %pa<").append(loads).append(">;\n");
     s.append("\t.reg .pred %pb<").append(loads).append(">;\n");
     s.append("\t.reg .pred %pc<").append(tm).append(">;\n");
@@ -1121,6 +1122,42 @@ public final class PtxEmitter {
         c.add("mad.lo.s32 %s" + x + i + ", %r25, " + size + ", " + o[7]);
       }
     }
+    // 16-byte loads where the operand allows them: A along k (aK == 1, rows and K multiples of
+    // the vector, A of this batch entry 16-byte aligned), B along n likewise. Then load 0 of
+    // each operand is the item's one vector, elements i at k + i (A) or n + i (B).
+    int vw = k.vectorWidth();
+    c.add("or.b32 %r24, %r5, %r3");
+    c.add("and.b32 %r24, %r24, " + (vw - 1));
+    c.add("setp.eq.and.s32 %pv0, %r24, 0, %p1");
+    c.add("cvt.u32.u64 %r24, %rd1");
+    c.add("and.b32 %r24, %r24, 15");
+    c.add("setp.eq.and.s32 %pv0, %r24, 0, %pv0");
+    c.add("or.b32 %r24, %r8, %r2");
+    c.add("and.b32 %r24, %r24, " + (vw - 1));
+    c.add("setp.eq.and.s32 %pv1, %r24, 0, %p2");
+    c.add("cvt.u32.u64 %r24, %rd2");
+    c.add("and.b32 %r24, %r24, 15");
+    c.add("setp.eq.and.s32 %pv1, %r24, 0, %pv1");
+    c.add("@!%pv0 bra $Lmapa");
+    c.add("and.b32 %r24, %r10, " + (bk / vw - 1));
+    c.add("mul.lo.s32 %ka0, %r24, " + vw); // k
+    c.add("shr.u32 %r24, %r10, " + Integer.numberOfTrailingZeros(bk / vw)); // m
+    c.add("add.s32 %r25, %r13, %r24");
+    c.add("setp.lt.s32 %pa0, %r25, %r1");
+    c.add("mul.lo.s32 %oa0, %r25, %r5");
+    c.add("mad.lo.s32 %r25, %ka0, " + ld + ", %r24");
+    c.add("mad.lo.s32 %sa0, %r25, " + size + ", %r26");
+    c.add("$Lmapa:");
+    c.add("@!%pv1 bra $Lmapb");
+    c.add("shr.u32 %kb0, %r10, " + Integer.numberOfTrailingZeros(bt / vw)); // k
+    c.add("and.b32 %r24, %r10, " + (bt / vw - 1));
+    c.add("mul.lo.s32 %r24, %r24, " + vw); // n
+    c.add("add.s32 %r25, %r14, %r24");
+    c.add("setp.lt.s32 %pb0, %r25, %r2");
+    c.add("mul.lo.s32 %ob0, %r25, %r9");
+    c.add("mad.lo.s32 %r25, %kb0, " + ld + ", %r24");
+    c.add("mad.lo.s32 %sb0, %r25, " + size + ", %r27");
+    c.add("$Lmapb:");
     c.add("mul.lo.s32 %r24, %r12, " + h * size);
     c.add("add.s32 %r28, %r26, %r24"); // this item's A fragment in buffer 0
     c.add("mul.lo.s32 %r24, %r11, " + h * size);
@@ -1129,15 +1166,15 @@ public final class PtxEmitter {
       c.add("mov." + ty + " %acc" + i + ", " + zero);
     }
     c.add("mov.u32 %r31, 0"); // k0
-    loadSlice(c, "%r31", loads, ty, zero, size);
-    storeSlice(c, null, loads, ty);
+    loadSlice(c, "%r31", "0", loads, ty, zero, size);
+    storeSlice(c, null, "0", loads, ty, rowBytes);
     c.add("bar.sync 0");
     c.add("mov.u32 %r30, 0"); // byte offset of the current buffer
     c.add("$Lk:");
     c.add("add.s32 %r32, %r31, " + bk); // k1
     c.add("setp.lt.s32 %p3, %r32, %r3"); // another slice follows
     c.add("@!%p3 bra $Lmul");
-    loadSlice(c, "%r32", loads, ty, zero, size);
+    loadSlice(c, "%r32", "1", loads, ty, zero, size);
     c.add("$Lmul:");
     c.add("add.s32 %r35, %r28, %r30");
     c.add("add.s32 %r36, %r29, %r30");
@@ -1161,7 +1198,7 @@ public final class PtxEmitter {
     }
     c.add("@!%p3 bra $Lstore");
     c.add("xor.b32 %r37, %r30, " + buf);
-    storeSlice(c, "%r37", loads, ty);
+    storeSlice(c, "%r37", "1", loads, ty, rowBytes);
     c.add("bar.sync 0");
     c.add("mov.u32 %r30, %r37");
     c.add("mov.u32 %r31, %r32");
@@ -1202,28 +1239,55 @@ public final class PtxEmitter {
     return i < h ? i : bt / 2 + i - h;
   }
 
-  /** Loads one K slice (starting at {@code k0}) of A and B into {@code %ga}/{@code %gb}. */
+  /**
+   * Loads one K slice (starting at {@code k0}) of A and B into {@code %ga}/{@code %gb}: one vector
+   * per operand where {@code %pv0}/{@code %pv1} allow, else {@code loads} scalars each.
+   */
   private static void loadSlice(
-      List<String> c, String k0, int loads, String ty, String zero, int size) {
-    String[][] op = {{"a", "%r3", "%r6", "%rd1"}, {"b", "%r3", "%r8", "%rd2"}};
-    for (int i = 0; i < loads; i++) {
-      for (String[] o : op) {
-        String x = o[0];
+      List<String> c, String k0, String label, int loads, String ty, String zero, int size) {
+    String[][] op = {{"a", "%r6", "%rd1", "%pv0"}, {"b", "%r8", "%rd2", "%pv1"}};
+    for (String[] o : op) {
+      String x = o[0];
+      String vec = "$Lv" + x + label;
+      String done = "$Ld" + x + label;
+      c.add("@" + o[3] + " bra " + vec);
+      for (int i = 0; i < loads; i++) {
         c.add("add.s32 %r33, " + k0 + ", %k" + x + i);
-        c.add("setp.lt.and.s32 %p4, %r33, " + o[1] + ", %p" + x + i);
-        c.add("mad.lo.s32 %r34, %r33, " + o[2] + ", %o" + x + i);
+        c.add("setp.lt.and.s32 %p4, %r33, %r3, %p" + x + i);
+        c.add("mad.lo.s32 %r34, %r33, " + o[1] + ", %o" + x + i);
         c.add("mul.wide.s32 %rd5, %r34, " + size);
-        c.add("add.s64 %rd5, " + o[3] + ", %rd5");
+        c.add("add.s64 %rd5, " + o[2] + ", %rd5");
         c.add("mov." + ty + " %g" + x + i + ", " + zero);
         c.add("@%p4 ld.global.nc." + ty + " %g" + x + i + ", [%rd5]");
       }
+      c.add("bra.uni " + done);
+      c.add(vec + ":");
+      c.add("add.s32 %r33, " + k0 + ", %k" + x + "0");
+      c.add("setp.lt.and.s32 %p4, %r33, %r3, %p" + x + "0");
+      c.add("mad.lo.s32 %r34, %r33, " + o[1] + ", %o" + x + "0");
+      c.add("mul.wide.s32 %rd5, %r34, " + size);
+      c.add("add.s64 %rd5, " + o[2] + ", %rd5");
+      StringBuilder regs = new StringBuilder("{");
+      for (int i = 0; i < loads; i++) {
+        c.add("mov." + ty + " %g" + x + i + ", " + zero);
+        regs.append(i == 0 ? "" : ", ").append("%g").append(x).append(i);
+      }
+      c.add("@%p4 ld.global.nc.v" + loads + "." + ty + " " + regs + "}, [%rd5]");
+      c.add(done + ":");
     }
   }
 
-  /** Stores {@code %ga}/{@code %gb} into the local buffer at byte offset {@code buf} (null: 0). */
-  private static void storeSlice(List<String> c, String buf, int loads, String ty) {
-    for (int i = 0; i < loads; i++) {
-      for (String x : List.of("a", "b")) {
+  /**
+   * Stores {@code %ga}/{@code %gb} into the local buffer at byte offset {@code buf} (null: 0): A's
+   * vector to {@code loads} consecutive k rows, B's as one vector.
+   */
+  private static void storeSlice(
+      List<String> c, String buf, String label, int loads, String ty, int rowBytes) {
+    for (String x : List.of("a", "b")) {
+      String vec = "$Lw" + x + label;
+      String done = "$Le" + x + label;
+      c.add("@%pv" + (x.equals("a") ? 0 : 1) + " bra " + vec);
+      for (int i = 0; i < loads; i++) {
         String addr = "%s" + x + i;
         if (buf != null) {
           c.add("add.s32 %r33, " + addr + ", " + buf);
@@ -1231,6 +1295,25 @@ public final class PtxEmitter {
         }
         c.add("st.shared." + ty + " [" + addr + "], %g" + x + i);
       }
+      c.add("bra.uni " + done);
+      c.add(vec + ":");
+      String addr = "%s" + x + "0";
+      if (buf != null) {
+        c.add("add.s32 %r33, " + addr + ", " + buf);
+        addr = "%r33";
+      }
+      if (x.equals("a")) {
+        for (int i = 0; i < loads; i++) {
+          c.add("st.shared." + ty + " [" + addr + "+" + i * rowBytes + "], %ga" + i);
+        }
+      } else {
+        StringBuilder regs = new StringBuilder("{");
+        for (int i = 0; i < loads; i++) {
+          regs.append(i == 0 ? "" : ", ").append("%gb").append(i);
+        }
+        c.add("st.shared.v" + loads + "." + ty + " [" + addr + "], " + regs + "}");
+      }
+      c.add(done + ":");
     }
   }
 }

@@ -30,8 +30,10 @@ import org.junit.jupiter.api.TestFactory;
  * of its tiles: M, N and K of 1, 127, 128, 129 and 300 (F32 tiles are 128, F64 tiles 64, K steps
  * 8), batches of 3, operands stored transposed (A as {@code [K, M]}, B as {@code [N, K]}, which
  * switches the kernel's global-load map) and an operand with no unit stride on either matrix axis
- * (the batch axis last). Each element must agree within {@code 2·K·u·Σ|a·b|} ({@code u} the unit
- * roundoff): the error bound of two sums of K products, so a wrong index fails by far.
+ * (the batch axis last); the shapes whose K (for A) or N (for B) is a multiple of 4 take the
+ * kernel's vector-load path, the others its scalar path. Each element must agree within {@code
+ * 2·K·u·Σ|a·b|} ({@code u} the unit roundoff): the error bound of two sums of K products, so a
+ * wrong index fails by far.
  */
 class OpenClMatmulTest {
   static DeviceBackend cl;
@@ -90,6 +92,8 @@ class OpenClMatmulTest {
       cases.add(new Case(t, 3, 129, 17, 130, Layout.PLAIN, Layout.PLAIN));
       cases.add(new Case(t, 3, 65, 127, 64, Layout.TRANSPOSED, Layout.PLAIN));
       cases.add(new Case(t, 3, 1, 8, 1, Layout.PLAIN, Layout.TRANSPOSED));
+      cases.add(new Case(t, 3, 65, 16, 132, Layout.PLAIN, Layout.PLAIN));
+      cases.add(new Case(t, 3, 130, 36, 6, Layout.PLAIN, Layout.PLAIN));
       cases.add(new Case(t, 3, 130, 33, 129, Layout.BATCH_LAST, Layout.BATCH_LAST));
       cases.add(new Case(t, 3, 7, 300, 5, Layout.BATCH_LAST, Layout.PLAIN));
     }
