@@ -53,8 +53,9 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *       reductions against a double-precision host sum, and repeatability bit for bit.
  *   <li>{@code sgemm}: F32 matmul 1024², 2048², 4096² and 8192² on cuBLAS and on Arbor's tiled
  *       kernel (kernel calls, each synchronized), TFLOP/s, the tiled kernel's fraction of cuBLAS's
- *       rate; 64 sampled elements of each result against the exact product (a wrong or NaN result
- *       fails), and cuBLAS against the tiled kernel.
+ *       rate, and A·Bᵀ at 4096 (the tiled kernel's scalar-load path); 64 sampled elements of each
+ *       result against the exact product (a wrong or NaN result fails), and cuBLAS against the
+ *       tiled kernel.
  *   <li>{@code fused}: a jitted elementwise chain over 2^26 floats, GB/s, against a
  *       device-to-device copy of the same size.
  *   <li>{@code mlp}: one jitted value-and-gradient step of a 784-1024-1024-10 MLP, batch 1024.
@@ -418,6 +419,14 @@ public final class GpuChecks {
           "lhs_batch", new int[0],
           "rhs_batch", new int[0]);
 
+  /** {@code A · Bᵀ}: B read transposed (the tiled kernel's scalar-load path, as in gradients). */
+  private static final Params MATMUL_BT =
+      Params.of(
+          "lhs_contract", new int[] {1},
+          "rhs_contract", new int[] {1},
+          "lhs_batch", new int[0],
+          "rhs_batch", new int[0]);
+
   private void sgemm(DeviceBackend main, CudaBackend cuda) {
     List<DeviceBackend> backends = new ArrayList<>(List.of(main));
     if (cuda != null) {
@@ -435,13 +444,19 @@ public final class GpuChecks {
       }
       HostArray ha = HostArray.ofDoubles(av, a);
       HostArray hb = HostArray.ofDoubles(av, b);
-      // 64 sampled elements of C, exactly (double sums of the float inputs' products).
+      boolean alsoTransposed = n == (small ? 256 : 4096);
+      // 64 sampled elements of C, exactly (double sums of the float inputs' products), of A·B and
+      // of A·Bᵀ.
       int[] at = new int[64];
       double[] exact = new double[64];
+      double[] exactT = new double[64];
       for (int i = 0; i < 64; i++) {
         at[i] = (int) ((long) i * 7919 * 7919 % ((long) n * n));
         int row = at[i] / n;
         int col = at[i] % n;
+        for (int q = 0; q < n && alsoTransposed; q++) {
+          exactT[i] += a[row * n + q] * b[col * n + q];
+        }
         for (int q = 0; q < n; q++) {
           exact[i] += a[row * n + q] * b[q * n + col];
         }
@@ -459,50 +474,14 @@ public final class GpuChecks {
         }
         Buffer da = be.upload(ha);
         Buffer db = be.upload(hb);
-        Kernel kern = be.kernel(LinearAlgebra.DOT_GENERAL).orElseThrow();
-        List<AbstractValue> in = List.of(av, av);
         int reps = n >= 8192 ? 4 : n >= 4096 ? 10 : 30;
-        kern.run(List.of(da, db), in, MATMUL, List.of(av)).forEach(Buffer::release); // warm-up
-        double best = Double.MAX_VALUE;
-        double total = 0;
-        Buffer last = null;
-        for (int i = 0; i < reps; i++) {
-          long t0 = System.nanoTime();
-          List<Buffer> c = kern.run(List.of(da, db), in, MATMUL, List.of(av));
-          double s = (System.nanoTime() - t0) / 1e9;
-          best = Math.min(best, s);
-          total += s;
-          if (last != null) {
-            last.release();
-          }
-          last = c.get(0);
+        Timed t = timeMatmul(be, da, db, av, MATMUL, n, reps, which, "", at, exact);
+        if (alsoTransposed) {
+          timeMatmul(be, da, db, av, MATMUL_BT, n, reps, which, ", B transposed", at, exactT);
         }
-        double flops = 2.0 * n * n * (double) n;
-        rate[k] = flops / best / 1e12;
+        rate[k] = t.rate();
         label[k] = which;
-        figure(
-            "sgemm",
-            "F32 " + n + "^3 " + which + " (best of " + reps + ")",
-            rate[k],
-            "TFLOP/s",
-            String.format(
-                Locale.ROOT, "best %.3f ms, mean %.3f ms", best * 1e3, total / reps * 1e3));
-        HostArray hc = be.download(last);
-        double[] c = hc.doubles();
-        double[] s = new double[64];
-        double worst = 0;
-        for (int i = 0; i < 64; i++) {
-          s[i] = c[at[i]];
-          // NaN fails too: the comparison below is false for it.
-          double e = Math.abs(s[i] - exact[i]) / Math.sqrt(n);
-          worst = Double.isNaN(e) ? Double.NaN : Math.max(worst, e);
-        }
-        figure("sgemm", "F32 " + n + " " + which + " max |error|/sqrt(n)", worst, "abs", null);
-        if (!(worst <= 1e-3)) {
-          fail("sgemm", n + ": " + which + " is off the exact product by " + worst);
-        }
-        sample[k++] = s;
-        last.release();
+        sample[k++] = t.sample();
         da.release();
         db.release();
       }
@@ -527,6 +506,69 @@ public final class GpuChecks {
             "issue target >= 0.60 at 4096 and 8192");
       }
     }
+  }
+
+  /** A timed matmul's TFLOP/s and its 64 sampled elements. */
+  private record Timed(double rate, double[] sample) {}
+
+  /**
+   * Times {@code reps} synchronized {@code dot_general} calls (after one warm-up) on {@code be},
+   * writes the figure, and checks 64 sampled elements against {@code exact} (a wrong or NaN result
+   * fails the section).
+   */
+  private Timed timeMatmul(
+      DeviceBackend be,
+      Buffer da,
+      Buffer db,
+      AbstractValue av,
+      Params p,
+      int n,
+      int reps,
+      String which,
+      String variant,
+      int[] at,
+      double[] exact) {
+    Kernel kern = be.kernel(LinearAlgebra.DOT_GENERAL).orElseThrow();
+    List<AbstractValue> in = List.of(av, av);
+    kern.run(List.of(da, db), in, p, List.of(av)).forEach(Buffer::release); // warm-up
+    double best = Double.MAX_VALUE;
+    double total = 0;
+    Buffer last = null;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      List<Buffer> c = kern.run(List.of(da, db), in, p, List.of(av));
+      double s = (System.nanoTime() - t0) / 1e9;
+      best = Math.min(best, s);
+      total += s;
+      if (last != null) {
+        last.release();
+      }
+      last = c.get(0);
+    }
+    double flops = 2.0 * n * n * (double) n;
+    double rate = flops / best / 1e12;
+    figure(
+        "sgemm",
+        "F32 " + n + "^3 " + which + variant + " (best of " + reps + ")",
+        rate,
+        "TFLOP/s",
+        String.format(Locale.ROOT, "best %.3f ms, mean %.3f ms", best * 1e3, total / reps * 1e3));
+    double[] c = be.download(last).doubles();
+    last.release();
+    double[] s = new double[64];
+    double worst = 0;
+    for (int i = 0; i < 64; i++) {
+      s[i] = c[at[i]];
+      double e = Math.abs(s[i] - exact[i]) / Math.sqrt(n);
+      worst = Double.isNaN(e) ? Double.NaN : Math.max(worst, e);
+    }
+    figure(
+        "sgemm", "F32 " + n + " " + which + variant + " max |error|/sqrt(n)", worst, "abs", null);
+    // NaN fails too: the comparison is false for it.
+    if (!(worst <= 1e-3)) {
+      fail("sgemm", n + ": " + which + variant + " is off the exact product by " + worst);
+    }
+    return new Timed(rate, s);
   }
 
   // ------------------------------------------------------------------ fused
