@@ -541,7 +541,8 @@ public abstract class DeviceBackend implements Backend {
       }
       args.add(new Device.Int(n));
       long group = loopGroupSize();
-      long global = (n + group - 1) / group * group;
+      long items = k.launchItems();
+      long global = (items + group - 1) / group * group;
       synchronized (lock) {
         device()
             .launch(

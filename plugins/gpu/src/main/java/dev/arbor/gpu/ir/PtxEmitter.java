@@ -535,10 +535,7 @@ public final class PtxEmitter {
       ins("@" + out + " bra $Ldone");
       LoopKernel.Reduction r = k.reduction();
       if (r == null) {
-        if (k.needsCoordinates()) {
-          coordinates(gid, d -> true);
-        }
-        body(gid);
+        points(n, ntid, gid);
       } else {
         coordinates(gid, d -> !k.isReduced(d));
         String acc = regs.of(r.type());
@@ -547,6 +544,64 @@ public final class PtxEmitter {
         ins("mov.u32 " + j + ", 0");
         reducedLoop(j, 1, acc);
         store(outBase.get(k.stores().size()), gid, r.type(), acc);
+      }
+    }
+
+    /**
+     * The points {@code gid + p·T} ({@code T} work items, {@code p < pointsPerItem}) of a loop
+     * without a reduction: first every point's loads, so they are in flight together, then each
+     * point's values and stores. A point past the end loads the last point (so every value is
+     * defined: math loops must not see garbage) and does not store.
+     */
+    void points(String n, String ntid, String gid) {
+      int count = k.pointsPerItem();
+      String total = regs.b32();
+      String last = regs.b32();
+      if (count > 1) {
+        String blocks = regs.b32();
+        ins("mov.u32 " + blocks + ", %nctaid.x");
+        ins("mul.lo.s32 " + total + ", " + blocks + ", " + ntid);
+        ins("add.s32 " + last + ", " + n + ", -1");
+      }
+      String[] index = new String[count];
+      String[] inRange = new String[count];
+      String[][] loaded = new String[count][];
+      List<Op> body = k.body();
+      for (int p = 0; p < count; p++) {
+        if (p == 0) {
+          index[p] = gid; // below n: checked on entry
+        } else {
+          String raw = regs.b32();
+          ins("mad.lo.s32 " + raw + ", " + total + ", " + p + ", " + gid);
+          inRange[p] = regs.pred();
+          ins("setp.lt.s32 " + inRange[p] + ", " + raw + ", " + n);
+          index[p] = regs.b32();
+          ins("min.s32 " + index[p] + ", " + raw + ", " + last);
+        }
+        if (k.needsCoordinates()) {
+          coordinates(index[p], d -> true);
+        }
+        for (int v = 0; v < body.size(); v++) {
+          if (body.get(v) instanceof Op.Load) {
+            value[v] = op(body.get(v), index[p]);
+          }
+        }
+        loaded[p] = value.clone();
+      }
+      for (int p = 0; p < count; p++) {
+        System.arraycopy(loaded[p], 0, value, 0, value.length);
+        for (int v = 0; v < body.size(); v++) {
+          if (!(body.get(v) instanceof Op.Load)) {
+            value[v] = op(body.get(v), index[p]);
+          }
+        }
+        for (int o = 0; o < k.stores().size(); o++) {
+          int v = k.stores().get(o);
+          DType t = body.get(v).type();
+          String addr = address(outBase.get(o), index[p], t);
+          String guard = inRange[p] == null ? "" : "@" + inRange[p] + " ";
+          ins(guard + "st.global." + memory(t) + " [" + addr + "], " + value[v]);
+        }
       }
     }
 
