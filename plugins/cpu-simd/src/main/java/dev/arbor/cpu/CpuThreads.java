@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.function.IntConsumer;
 
 /**
  * The backend's one thread pool, sized by {@code -Darbor.threads} or {@code ARBOR_THREADS}
@@ -90,6 +91,56 @@ final class CpuThreads {
               invokeAll(tasks);
             }
           });
+    }
+  }
+
+  /**
+   * Runs {@code body.accept(part)} for each part in {@code [0, parts)}, part 0 on the calling
+   * thread and the others as pool tasks, and returns when all are done (exceptions propagate, after
+   * every part has finished). For a few large, equal parts (one per thread): one fork/join, and the
+   * caller works instead of waiting for a woken worker to start.
+   */
+  static void forEachPart(int parts, IntConsumer body) {
+    if (POOL == null || parts <= 1) {
+      for (int p = 0; p < parts; p++) {
+        body.accept(p);
+      }
+      return;
+    }
+    boolean inPool = ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL;
+    List<ForkJoinTask<?>> tasks = new ArrayList<>(parts - 1);
+    for (int p = 1; p < parts; p++) {
+      int part = p;
+      ForkJoinTask<?> t = ForkJoinTask.adapt(() -> body.accept(part));
+      tasks.add(t);
+      if (inPool) {
+        t.fork();
+      } else {
+        POOL.execute(t);
+      }
+    }
+    Throwable failure = null;
+    try {
+      body.accept(0);
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    for (int i = tasks.size() - 1; i >= 0; i--) {
+      tasks.get(i).quietlyJoin();
+    }
+    for (ForkJoinTask<?> t : tasks) {
+      Throwable e = t.getException();
+      if (e != null && failure == null) {
+        failure = e;
+      } else if (e != null) {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw (RuntimeException) failure;
     }
   }
 }
