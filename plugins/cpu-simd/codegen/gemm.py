@@ -211,9 +211,10 @@ def driver(d):
 
   /**
    * One GEMM over up to {{@code threads}} threads with one fork/join: C is cut into disjoint column
-   * ranges (whole slivers) or, when that gives fewer parts or more packing, row ranges (whole
-   * {MR}-row slivers), and each part runs the whole sequential blocked GEMM on its range, packing
-   * its own A and B. See docs/design/cpu-backend.md ("Threads").
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that gives
+   * fewer parts or more packing, one row range (whole {MR}-row slivers) per thread; each part runs
+   * the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
    */
   private static void split{T}(
       int threads,
@@ -240,8 +241,13 @@ def driver(d):
             || partsN == partsM
                 && packCost(true, m, n, k, partsN, nr, NC_{T})
                     <= packCost(false, m, n, k, partsM, nr, NC_{T});
-    int parts = byCols ? partsN : partsM;
     int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_{T} - 1) / NC_{T};
+    int parts =
+        byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
     CpuThreads.forEachPart(
         parts,
         part -> {{

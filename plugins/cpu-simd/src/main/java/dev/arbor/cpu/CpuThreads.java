@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -95,10 +96,12 @@ final class CpuThreads {
   }
 
   /**
-   * Runs {@code body.accept(part)} for each part in {@code [0, parts)}, part 0 on the calling
-   * thread and the others as pool tasks, and returns when all are done (exceptions propagate, after
-   * every part has finished). For a few large, equal parts (one per thread): one fork/join, and the
-   * caller works instead of waiting for a woken worker to start.
+   * Runs {@code body.accept(part)} once for each part in {@code [0, parts)} on up to {@link
+   * #THREADS} threads: the calling thread and {@code min(parts, THREADS) - 1} pool tasks take parts
+   * in order from a shared counter until none is left, so one fork/join covers the call, the caller
+   * works instead of waiting for a woken worker, and a thread that starts late or is descheduled
+   * does fewer parts. Returns when every part is done; the first exception is rethrown (later ones
+   * suppressed into it) and stops the hand-out of further parts.
    */
   static void forEachPart(int parts, IntConsumer body) {
     if (POOL == null || parts <= 1) {
@@ -107,11 +110,23 @@ final class CpuThreads {
       }
       return;
     }
+    AtomicInteger next = new AtomicInteger();
+    Runnable runner =
+        () -> {
+          try {
+            for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
+              body.accept(p);
+            }
+          } catch (RuntimeException | Error e) {
+            next.set(parts);
+            throw e;
+          }
+        };
     boolean inPool = ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL;
-    List<ForkJoinTask<?>> tasks = new ArrayList<>(parts - 1);
-    for (int p = 1; p < parts; p++) {
-      int part = p;
-      ForkJoinTask<?> t = ForkJoinTask.adapt(() -> body.accept(part));
+    int helpers = Math.min(parts, THREADS) - 1;
+    List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
+    for (int h = 0; h < helpers; h++) {
+      ForkJoinTask<?> t = ForkJoinTask.adapt(runner);
       tasks.add(t);
       if (inPool) {
         t.fork();
@@ -121,7 +136,7 @@ final class CpuThreads {
     }
     Throwable failure = null;
     try {
-      body.accept(0);
+      runner.run();
     } catch (RuntimeException | Error e) {
       failure = e;
     }

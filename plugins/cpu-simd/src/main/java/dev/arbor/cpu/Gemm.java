@@ -126,9 +126,10 @@ final class Gemm {
 
   /**
    * One GEMM over up to {@code threads} threads with one fork/join: C is cut into disjoint column
-   * ranges (whole slivers) or, when that gives fewer parts or more packing, row ranges (whole 8-row
-   * slivers), and each part runs the whole sequential blocked GEMM on its range, packing its own A
-   * and B. See docs/design/cpu-backend.md ("Threads").
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that
+   * gives fewer parts or more packing, one row range (whole 8-row slivers) per thread; each part
+   * runs the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
    */
   private static void splitF32(
       int threads,
@@ -155,8 +156,12 @@ final class Gemm {
             || partsN == partsM
                 && packCost(true, m, n, k, partsN, nr, NC_F32)
                     <= packCost(false, m, n, k, partsM, nr, NC_F32);
-    int parts = byCols ? partsN : partsM;
     int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_F32 - 1) / NC_F32;
+    int parts = byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
     CpuThreads.forEachPart(
         parts,
         part -> {
@@ -658,9 +663,10 @@ final class Gemm {
 
   /**
    * One GEMM over up to {@code threads} threads with one fork/join: C is cut into disjoint column
-   * ranges (whole slivers) or, when that gives fewer parts or more packing, row ranges (whole 8-row
-   * slivers), and each part runs the whole sequential blocked GEMM on its range, packing its own A
-   * and B. See docs/design/cpu-backend.md ("Threads").
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that
+   * gives fewer parts or more packing, one row range (whole 8-row slivers) per thread; each part
+   * runs the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
    */
   private static void splitF64(
       int threads,
@@ -687,8 +693,12 @@ final class Gemm {
             || partsN == partsM
                 && packCost(true, m, n, k, partsN, nr, NC_F64)
                     <= packCost(false, m, n, k, partsM, nr, NC_F64);
-    int parts = byCols ? partsN : partsM;
     int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_F64 - 1) / NC_F64;
+    int parts = byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
     CpuThreads.forEachPart(
         parts,
         part -> {
