@@ -62,7 +62,8 @@ final class CpuThreads {
 
   /**
    * Runs {@code body} over {@code [0, n)} in chunks of at least {@code grain} (chunk boundaries are
-   * multiples of {@code align}), in parallel when it is worth it. Exceptions propagate.
+   * multiples of {@code align}), in parallel when it is worth it: the chunks are {@link
+   * #forEachPart} parts, so the calling thread takes chunks too. Exceptions propagate.
    */
   static void parallelFor(long n, long grain, long align, Range body) {
     long chunks = Math.min((long) THREADS * 4, n / Math.max(grain, 1));
@@ -72,27 +73,10 @@ final class CpuThreads {
       }
       return;
     }
-    long step = (n + chunks - 1) / chunks;
-    step = (step + align - 1) / align * align;
-    List<ForkJoinTask<?>> tasks = new ArrayList<>();
-    for (long from = 0; from < n; from += step) {
-      long f = from;
-      long t = Math.min(n, from + step);
-      tasks.add(ForkJoinTask.adapt(() -> body.run(f, t)));
-    }
-    if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL) {
-      ForkJoinTask.invokeAll(tasks);
-    } else {
-      POOL.invoke(
-          new java.util.concurrent.RecursiveAction() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected void compute() {
-              invokeAll(tasks);
-            }
-          });
-    }
+    long step0 = (n + chunks - 1) / chunks;
+    long step = (step0 + align - 1) / align * align;
+    int parts = (int) ((n + step - 1) / step);
+    forEachPart(parts, p -> body.run(p * step, Math.min(n, (p + 1) * step)));
   }
 
   /**
