@@ -73,6 +73,26 @@ BITWISE = {
     ),
 }
 
+# Integer arithmetic on I32/I64 with the reference's semantics: two's-complement wrap-around (add,
+# sub, mul, neg, abs of the minimum value), signum for sign; comparisons write BOOL bytes.
+INT_UNARY = {
+    "NEG": "v.neg()",
+    "ABS": "v.abs()",
+    "SIGN": "v.broadcast(0).blend(v.broadcast(1), v.compare(VectorOperators.GT, 0))"
+    ".blend(v.broadcast(-1), v.compare(VectorOperators.LT, 0))",
+}
+
+INT_BINARY = {
+    "ADD": "a.add(b)",
+    "SUB": "a.sub(b)",
+    "MUL": "a.mul(b)",
+    "MAX": "a.max(b)",
+    "MIN": "a.min(b)",
+}
+
+# The byte species of the comparisons' BOOL output has as many lanes as I (= F) or L (= D).
+INT_COMPARE_BYTES = {"I32": "BF", "I64": "BD"}
+
 
 def loop(t, load_lines, store, masked_load_lines, masked_store):
     return f"""    long i = from;
@@ -86,6 +106,17 @@ def loop(t, load_lines, store, masked_load_lines, masked_store):
 {masked_load_lines}
       {masked_store}
     }}"""
+
+
+def loads(t, names, masked):
+    """Vector loads of x (as v or a) and z (as b) at element i, under mask m when masked."""
+    V, S, Z = t["vec"], t["sp"], t["sz"]
+    segs = {"v": "x", "a": "x", "b": "z"}
+    tail = ", m" if masked else ""
+    return "\n".join(
+        f"      {V} {n} = {V}.fromMemorySegment({S}, {segs[n]}, i * {Z}, O{tail});" for n in names
+    )
+
 
 
 out = []
@@ -131,6 +162,10 @@ final class ElementwiseLoops {
   enum Compare {""" + ", ".join(COMPARE) + """}
 
   enum Bitwise {""" + ", ".join(BITWISE) + """}
+
+  enum IntUnary {""" + ", ".join(INT_UNARY) + """}
+
+  enum IntBinary {""" + ", ".join(INT_BINARY) + """}
 """)
 
 for tn, t in TYPES.items():
@@ -229,6 +264,46 @@ for tn, t in INTS.items():
                     f"({e}).intoMemorySegment(y, i * {Z}, O, m);")
         w(f"""
   private static void {op.lower().replace('_', '')}{tn}(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
+{body}
+  }}""")
+for tn in ("I32", "I64"):
+    t = INTS[tn]
+    Z, B = t["sz"], INT_COMPARE_BYTES[tn]
+    w(f"""
+  static void intUnary{tn}(IntUnary op, MemorySegment x, MemorySegment y, long from, long to) {{
+    switch (op) {{""")
+    for op in INT_UNARY:
+        w(f"      case {op} -> {op.lower()}{tn}(x, y, from, to);")
+    w("    }\n  }")
+    for op, e in INT_UNARY.items():
+        body = loop(t, loads(t, "v", False), f"({e}).intoMemorySegment(y, i * {Z}, O);",
+                    loads(t, "v", True), f"({e}).intoMemorySegment(y, i * {Z}, O, m);")
+        w(f"""
+  private static void {op.lower()}{tn}(MemorySegment x, MemorySegment y, long from, long to) {{
+{body}
+  }}""")
+    for kind, enum, ops in (("intBinary", "IntBinary", INT_BINARY), ("compare", "Compare", COMPARE)):
+        w(f"""
+  static void {kind}{tn}(
+      {enum} op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
+    switch (op) {{""")
+        for op in ops:
+            w(f"      case {op} -> {op.lower()}{tn}(x, z, y, from, to);")
+        w("    }\n  }")
+        for op in ops:
+            if kind == "compare":
+                cmp = f"\n      VectorMask<Byte> c = a.compare(VectorOperators.{op}, b).cast({B});"
+                store = f"ByteVector.zero({B}).blend((byte) 1, c).intoMemorySegment(y, i, O);"
+                mstore = (f"ByteVector.zero({B}).blend((byte) 1, c)"
+                          f".intoMemorySegment(y, i, O, m.cast({B}));")
+            else:
+                cmp = ""
+                store = f"({ops[op]}).intoMemorySegment(y, i * {Z}, O);"
+                mstore = f"({ops[op]}).intoMemorySegment(y, i * {Z}, O, m);"
+            body = loop(t, loads(t, "ab", False) + cmp, store, loads(t, "ab", True) + cmp, mstore)
+            w(f"""
+  private static void {op.lower()}{tn}(
       MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
 {body}
   }}""")

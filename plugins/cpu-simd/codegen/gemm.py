@@ -137,6 +137,8 @@ def driver(d):
   static final int NC_{T} = {d['NC']};
   private static final ThreadLocal<{t}[]> A_PACK_{T} =
       ThreadLocal.withInitial(() -> new {t}[MC_{T} * KC_{T}]);
+  private static final ThreadLocal<{t}[]> B_PACK_{T} =
+      ThreadLocal.withInitial(() -> new {t}[KC_{T} * NC_{T}]);
   private static final ThreadLocal<{t}[]> TMP_{T} =
       ThreadLocal.withInitial(() -> new {t}[MR * 2 * {S}.length()]);
 
@@ -159,6 +161,28 @@ def driver(d):
       long bR,
       long bC,
       MemorySegment c) {{
+    gemm{T}(CpuThreads.THREADS, batch, m, n, k, a, aB, aR, aC, b, bB, bR, bC, c);
+  }}
+
+  /**
+   * As above with one GEMM split into at most {{@code threads}} parts (tests pass other counts than
+   * the pool's to exercise the partitioning on any machine).
+   */
+  static void gemm{T}(
+      int threads,
+      int batch,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long aB,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long bB,
+      long bR,
+      long bC,
+      MemorySegment c) {{
     if (m == 0 || n == 0) {{
       return;
     }}
@@ -167,7 +191,7 @@ def driver(d):
       return;
     }}
     long flops = 2L * m * n * k;
-    if (batch >= CpuThreads.THREADS && CpuThreads.THREADS > 1 || flops < PARALLEL_FLOPS) {{
+    if (batch >= threads && threads > 1 || flops < PARALLEL_FLOPS) {{
       // Many small problems (vmap of a matmul), or one tiny one: one sequential GEMM per element.
       CpuThreads.parallelFor(
           batch,
@@ -175,17 +199,75 @@ def driver(d):
           1,
           (from, to) -> {{
             for (long q = from; q < to; q++) {{
-              single{T}(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, false);
+              block{T}(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, 0, m, 0, n);
             }}
           }});
       return;
     }}
     for (long q = 0; q < batch; q++) {{
-      single{T}(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, true);
+      split{T}(threads, m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n);
     }}
   }}
 
-  private static void single{T}(
+  /**
+   * One GEMM over up to {{@code threads}} threads with one fork/join: C is cut into disjoint column
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that gives
+   * fewer parts or more packing, one row range (whole {MR}-row slivers) per thread; each part runs
+   * the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
+   */
+  private static void split{T}(
+      int threads,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long a0,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long b0,
+      long bR,
+      long bC,
+      MemorySegment c,
+      long c0) {{
+    final int nr = 2 * {S}.length();
+    int colUnits = (n + nr - 1) / nr;
+    int rowUnits = (m + MR - 1) / MR;
+    int partsN = Math.min(threads, colUnits);
+    int partsM = Math.min(threads, rowUnits);
+    boolean byCols =
+        partsN > partsM
+            || partsN == partsM
+                && packCost(true, m, n, k, partsN, nr, NC_{T})
+                    <= packCost(false, m, n, k, partsM, nr, NC_{T});
+    int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_{T} - 1) / NC_{T};
+    int parts =
+        byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
+    CpuThreads.forEachPart(
+        parts,
+        part -> {{
+          int u0 = (int) ((long) units * part / parts);
+          int u1 = (int) ((long) units * (part + 1) / parts);
+          if (byCols) {{
+            block{T}(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, 0, m, u0 * nr, Math.min(n, u1 * nr));
+          }} else {{
+            block{T}(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, u0 * MR, Math.min(m, u1 * MR), 0, n);
+          }}
+        }});
+  }}
+
+  /**
+   * The sequential blocked GEMM on C[i0:i1, j0:j1] (C has row stride n): B panels are packed for
+   * the column range only, A blocks for the row range only.
+   */
+  private static void block{T}(
       int m,
       int n,
       int k,
@@ -199,83 +281,60 @@ def driver(d):
       long bC,
       MemorySegment c,
       long c0,
-      boolean parallel) {{
+      int i0,
+      int i1,
+      int j0,
+      int j1) {{
     final int nr = 2 * {S}.length();
     // Row-major A (unit column stride) is packed row by row and read by kernelRows.
     final boolean rowsA = aC == 1;
-    int ncMax = Math.min(NC_{T}, roundUp(n, nr));
-    int kcMax = Math.min(KC_{T}, k);
-    {t}[] bp = new {t}[kcMax * ncMax];
-    for (int jc = 0; jc < n; jc += NC_{T}) {{
-      int nc = Math.min(NC_{T}, n - jc);
+    {t}[] bp = B_PACK_{T}.get();
+    {t}[] ap = A_PACK_{T}.get();
+    {t}[] tmp = TMP_{T}.get();
+    for (int jc = j0; jc < j1; jc += NC_{T}) {{
+      int nc = Math.min(NC_{T}, j1 - jc);
+      int slivers = (nc + nr - 1) / nr;
       for (int pc = 0; pc < k; pc += KC_{T}) {{
         int kc = Math.min(KC_{T}, k - pc);
         packB{T}(b, b0 + (long) pc * bR + (long) jc * bC, bR, bC, kc, nc, bp);
-        int mBlocks = (m + MC_{T} - 1) / MC_{T};
-        int slivers = (nc + nr - 1) / nr;
-        // Split the B panel's slivers too when there are fewer A blocks than threads.
-        int nSplit =
-            parallel ? Math.max(1, Math.min(slivers, 2 * CpuThreads.THREADS / mBlocks)) : 1;
-        int perSplit = (slivers + nSplit - 1) / nSplit;
-        final int jcF = jc;
-        final int pcF = pc;
-        CpuThreads.Range body =
-            (from, to) -> {{
-              for (long task = from; task < to; task++) {{
-                int ib = (int) (task / nSplit);
-                int js = (int) (task % nSplit);
-                int ic = ib * MC_{T};
-                int mc = Math.min(MC_{T}, m - ic);
-                int s0 = js * perSplit;
-                int s1 = Math.min(slivers, s0 + perSplit);
-                if (s0 >= s1) {{
-                  continue;
-                }}
-                {t}[] ap = A_PACK_{T}.get();
-                packA{T}(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
-                {t}[] tmp = TMP_{T}.get();
-                for (int s = s0; s < s1; s++) {{
-                  int jr = s * nr;
-                  int nrr = Math.min(nr, nc - jr);
-                  for (int ir = 0; ir < mc; ir += MR) {{
-                    if (rowsA) {{
-                      kernelRows{T}(
-                          kc,
-                          ap,
-                          ir * kc,
-                          bp,
-                          jr * kc,
-                          c,
-                          c0 + (long) (ic + ir) * n + jcF + jr,
-                          n,
-                          Math.min(MR, mc - ir),
-                          nrr,
-                          tmp,
-                          pcF > 0);
-                      continue;
-                    }}
-                    kernel{T}(
-                        kc,
-                        ap,
-                        ir * kc,
-                        bp,
-                        jr * kc,
-                        c,
-                        c0 + (long) (ic + ir) * n + jcF + jr,
-                        n,
-                        Math.min(MR, mc - ir),
-                        nrr,
-                        tmp,
-                        pcF > 0);
-                  }}
-                }}
+        for (int ic = i0; ic < i1; ic += MC_{T}) {{
+          int mc = Math.min(MC_{T}, i1 - ic);
+          packA{T}(a, a0 + (long) ic * aR + (long) pc * aC, aR, aC, mc, kc, ap, rowsA);
+          for (int s = 0; s < slivers; s++) {{
+            int jr = s * nr;
+            int nrr = Math.min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {{
+              if (rowsA) {{
+                kernelRows{T}(
+                    kc,
+                    ap,
+                    ir * kc,
+                    bp,
+                    jr * kc,
+                    c,
+                    c0 + (long) (ic + ir) * n + jc + jr,
+                    n,
+                    Math.min(MR, mc - ir),
+                    nrr,
+                    tmp,
+                    pc > 0);
+                continue;
               }}
-            }};
-        long tasks = (long) mBlocks * nSplit;
-        if (parallel) {{
-          CpuThreads.parallelFor(tasks, 1, 1, body);
-        }} else {{
-          body.run(0, tasks);
+              kernel{T}(
+                  kc,
+                  ap,
+                  ir * kc,
+                  bp,
+                  jr * kc,
+                  c,
+                  c0 + (long) (ic + ir) * n + jc + jr,
+                  n,
+                  Math.min(MR, mc - ir),
+                  nrr,
+                  tmp,
+                  pc > 0);
+            }}
+          }}
         }}
       }}
     }}
@@ -406,9 +465,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Packed, register-tiled, cache-blocked GEMM (the BLIS loop nest): for each NC-column panel and
  * KC-deep slice, B is packed once into 2-vector-wide slivers; each MC-row block of A is packed
  * into 8-row slivers by the thread that uses it; an 8 x 2-vector FMA micro-kernel accumulates into
- * C. Work is split over the one backend pool: over batch elements when there are many, else over
- * A blocks (and B slivers when A blocks are few). Block sizes and their reasons are in
- * docs/design/cpu-backend.md.
+ * C. Work is split over the one backend pool: over batch elements when there are many, else one
+ * GEMM is cut into one column range (or row range) per thread, each running the whole blocked loop
+ * nest on its range with one fork/join per call. Block sizes and the partitioning are explained
+ * in docs/design/cpu-backend.md.
  */
 final class Gemm {
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -423,8 +483,19 @@ final class Gemm {
 
   private Gemm() {}
 
-  private static int roundUp(int x, int m) {
-    return (x + m - 1) / m * m;
+  /**
+   * Values the largest part packs when a [m x n] C with contraction k is cut into {@code parts}
+   * column ranges of whole {@code nr}-wide slivers ({@code byCols}) or row ranges of whole
+   * {@value #MR}-row slivers: a column part packs its share of B once and all of A once per NC
+   * panel of its share; a row part packs all of B once and its share of A once per NC panel of n.
+   */
+  static long packCost(boolean byCols, int m, int n, int k, int parts, int nr, int nc) {
+    if (byCols) {
+      long share = ((long) (n + nr - 1) / nr + parts - 1) / parts * nr;
+      return share * k + (share + nc - 1) / nc * m * k;
+    }
+    long share = ((long) (m + MR - 1) / MR + parts - 1) / parts * MR;
+    return (long) n * k + ((long) n + nc - 1) / nc * share * k;
   }
 """
 ]

@@ -85,6 +85,17 @@ def main():
             best = min(best, time.perf_counter() - t0)
         res["mlp_step_ms"] = best * 1e3
 
+        # Per-example gradients of the same MLP over 128 examples (GpuChecks' perExample).
+        pb = 128
+        xs = jax.random.normal(keys[7], (pb, widths[0]), jnp.float32)
+        ys = jax.random.normal(jax.random.fold_in(keys[7], 1), (pb, widths[-1]), jnp.float32)
+
+        def one(p, x, y):
+            return jax.grad(loss)(p, x[None, :], y)
+
+        per_ex = jax.jit(jax.vmap(one, in_axes=(None, 0, 0)))
+        res["per_example_ms"] = best_time(lambda a, b: per_ex(params, a, b)[0], xs, ys) * 1e3
+
     with open(os.path.join(out, "jax.json"), "w") as f:
         json.dump(res, f, indent=2)
 
@@ -109,8 +120,9 @@ def main():
         ("SGEMM 8192 TFLOP/s (Arbor cuBLAS)", find("F32 8192^3 cuBLAS"), res["sgemm_8192_tflops"]),
         ("SGEMM 8192 TFLOP/s (Arbor tiled)", find("F32 8192^3 tiled"), res["sgemm_8192_tflops"]),
         ("fused elementwise GB/s", find("jit tanh"), res["fused_gbs"]),
-        ("copy GB/s (Arbor DtoD, JAX -x)", find("device copy"), res["copy_gbs"]),
+        ("-x GB/s (one read, one write)", find("device -x"), res["copy_gbs"]),
         ("MLP step ms", find("MLP 784"), res["mlp_step_ms"]),
+        ("per-example grads ms (batch 128)", find("per-example grads MLP"), res["per_example_ms"]),
     ]
     print(f"JAX {res['jax']} on {res['devices']}; matmul precision highest")
     print(f"{'figure':40s} {'Arbor':>12s} {'JAX':>12s} {'Arbor/JAX':>10s}")

@@ -3,9 +3,12 @@
 __kernel void arbor_atan2_f64(__global const double* restrict in0, __global const double* restrict in1, __global double* restrict out0, const int n) {
   const int gid = get_global_id(0);
   if (gid >= n) return;
-  const int i = gid;
-  const double v0 = in0[i];
-  const double v1 = in1[i];
-  const double v2 = atan2(v0, v1);
-  out0[i] = v2;
+  for (int p = 0; p < 4; p++) {
+    const int i = gid + p * (int) get_global_size(0);
+    if (i >= n) return;
+    const double v0 = in0[i];
+    const double v1 = in1[i];
+    const double v2 = atan2(v0, v1);
+    out0[i] = v2;
+  }
 }

@@ -3,12 +3,15 @@
 __kernel void arbor_fused_exp_tanh_sin_f64(__global const double* restrict in0, __global const double* restrict in1, __global double* restrict out0, const int n) {
   const int gid = get_global_id(0);
   if (gid >= n) return;
-  const int i = gid;
-  const double v0 = in0[i];
-  const double v1 = exp(v0);
-  const double v2 = in1[i];
-  const double v3 = sin(v2);
-  const double v4 = tanh(v3);
-  const double v5 = v1 + v4;
-  out0[i] = v5;
+  for (int p = 0; p < 4; p++) {
+    const int i = gid + p * (int) get_global_size(0);
+    if (i >= n) return;
+    const double v0 = in0[i];
+    const double v1 = exp(v0);
+    const double v2 = in1[i];
+    const double v3 = sin(v2);
+    const double v4 = tanh(v3);
+    const double v5 = v1 + v4;
+    out0[i] = v5;
+  }
 }

@@ -2,11 +2,14 @@
 __kernel void arbor_fused_select_convert_f32(__global const float* restrict in0, __global const float* restrict in1, __global float* restrict out0, const int n) {
   const int gid = get_global_id(0);
   if (gid >= n) return;
-  const int i = gid;
-  const float v0 = in0[i];
-  const float v1 = in1[i];
-  const uchar v2 = (uchar)(v0 > v1);
-  const float v3 = -v1;
-  const float v4 = v2 ? v0 : v3;
-  out0[i] = v4;
+  for (int p = 0; p < 4; p++) {
+    const int i = gid + p * (int) get_global_size(0);
+    if (i >= n) return;
+    const float v0 = in0[i];
+    const float v1 = in1[i];
+    const uchar v2 = (uchar)(v0 > v1);
+    const float v3 = -v1;
+    const float v4 = v2 ? v0 : v3;
+    out0[i] = v4;
+  }
 }

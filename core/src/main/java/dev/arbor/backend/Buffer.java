@@ -14,4 +14,11 @@ public interface Buffer {
 
   /** Whether {@link #release} has run. */
   boolean isReleased();
+
+  /**
+   * Waits until every computation the backend has queued so far (this buffer's included) has
+   * finished, and reports an asynchronous failure. Backends that run synchronously (reference,
+   * cpu-simd) return at once; {@code Tensor.blockUntilReady()} calls this.
+   */
+  default void awaitReady() {}
 }

@@ -162,6 +162,7 @@ public final class ConcreteTensor implements Tensor, Serializable {
 
   @Override
   public Tensor blockUntilReady() {
+    buffer.awaitReady();
     return this;
   }
 

@@ -81,20 +81,20 @@ final class CpuKernels {
     COMPARE.put(Elementwise.GE, Compare.GE);
   }
 
-  /** The subset with I32/I64 loops ({@link IntegerLoops}); comparisons all have them. */
-  static final Map<Primitive, IntegerLoops.Unary> INT_UNARY = new IdentityHashMap<>();
+  /** The subset with I32/I64 loops ({@link ElementwiseLoops}); comparisons all have them. */
+  static final Map<Primitive, ElementwiseLoops.IntUnary> INT_UNARY = new IdentityHashMap<>();
 
-  static final Map<Primitive, IntegerLoops.Binary> INT_BINARY = new IdentityHashMap<>();
+  static final Map<Primitive, ElementwiseLoops.IntBinary> INT_BINARY = new IdentityHashMap<>();
 
   static {
-    INT_UNARY.put(Elementwise.NEG, IntegerLoops.Unary.NEG);
-    INT_UNARY.put(Elementwise.ABS, IntegerLoops.Unary.ABS);
-    INT_UNARY.put(Elementwise.SIGN, IntegerLoops.Unary.SIGN);
-    INT_BINARY.put(Elementwise.ADD, IntegerLoops.Binary.ADD);
-    INT_BINARY.put(Elementwise.SUB, IntegerLoops.Binary.SUB);
-    INT_BINARY.put(Elementwise.MUL, IntegerLoops.Binary.MUL);
-    INT_BINARY.put(Elementwise.MAX, IntegerLoops.Binary.MAX);
-    INT_BINARY.put(Elementwise.MIN, IntegerLoops.Binary.MIN);
+    INT_UNARY.put(Elementwise.NEG, ElementwiseLoops.IntUnary.NEG);
+    INT_UNARY.put(Elementwise.ABS, ElementwiseLoops.IntUnary.ABS);
+    INT_UNARY.put(Elementwise.SIGN, ElementwiseLoops.IntUnary.SIGN);
+    INT_BINARY.put(Elementwise.ADD, ElementwiseLoops.IntBinary.ADD);
+    INT_BINARY.put(Elementwise.SUB, ElementwiseLoops.IntBinary.SUB);
+    INT_BINARY.put(Elementwise.MUL, ElementwiseLoops.IntBinary.MUL);
+    INT_BINARY.put(Elementwise.MAX, ElementwiseLoops.IntBinary.MAX);
+    INT_BINARY.put(Elementwise.MIN, ElementwiseLoops.IntBinary.MIN);
   }
 
   /** The reduction primitives with loops, by identity. */
@@ -192,7 +192,7 @@ final class CpuKernels {
   }
 
   private static void unary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Unary op) {
-    IntegerLoops.Unary iop = INT_UNARY.get(p);
+    ElementwiseLoops.IntUnary iop = INT_UNARY.get(p);
     m.put(
         p,
         (in, inAvals, params, outAvals) -> {
@@ -210,8 +210,8 @@ final class CpuKernels {
               switch (t) {
                 case F32 -> (from, to) -> ElementwiseLoops.unaryF32(op, x, ys, from, to);
                 case F64 -> (from, to) -> ElementwiseLoops.unaryF64(op, x, ys, from, to);
-                case I32 -> (from, to) -> IntegerLoops.unaryI32(iop, x, ys, from, to);
-                default -> (from, to) -> IntegerLoops.unaryI64(iop, x, ys, from, to);
+                case I32 -> (from, to) -> ElementwiseLoops.intUnaryI32(iop, x, ys, from, to);
+                default -> (from, to) -> ElementwiseLoops.intUnaryI64(iop, x, ys, from, to);
               });
           return List.of(y);
         });
@@ -224,15 +224,19 @@ final class CpuKernels {
   }
 
   private static void binary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Binary op) {
-    IntegerLoops.Binary iop = INT_BINARY.get(p);
+    ElementwiseLoops.IntBinary iop = INT_BINARY.get(p);
     twoInputs(
         m,
         backend,
         p,
         (x, z, y, from, to) -> ElementwiseLoops.binaryF32(op, x, z, y, from, to),
         (x, z, y, from, to) -> ElementwiseLoops.binaryF64(op, x, z, y, from, to),
-        iop == null ? null : (x, z, y, from, to) -> IntegerLoops.binaryI32(iop, x, z, y, from, to),
-        iop == null ? null : (x, z, y, from, to) -> IntegerLoops.binaryI64(iop, x, z, y, from, to));
+        iop == null
+            ? null
+            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI32(iop, x, z, y, from, to),
+        iop == null
+            ? null
+            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI64(iop, x, z, y, from, to));
   }
 
   private static void compare(
@@ -243,8 +247,8 @@ final class CpuKernels {
         p,
         (x, z, y, from, to) -> ElementwiseLoops.compareF32(op, x, z, y, from, to),
         (x, z, y, from, to) -> ElementwiseLoops.compareF64(op, x, z, y, from, to),
-        (x, z, y, from, to) -> IntegerLoops.compareI32(op, x, z, y, from, to),
-        (x, z, y, from, to) -> IntegerLoops.compareI64(op, x, z, y, from, to));
+        (x, z, y, from, to) -> ElementwiseLoops.compareI32(op, x, z, y, from, to),
+        (x, z, y, from, to) -> ElementwiseLoops.compareI64(op, x, z, y, from, to));
   }
 
   /**

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * The backend's one thread pool, sized by {@code -Darbor.threads} or {@code ARBOR_THREADS}
@@ -60,7 +62,8 @@ final class CpuThreads {
 
   /**
    * Runs {@code body} over {@code [0, n)} in chunks of at least {@code grain} (chunk boundaries are
-   * multiples of {@code align}), in parallel when it is worth it. Exceptions propagate.
+   * multiples of {@code align}), in parallel when it is worth it: the chunks are {@link
+   * #forEachPart} parts, so the calling thread takes chunks too. Exceptions propagate.
    */
   static void parallelFor(long n, long grain, long align, Range body) {
     long chunks = Math.min((long) THREADS * 4, n / Math.max(grain, 1));
@@ -70,26 +73,73 @@ final class CpuThreads {
       }
       return;
     }
-    long step = (n + chunks - 1) / chunks;
-    step = (step + align - 1) / align * align;
-    List<ForkJoinTask<?>> tasks = new ArrayList<>();
-    for (long from = 0; from < n; from += step) {
-      long f = from;
-      long t = Math.min(n, from + step);
-      tasks.add(ForkJoinTask.adapt(() -> body.run(f, t)));
-    }
-    if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL) {
-      ForkJoinTask.invokeAll(tasks);
-    } else {
-      POOL.invoke(
-          new java.util.concurrent.RecursiveAction() {
-            private static final long serialVersionUID = 1L;
+    long step0 = (n + chunks - 1) / chunks;
+    long step = (step0 + align - 1) / align * align;
+    int parts = (int) ((n + step - 1) / step);
+    forEachPart(parts, p -> body.run(p * step, Math.min(n, (p + 1) * step)));
+  }
 
-            @Override
-            protected void compute() {
-              invokeAll(tasks);
+  /**
+   * Runs {@code body.accept(part)} once for each part in {@code [0, parts)} on up to {@link
+   * #THREADS} threads: the calling thread and {@code min(parts, THREADS) - 1} pool tasks take parts
+   * in order from a shared counter until none is left, so one fork/join covers the call, the caller
+   * works instead of waiting for a woken worker, and a thread that starts late or is descheduled
+   * does fewer parts. Returns when every part is done; the first exception is rethrown (later ones
+   * suppressed into it) and stops the hand-out of further parts.
+   */
+  static void forEachPart(int parts, IntConsumer body) {
+    if (POOL == null || parts <= 1) {
+      for (int p = 0; p < parts; p++) {
+        body.accept(p);
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    Runnable runner =
+        () -> {
+          try {
+            for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
+              body.accept(p);
             }
-          });
+          } catch (RuntimeException | Error e) {
+            next.set(parts);
+            throw e;
+          }
+        };
+    boolean inPool = ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL;
+    int helpers = Math.min(parts, THREADS) - 1;
+    List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
+    for (int h = 0; h < helpers; h++) {
+      ForkJoinTask<?> t = ForkJoinTask.adapt(runner);
+      tasks.add(t);
+      if (inPool) {
+        t.fork();
+      } else {
+        POOL.execute(t);
+      }
+    }
+    Throwable failure = null;
+    try {
+      runner.run();
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    for (int i = tasks.size() - 1; i >= 0; i--) {
+      tasks.get(i).quietlyJoin();
+    }
+    for (ForkJoinTask<?> t : tasks) {
+      Throwable e = t.getException();
+      if (e != null && failure == null) {
+        failure = e;
+      } else if (e != null) {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw (RuntimeException) failure;
     }
   }
 }

@@ -82,6 +82,20 @@ final class ElementwiseLoops {
     SHIFT_RIGHT_LOGICAL
   }
 
+  enum IntUnary {
+    NEG,
+    ABS,
+    SIGN
+  }
+
+  enum IntBinary {
+    ADD,
+    SUB,
+    MUL,
+    MAX,
+    MIN
+  }
+
   static void unaryF32(Unary op, MemorySegment x, MemorySegment y, long from, long to) {
     switch (op) {
       case NEG -> negF32(x, y, from, to);
@@ -1495,6 +1509,550 @@ final class ElementwiseLoops {
       var m = B.indexInRange(i, to);
       ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
       (a.lanewise(VectorOperators.XOR, (byte) 1)).intoMemorySegment(y, i * 1, O, m);
+    }
+  }
+
+  static void intUnaryI32(IntUnary op, MemorySegment x, MemorySegment y, long from, long to) {
+    switch (op) {
+      case NEG -> negI32(x, y, from, to);
+      case ABS -> absI32(x, y, from, to);
+      case SIGN -> signI32(x, y, from, to);
+    }
+  }
+
+  private static void negI32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O);
+      (v.neg()).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      (v.neg()).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void absI32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O);
+      (v.abs()).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      (v.abs()).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void signI32(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O);
+      (v.broadcast(0)
+              .blend(v.broadcast(1), v.compare(VectorOperators.GT, 0))
+              .blend(v.broadcast(-1), v.compare(VectorOperators.LT, 0)))
+          .intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector v = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      (v.broadcast(0)
+              .blend(v.broadcast(1), v.compare(VectorOperators.GT, 0))
+              .blend(v.broadcast(-1), v.compare(VectorOperators.LT, 0)))
+          .intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  static void intBinaryI32(
+      IntBinary op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case ADD -> addI32(x, z, y, from, to);
+      case SUB -> subI32(x, z, y, from, to);
+      case MUL -> mulI32(x, z, y, from, to);
+      case MAX -> maxI32(x, z, y, from, to);
+      case MIN -> minI32(x, z, y, from, to);
+    }
+  }
+
+  private static void addI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.add(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.add(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void subI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.sub(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.sub(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void mulI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.mul(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.mul(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void maxI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.max(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.max(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  private static void minI32(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      (a.min(b)).intoMemorySegment(y, i * 4, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      (a.min(b)).intoMemorySegment(y, i * 4, O, m);
+    }
+  }
+
+  static void compareI32(
+      Compare op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case EQ -> eqI32(x, z, y, from, to);
+      case NE -> neI32(x, z, y, from, to);
+      case LT -> ltI32(x, z, y, from, to);
+      case LE -> leI32(x, z, y, from, to);
+      case GT -> gtI32(x, z, y, from, to);
+      case GE -> geI32(x, z, y, from, to);
+    }
+  }
+
+  private static void eqI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  private static void neI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  private static void ltI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  private static void leI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  private static void gtI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  private static void geI32(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + I.loopBound(to - from);
+    for (; i < bound; i += I.length()) {
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = I.indexInRange(i, to);
+      IntVector a = IntVector.fromMemorySegment(I, x, i * 4, O, m);
+      IntVector b = IntVector.fromMemorySegment(I, z, i * 4, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(BF);
+      ByteVector.zero(BF).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BF));
+    }
+  }
+
+  static void intUnaryI64(IntUnary op, MemorySegment x, MemorySegment y, long from, long to) {
+    switch (op) {
+      case NEG -> negI64(x, y, from, to);
+      case ABS -> absI64(x, y, from, to);
+      case SIGN -> signI64(x, y, from, to);
+    }
+  }
+
+  private static void negI64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O);
+      (v.neg()).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      (v.neg()).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void absI64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O);
+      (v.abs()).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      (v.abs()).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void signI64(MemorySegment x, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O);
+      (v.broadcast(0)
+              .blend(v.broadcast(1), v.compare(VectorOperators.GT, 0))
+              .blend(v.broadcast(-1), v.compare(VectorOperators.LT, 0)))
+          .intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector v = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      (v.broadcast(0)
+              .blend(v.broadcast(1), v.compare(VectorOperators.GT, 0))
+              .blend(v.broadcast(-1), v.compare(VectorOperators.LT, 0)))
+          .intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  static void intBinaryI64(
+      IntBinary op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case ADD -> addI64(x, z, y, from, to);
+      case SUB -> subI64(x, z, y, from, to);
+      case MUL -> mulI64(x, z, y, from, to);
+      case MAX -> maxI64(x, z, y, from, to);
+      case MIN -> minI64(x, z, y, from, to);
+    }
+  }
+
+  private static void addI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.add(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.add(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void subI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.sub(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.sub(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void mulI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.mul(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.mul(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void maxI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.max(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.max(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  private static void minI64(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      (a.min(b)).intoMemorySegment(y, i * 8, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      (a.min(b)).intoMemorySegment(y, i * 8, O, m);
+    }
+  }
+
+  static void compareI64(
+      Compare op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case EQ -> eqI64(x, z, y, from, to);
+      case NE -> neI64(x, z, y, from, to);
+      case LT -> ltI64(x, z, y, from, to);
+      case LE -> leI64(x, z, y, from, to);
+      case GT -> gtI64(x, z, y, from, to);
+      case GE -> geI64(x, z, y, from, to);
+    }
+  }
+
+  private static void eqI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  private static void neI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  private static void ltI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  private static void leI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  private static void gtI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
+    }
+  }
+
+  private static void geI64(MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + L.loopBound(to - from);
+    for (; i < bound; i += L.length()) {
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = L.indexInRange(i, to);
+      LongVector a = LongVector.fromMemorySegment(L, x, i * 8, O, m);
+      LongVector b = LongVector.fromMemorySegment(L, z, i * 8, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(BD);
+      ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
     }
   }
 }

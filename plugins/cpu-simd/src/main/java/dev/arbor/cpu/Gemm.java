@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Packed, register-tiled, cache-blocked GEMM (the BLIS loop nest): for each NC-column panel and
  * KC-deep slice, B is packed once into 2-vector-wide slivers; each MC-row block of A is packed into
  * 8-row slivers by the thread that uses it; an 8 x 2-vector FMA micro-kernel accumulates into C.
- * Work is split over the one backend pool: over batch elements when there are many, else over A
- * blocks (and B slivers when A blocks are few). Block sizes and their reasons are in
+ * Work is split over the one backend pool: over batch elements when there are many, else one GEMM
+ * is cut into one column range (or row range) per thread, each running the whole blocked loop nest
+ * on its range with one fork/join per call. Block sizes and the partitioning are explained in
  * docs/design/cpu-backend.md.
  */
 final class Gemm {
@@ -29,8 +30,19 @@ final class Gemm {
 
   private Gemm() {}
 
-  private static int roundUp(int x, int m) {
-    return (x + m - 1) / m * m;
+  /**
+   * Values the largest part packs when a [m x n] C with contraction k is cut into {@code parts}
+   * column ranges of whole {@code nr}-wide slivers ({@code byCols}) or row ranges of whole {@value
+   * #MR}-row slivers: a column part packs its share of B once and all of A once per NC panel of its
+   * share; a row part packs all of B once and its share of A once per NC panel of n.
+   */
+  static long packCost(boolean byCols, int m, int n, int k, int parts, int nr, int nc) {
+    if (byCols) {
+      long share = ((long) (n + nr - 1) / nr + parts - 1) / parts * nr;
+      return share * k + (share + nc - 1) / nc * m * k;
+    }
+    long share = ((long) (m + MR - 1) / MR + parts - 1) / parts * MR;
+    return (long) n * k + ((long) n + nc - 1) / nc * share * k;
   }
 
   /** Block sizes for float: see docs/design/cpu-backend.md. */
@@ -40,6 +52,8 @@ final class Gemm {
   static final int NC_F32 = 512;
   private static final ThreadLocal<float[]> A_PACK_F32 =
       ThreadLocal.withInitial(() -> new float[MC_F32 * KC_F32]);
+  private static final ThreadLocal<float[]> B_PACK_F32 =
+      ThreadLocal.withInitial(() -> new float[KC_F32 * NC_F32]);
   private static final ThreadLocal<float[]> TMP_F32 =
       ThreadLocal.withInitial(() -> new float[MR * 2 * F.length()]);
 
@@ -62,6 +76,28 @@ final class Gemm {
       long bR,
       long bC,
       MemorySegment c) {
+    gemmF32(CpuThreads.THREADS, batch, m, n, k, a, aB, aR, aC, b, bB, bR, bC, c);
+  }
+
+  /**
+   * As above with one GEMM split into at most {@code threads} parts (tests pass other counts than
+   * the pool's to exercise the partitioning on any machine).
+   */
+  static void gemmF32(
+      int threads,
+      int batch,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long aB,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long bB,
+      long bR,
+      long bC,
+      MemorySegment c) {
     if (m == 0 || n == 0) {
       return;
     }
@@ -70,7 +106,7 @@ final class Gemm {
       return;
     }
     long flops = 2L * m * n * k;
-    if (batch >= CpuThreads.THREADS && CpuThreads.THREADS > 1 || flops < PARALLEL_FLOPS) {
+    if (batch >= threads && threads > 1 || flops < PARALLEL_FLOPS) {
       // Many small problems (vmap of a matmul), or one tiny one: one sequential GEMM per element.
       CpuThreads.parallelFor(
           batch,
@@ -78,17 +114,74 @@ final class Gemm {
           1,
           (from, to) -> {
             for (long q = from; q < to; q++) {
-              singleF32(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, false);
+              blockF32(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, 0, m, 0, n);
             }
           });
       return;
     }
     for (long q = 0; q < batch; q++) {
-      singleF32(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, true);
+      splitF32(threads, m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n);
     }
   }
 
-  private static void singleF32(
+  /**
+   * One GEMM over up to {@code threads} threads with one fork/join: C is cut into disjoint column
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that
+   * gives fewer parts or more packing, one row range (whole 8-row slivers) per thread; each part
+   * runs the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
+   */
+  private static void splitF32(
+      int threads,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long a0,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long b0,
+      long bR,
+      long bC,
+      MemorySegment c,
+      long c0) {
+    final int nr = 2 * F.length();
+    int colUnits = (n + nr - 1) / nr;
+    int rowUnits = (m + MR - 1) / MR;
+    int partsN = Math.min(threads, colUnits);
+    int partsM = Math.min(threads, rowUnits);
+    boolean byCols =
+        partsN > partsM
+            || partsN == partsM
+                && packCost(true, m, n, k, partsN, nr, NC_F32)
+                    <= packCost(false, m, n, k, partsM, nr, NC_F32);
+    int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_F32 - 1) / NC_F32;
+    int parts = byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
+    CpuThreads.forEachPart(
+        parts,
+        part -> {
+          int u0 = (int) ((long) units * part / parts);
+          int u1 = (int) ((long) units * (part + 1) / parts);
+          if (byCols) {
+            blockF32(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, 0, m, u0 * nr, Math.min(n, u1 * nr));
+          } else {
+            blockF32(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, u0 * MR, Math.min(m, u1 * MR), 0, n);
+          }
+        });
+  }
+
+  /**
+   * The sequential blocked GEMM on C[i0:i1, j0:j1] (C has row stride n): B panels are packed for
+   * the column range only, A blocks for the row range only.
+   */
+  private static void blockF32(
       int m,
       int n,
       int k,
@@ -102,83 +195,60 @@ final class Gemm {
       long bC,
       MemorySegment c,
       long c0,
-      boolean parallel) {
+      int i0,
+      int i1,
+      int j0,
+      int j1) {
     final int nr = 2 * F.length();
     // Row-major A (unit column stride) is packed row by row and read by kernelRows.
     final boolean rowsA = aC == 1;
-    int ncMax = Math.min(NC_F32, roundUp(n, nr));
-    int kcMax = Math.min(KC_F32, k);
-    float[] bp = new float[kcMax * ncMax];
-    for (int jc = 0; jc < n; jc += NC_F32) {
-      int nc = Math.min(NC_F32, n - jc);
+    float[] bp = B_PACK_F32.get();
+    float[] ap = A_PACK_F32.get();
+    float[] tmp = TMP_F32.get();
+    for (int jc = j0; jc < j1; jc += NC_F32) {
+      int nc = Math.min(NC_F32, j1 - jc);
+      int slivers = (nc + nr - 1) / nr;
       for (int pc = 0; pc < k; pc += KC_F32) {
         int kc = Math.min(KC_F32, k - pc);
         packBF32(b, b0 + (long) pc * bR + (long) jc * bC, bR, bC, kc, nc, bp);
-        int mBlocks = (m + MC_F32 - 1) / MC_F32;
-        int slivers = (nc + nr - 1) / nr;
-        // Split the B panel's slivers too when there are fewer A blocks than threads.
-        int nSplit =
-            parallel ? Math.max(1, Math.min(slivers, 2 * CpuThreads.THREADS / mBlocks)) : 1;
-        int perSplit = (slivers + nSplit - 1) / nSplit;
-        final int jcF = jc;
-        final int pcF = pc;
-        CpuThreads.Range body =
-            (from, to) -> {
-              for (long task = from; task < to; task++) {
-                int ib = (int) (task / nSplit);
-                int js = (int) (task % nSplit);
-                int ic = ib * MC_F32;
-                int mc = Math.min(MC_F32, m - ic);
-                int s0 = js * perSplit;
-                int s1 = Math.min(slivers, s0 + perSplit);
-                if (s0 >= s1) {
-                  continue;
-                }
-                float[] ap = A_PACK_F32.get();
-                packAF32(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
-                float[] tmp = TMP_F32.get();
-                for (int s = s0; s < s1; s++) {
-                  int jr = s * nr;
-                  int nrr = Math.min(nr, nc - jr);
-                  for (int ir = 0; ir < mc; ir += MR) {
-                    if (rowsA) {
-                      kernelRowsF32(
-                          kc,
-                          ap,
-                          ir * kc,
-                          bp,
-                          jr * kc,
-                          c,
-                          c0 + (long) (ic + ir) * n + jcF + jr,
-                          n,
-                          Math.min(MR, mc - ir),
-                          nrr,
-                          tmp,
-                          pcF > 0);
-                      continue;
-                    }
-                    kernelF32(
-                        kc,
-                        ap,
-                        ir * kc,
-                        bp,
-                        jr * kc,
-                        c,
-                        c0 + (long) (ic + ir) * n + jcF + jr,
-                        n,
-                        Math.min(MR, mc - ir),
-                        nrr,
-                        tmp,
-                        pcF > 0);
-                  }
-                }
+        for (int ic = i0; ic < i1; ic += MC_F32) {
+          int mc = Math.min(MC_F32, i1 - ic);
+          packAF32(a, a0 + (long) ic * aR + (long) pc * aC, aR, aC, mc, kc, ap, rowsA);
+          for (int s = 0; s < slivers; s++) {
+            int jr = s * nr;
+            int nrr = Math.min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+              if (rowsA) {
+                kernelRowsF32(
+                    kc,
+                    ap,
+                    ir * kc,
+                    bp,
+                    jr * kc,
+                    c,
+                    c0 + (long) (ic + ir) * n + jc + jr,
+                    n,
+                    Math.min(MR, mc - ir),
+                    nrr,
+                    tmp,
+                    pc > 0);
+                continue;
               }
-            };
-        long tasks = (long) mBlocks * nSplit;
-        if (parallel) {
-          CpuThreads.parallelFor(tasks, 1, 1, body);
-        } else {
-          body.run(0, tasks);
+              kernelF32(
+                  kc,
+                  ap,
+                  ir * kc,
+                  bp,
+                  jr * kc,
+                  c,
+                  c0 + (long) (ic + ir) * n + jc + jr,
+                  n,
+                  Math.min(MR, mc - ir),
+                  nrr,
+                  tmp,
+                  pc > 0);
+            }
+          }
         }
       }
     }
@@ -519,6 +589,8 @@ final class Gemm {
   static final int NC_F64 = 256;
   private static final ThreadLocal<double[]> A_PACK_F64 =
       ThreadLocal.withInitial(() -> new double[MC_F64 * KC_F64]);
+  private static final ThreadLocal<double[]> B_PACK_F64 =
+      ThreadLocal.withInitial(() -> new double[KC_F64 * NC_F64]);
   private static final ThreadLocal<double[]> TMP_F64 =
       ThreadLocal.withInitial(() -> new double[MR * 2 * D.length()]);
 
@@ -541,6 +613,28 @@ final class Gemm {
       long bR,
       long bC,
       MemorySegment c) {
+    gemmF64(CpuThreads.THREADS, batch, m, n, k, a, aB, aR, aC, b, bB, bR, bC, c);
+  }
+
+  /**
+   * As above with one GEMM split into at most {@code threads} parts (tests pass other counts than
+   * the pool's to exercise the partitioning on any machine).
+   */
+  static void gemmF64(
+      int threads,
+      int batch,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long aB,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long bB,
+      long bR,
+      long bC,
+      MemorySegment c) {
     if (m == 0 || n == 0) {
       return;
     }
@@ -549,7 +643,7 @@ final class Gemm {
       return;
     }
     long flops = 2L * m * n * k;
-    if (batch >= CpuThreads.THREADS && CpuThreads.THREADS > 1 || flops < PARALLEL_FLOPS) {
+    if (batch >= threads && threads > 1 || flops < PARALLEL_FLOPS) {
       // Many small problems (vmap of a matmul), or one tiny one: one sequential GEMM per element.
       CpuThreads.parallelFor(
           batch,
@@ -557,17 +651,74 @@ final class Gemm {
           1,
           (from, to) -> {
             for (long q = from; q < to; q++) {
-              singleF64(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, false);
+              blockF64(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, 0, m, 0, n);
             }
           });
       return;
     }
     for (long q = 0; q < batch; q++) {
-      singleF64(m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n, true);
+      splitF64(threads, m, n, k, a, q * aB, aR, aC, b, q * bB, bR, bC, c, q * m * n);
     }
   }
 
-  private static void singleF64(
+  /**
+   * One GEMM over up to {@code threads} threads with one fork/join: C is cut into disjoint column
+   * ranges (whole slivers, at most NC wide, a multiple of the threads in number) or, when that
+   * gives fewer parts or more packing, one row range (whole 8-row slivers) per thread; each part
+   * runs the whole sequential blocked GEMM on its range, packing its own A and B. See
+   * docs/design/cpu-backend.md ("Parallelism").
+   */
+  private static void splitF64(
+      int threads,
+      int m,
+      int n,
+      int k,
+      MemorySegment a,
+      long a0,
+      long aR,
+      long aC,
+      MemorySegment b,
+      long b0,
+      long bR,
+      long bC,
+      MemorySegment c,
+      long c0) {
+    final int nr = 2 * D.length();
+    int colUnits = (n + nr - 1) / nr;
+    int rowUnits = (m + MR - 1) / MR;
+    int partsN = Math.min(threads, colUnits);
+    int partsM = Math.min(threads, rowUnits);
+    boolean byCols =
+        partsN > partsM
+            || partsN == partsM
+                && packCost(true, m, n, k, partsN, nr, NC_F64)
+                    <= packCost(false, m, n, k, partsM, nr, NC_F64);
+    int units = byCols ? colUnits : rowUnits;
+    // Columns: at least one part per NC panel, a multiple of the threads in number: the extra
+    // parts cost no extra packing (A is packed once per panel anyway) and let a thread that is
+    // descheduled or woken late do fewer of them.
+    int panels = (n + NC_F64 - 1) / NC_F64;
+    int parts = byCols ? Math.min(colUnits, (panels + partsN - 1) / partsN * partsN) : partsM;
+    CpuThreads.forEachPart(
+        parts,
+        part -> {
+          int u0 = (int) ((long) units * part / parts);
+          int u1 = (int) ((long) units * (part + 1) / parts);
+          if (byCols) {
+            blockF64(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, 0, m, u0 * nr, Math.min(n, u1 * nr));
+          } else {
+            blockF64(
+                m, n, k, a, a0, aR, aC, b, b0, bR, bC, c, c0, u0 * MR, Math.min(m, u1 * MR), 0, n);
+          }
+        });
+  }
+
+  /**
+   * The sequential blocked GEMM on C[i0:i1, j0:j1] (C has row stride n): B panels are packed for
+   * the column range only, A blocks for the row range only.
+   */
+  private static void blockF64(
       int m,
       int n,
       int k,
@@ -581,83 +732,60 @@ final class Gemm {
       long bC,
       MemorySegment c,
       long c0,
-      boolean parallel) {
+      int i0,
+      int i1,
+      int j0,
+      int j1) {
     final int nr = 2 * D.length();
     // Row-major A (unit column stride) is packed row by row and read by kernelRows.
     final boolean rowsA = aC == 1;
-    int ncMax = Math.min(NC_F64, roundUp(n, nr));
-    int kcMax = Math.min(KC_F64, k);
-    double[] bp = new double[kcMax * ncMax];
-    for (int jc = 0; jc < n; jc += NC_F64) {
-      int nc = Math.min(NC_F64, n - jc);
+    double[] bp = B_PACK_F64.get();
+    double[] ap = A_PACK_F64.get();
+    double[] tmp = TMP_F64.get();
+    for (int jc = j0; jc < j1; jc += NC_F64) {
+      int nc = Math.min(NC_F64, j1 - jc);
+      int slivers = (nc + nr - 1) / nr;
       for (int pc = 0; pc < k; pc += KC_F64) {
         int kc = Math.min(KC_F64, k - pc);
         packBF64(b, b0 + (long) pc * bR + (long) jc * bC, bR, bC, kc, nc, bp);
-        int mBlocks = (m + MC_F64 - 1) / MC_F64;
-        int slivers = (nc + nr - 1) / nr;
-        // Split the B panel's slivers too when there are fewer A blocks than threads.
-        int nSplit =
-            parallel ? Math.max(1, Math.min(slivers, 2 * CpuThreads.THREADS / mBlocks)) : 1;
-        int perSplit = (slivers + nSplit - 1) / nSplit;
-        final int jcF = jc;
-        final int pcF = pc;
-        CpuThreads.Range body =
-            (from, to) -> {
-              for (long task = from; task < to; task++) {
-                int ib = (int) (task / nSplit);
-                int js = (int) (task % nSplit);
-                int ic = ib * MC_F64;
-                int mc = Math.min(MC_F64, m - ic);
-                int s0 = js * perSplit;
-                int s1 = Math.min(slivers, s0 + perSplit);
-                if (s0 >= s1) {
-                  continue;
-                }
-                double[] ap = A_PACK_F64.get();
-                packAF64(a, a0 + (long) ic * aR + (long) pcF * aC, aR, aC, mc, kc, ap, rowsA);
-                double[] tmp = TMP_F64.get();
-                for (int s = s0; s < s1; s++) {
-                  int jr = s * nr;
-                  int nrr = Math.min(nr, nc - jr);
-                  for (int ir = 0; ir < mc; ir += MR) {
-                    if (rowsA) {
-                      kernelRowsF64(
-                          kc,
-                          ap,
-                          ir * kc,
-                          bp,
-                          jr * kc,
-                          c,
-                          c0 + (long) (ic + ir) * n + jcF + jr,
-                          n,
-                          Math.min(MR, mc - ir),
-                          nrr,
-                          tmp,
-                          pcF > 0);
-                      continue;
-                    }
-                    kernelF64(
-                        kc,
-                        ap,
-                        ir * kc,
-                        bp,
-                        jr * kc,
-                        c,
-                        c0 + (long) (ic + ir) * n + jcF + jr,
-                        n,
-                        Math.min(MR, mc - ir),
-                        nrr,
-                        tmp,
-                        pcF > 0);
-                  }
-                }
+        for (int ic = i0; ic < i1; ic += MC_F64) {
+          int mc = Math.min(MC_F64, i1 - ic);
+          packAF64(a, a0 + (long) ic * aR + (long) pc * aC, aR, aC, mc, kc, ap, rowsA);
+          for (int s = 0; s < slivers; s++) {
+            int jr = s * nr;
+            int nrr = Math.min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+              if (rowsA) {
+                kernelRowsF64(
+                    kc,
+                    ap,
+                    ir * kc,
+                    bp,
+                    jr * kc,
+                    c,
+                    c0 + (long) (ic + ir) * n + jc + jr,
+                    n,
+                    Math.min(MR, mc - ir),
+                    nrr,
+                    tmp,
+                    pc > 0);
+                continue;
               }
-            };
-        long tasks = (long) mBlocks * nSplit;
-        if (parallel) {
-          CpuThreads.parallelFor(tasks, 1, 1, body);
-        } else {
-          body.run(0, tasks);
+              kernelF64(
+                  kc,
+                  ap,
+                  ir * kc,
+                  bp,
+                  jr * kc,
+                  c,
+                  c0 + (long) (ic + ir) * n + jc + jr,
+                  n,
+                  Math.min(MR, mc - ir),
+                  nrr,
+                  tmp,
+                  pc > 0);
+            }
+          }
         }
       }
     }

@@ -51,7 +51,7 @@ class GemmTest {
     "F64, 1, 1, 300, 17, false, false",
     "F64, 1, 300, 1, 17, true, true",
     "F64, 1, 33, 15, 1, false, false",
-    // Large enough to run split over the pool's threads (A blocks and B slivers), every layout.
+    // Large enough to run split over the pool's threads (column or row ranges), every layout.
     "F32, 1, 300, 1100, 300, true, false",
     "F32, 1, 129, 1025, 257, true, true",
     "F64, 1, 200, 600, 300, false, true",
@@ -60,6 +60,72 @@ class GemmTest {
   void matchesTripleLoop(
       String type, int batch, int m, int n, int k, boolean transA, boolean transB) {
     DType t = DType.valueOf(type);
+    CpuBuffer c = run(CpuThreads.THREADS, t, batch, m, n, k, transA, transB, false);
+    c.release();
+  }
+
+  /**
+   * One GEMM split into {@code threads} parts (whatever the pool's size: the partitioning is
+   * exercised on any machine) against the triple loop, and bit for bit against the same GEMM on one
+   * thread: every element is computed by the same kernel calls whatever the cut.
+   */
+  @ParameterizedTest(name = "{0}: threads={1} m={2} n={3} k={4} transA={5} transB={6}")
+  @CsvSource({
+    // n not a multiple of threads x NR (32 slivers, the last 8 wide, over 3 parts; 4 over 3)
+    "F32, 3, 200, 1000, 300, false, false",
+    "F32, 3, 300, 100, 300, false, false",
+    "F32, 2, 300, 100, 300, true, true",
+    // n below one tile: split over rows
+    "F32, 2, 1000, 5, 300, false, false",
+    "F32, 3, 1001, 31, 100, true, false",
+    // m = 1 (one row sliver: columns) and k = 1
+    "F32, 2, 1, 4096, 300, false, false",
+    "F32, 3, 1, 4100, 300, true, true",
+    "F32, 2, 1100, 1100, 1, false, false",
+    "F32, 3, 1100, 1030, 1, true, true",
+    // fewer slivers than threads on both sides, and parts crossing NC and KC
+    "F32, 3, 9, 40, 3000, false, false",
+    "F32, 7, 300, 100, 300, false, true",
+    "F32, 2, 50, 2100, 600, false, false",
+    "F32, 4, 130, 1500, 513, true, false",
+    // F64 (NR 16, NC 256)
+    "F64, 2, 150, 530, 300, true, false",
+    "F64, 3, 700, 17, 200, false, true",
+    "F64, 3, 1, 4000, 300, false, false",
+    "F64, 2, 1100, 1100, 1, true, true",
+    "F64, 4, 97, 1000, 257, true, true",
+  })
+  void partitionsMatchOneThread(
+      String type, int threads, int m, int n, int k, boolean transA, boolean transB) {
+    assertTrue(2L * m * n * k >= Gemm.PARALLEL_FLOPS, "case too small to take the split path");
+    DType t = DType.valueOf(type);
+    CpuBuffer split = run(threads, t, 1, m, n, k, transA, transB, false);
+    CpuBuffer one = run(1, t, 1, m, n, k, transA, transB, true);
+    try {
+      for (long i = 0; i < (long) m * n; i++) {
+        long ii = i;
+        double x = get(split, t, i);
+        double y = get(one, t, i);
+        assertTrue(
+            Double.compare(x, y) == 0, () -> "C[" + ii + "] = " + x + " split, " + y + " one");
+      }
+    } finally {
+      split.release();
+      one.release();
+    }
+  }
+
+  /** Runs the GEMM and checks it against the triple loop (unless {@code skipCheck}); returns C. */
+  private static CpuBuffer run(
+      int threads,
+      DType t,
+      int batch,
+      int m,
+      int n,
+      int k,
+      boolean transA,
+      boolean transB,
+      boolean skipCheck) {
     Random r = new Random(m * 31L + n * 7L + k);
     CpuBuffer a = random(t, batch * m * k, r);
     CpuBuffer b = random(t, batch * k * n, r);
@@ -79,6 +145,7 @@ class GemmTest {
       long bC = transB ? k : 1;
       if (t == DType.F32) {
         Gemm.gemmF32(
+            threads,
             batch,
             m,
             n,
@@ -94,6 +161,7 @@ class GemmTest {
             c.segment());
       } else {
         Gemm.gemmF64(
+            threads,
             batch,
             m,
             n,
@@ -107,6 +175,9 @@ class GemmTest {
             bR,
             bC,
             c.segment());
+      }
+      if (skipCheck) {
+        return c;
       }
       double tol = t == DType.F32 ? 1e-5 : 1e-12;
       for (int q = 0; q < batch; q++) {
@@ -131,10 +202,13 @@ class GemmTest {
           }
         }
       }
+      return c;
+    } catch (RuntimeException | Error e) {
+      c.release();
+      throw e;
     } finally {
       a.release();
       b.release();
-      c.release();
     }
   }
 

@@ -63,6 +63,7 @@ final class CudaDevice implements Device {
   private final MethodHandle moduleUnload;
   private final MethodHandle launchKernel;
   private final MethodHandle streamSynchronize;
+  private final MethodHandle ctxSynchronize;
 
   private final MemorySegment context;
   private final MemorySegment stream;
@@ -117,6 +118,7 @@ final class CudaDevice implements Device {
     MethodHandle streamCreate =
         cu.bind("cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     streamSynchronize = cu.bind("cuStreamSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    ctxSynchronize = cu.bind("cuCtxSynchronize", FunctionDescriptor.of(JAVA_INT));
 
     check("cuInit", (int) Native.call(init, 0));
     try (Arena a = ScratchArena.open()) {
@@ -165,7 +167,7 @@ final class CudaDevice implements Device {
             continue;
           }
           try {
-            blas = new Cublas(n, stream, this::makeCurrent, this::synchronize);
+            blas = new Cublas(n, stream, this::makeCurrent, this::afterCublas);
           } catch (GpuException | IllegalStateException e) {
             failures.add(e.getMessage());
           }
@@ -194,8 +196,27 @@ final class CudaDevice implements Device {
     }
   }
 
-  private void synchronize() {
-    check("cuStreamSynchronize", (int) Native.call(streamSynchronize, stream), "after cuBLAS");
+  /** Debugging: wait after every kernel and cuBLAS call, so a failure names its launch. */
+  private static final boolean SYNC_EACH_LAUNCH = Boolean.getBoolean("arbor.cuda.syncEachLaunch");
+
+  private void afterCublas() {
+    if (SYNC_EACH_LAUNCH) {
+      check("cuStreamSynchronize", (int) Native.call(streamSynchronize, stream), "after cuBLAS");
+    }
+  }
+
+  /**
+   * Waits for the whole context: kernels and cuBLAS on the stream, and device-to-device copies,
+   * which go to the legacy stream (the stream is a blocking one, so the two stay ordered).
+   */
+  @Override
+  public void synchronize() {
+    makeCurrent();
+    check(
+        "cuCtxSynchronize",
+        (int) Native.call(ctxSynchronize),
+        "waiting for queued kernels (run with -Darbor.cuda.syncEachLaunch=true to find which one"
+            + " failed)");
   }
 
   @Override
@@ -356,8 +377,12 @@ final class CudaDevice implements Device {
                   params,
                   MemorySegment.NULL);
       check("cuLaunchKernel", rc, "launching " + m.name());
-      check(
-          "cuStreamSynchronize", (int) Native.call(streamSynchronize, stream), "after " + m.name());
+      if (SYNC_EACH_LAUNCH) {
+        check(
+            "cuStreamSynchronize",
+            (int) Native.call(streamSynchronize, stream),
+            "after " + m.name());
+      }
     }
   }
 }

@@ -56,9 +56,14 @@ public interface Device {
 
   /**
    * Launches {@code c} over {@code global} work items (three axes, each a multiple of the
-   * corresponding {@code local} size) in work groups of {@code local}, and waits for it.
+   * corresponding {@code local} size) in work groups of {@code local}. It may return before the
+   * kernel has run: work runs in launch order, {@link #read} waits for it, and {@link #synchronize}
+   * waits for everything queued.
    */
   void launch(Compiled c, long[] global, long[] local, List<Arg> args);
+
+  /** Waits for all queued work and reports its failure. */
+  default void synchronize() {}
 
   /** The vendor BLAS used for matmul, or null where there is none (the tiled kernel runs). */
   default Blas blas() {

@@ -194,6 +194,16 @@ public abstract class DeviceBackend implements Backend {
     }
   }
 
+  /** Waits for every kernel and copy queued on the device (see {@link Device#launch}). */
+  final void synchronize() {
+    synchronized (lock) {
+      Opened o = opened;
+      if (o != null && o.device() != null) {
+        o.device().synchronize();
+      }
+    }
+  }
+
   final void giveBack(Device.Handle h, long bytes) {
     synchronized (lock) {
       opened.pool().give(h, bytes);
@@ -531,7 +541,8 @@ public abstract class DeviceBackend implements Backend {
       }
       args.add(new Device.Int(n));
       long group = loopGroupSize();
-      long global = (n + group - 1) / group * group;
+      long items = k.launchItems();
+      long global = (items + group - 1) / group * group;
       synchronized (lock) {
         device()
             .launch(

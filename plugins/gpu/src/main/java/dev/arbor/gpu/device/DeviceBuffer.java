@@ -63,6 +63,11 @@ public final class DeviceBuffer implements Buffer {
   }
 
   @Override
+  public void awaitReady() {
+    owner.synchronize();
+  }
+
+  @Override
   public String toString() {
     return owner.name() + " buffer " + aval;
   }

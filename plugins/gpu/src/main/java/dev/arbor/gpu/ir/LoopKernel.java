@@ -79,6 +79,24 @@ public record LoopKernel(
     return false;
   }
 
+  /**
+   * Domain points per work item of a loop without a reduction: item {@code g} of {@code T} takes
+   * points {@code g, g + T, g + 2T, …} (each pass coalesced), so that several loads per thread are
+   * in flight. 1 with a reduction, and for domains near 2^31 points (the indices are 32-bit).
+   */
+  public static final int POINTS_PER_ITEM = 4;
+
+  /** {@link #POINTS_PER_ITEM}, or 1 where it does not apply. */
+  public int pointsPerItem() {
+    return reduction == null && workItems() <= 1 << 30 ? POINTS_PER_ITEM : 1;
+  }
+
+  /** Work items to launch: {@link #workItems} divided by {@link #pointsPerItem}, rounded up. */
+  public int launchItems() {
+    int p = pointsPerItem();
+    return (workItems() + p - 1) / p;
+  }
+
   /** Number of work items: domain points, or kept points with a reduction. */
   public int workItems() {
     long n = 1;

@@ -100,12 +100,23 @@ public final class OpenClEmitter {
       reducedPoint(s, k, arborMath);
       s.append("  }\n");
       s.append("  out").append(k.stores().size()).append("[gid] = acc;\n");
-    } else {
+    } else if (k.pointsPerItem() == 1) {
       s.append(indent).append("const int i = gid;\n");
       if (k.needsCoordinates()) {
         coordinates(s, indent, "gid", dom, d -> true);
       }
       body(s, indent, k, arborMath);
+    } else {
+      // Points gid, gid + T, ... (T work items): the same points per item as the PTX kernel.
+      String in = "    ";
+      s.append("  for (int p = 0; p < ").append(k.pointsPerItem()).append("; p++) {\n");
+      s.append(in).append("const int i = gid + p * (int) get_global_size(0);\n");
+      s.append(in).append("if (i >= n) return;\n");
+      if (k.needsCoordinates()) {
+        coordinates(s, in, "i", dom, d -> true);
+      }
+      body(s, in, k, arborMath);
+      s.append("  }\n");
     }
     s.append("}\n");
     return s.toString();

@@ -180,7 +180,8 @@ class FakeCudaTest {
     assertEquals("arbor_add_f32", l.name());
     assertEquals(1, (int) Native.call(lastExecuted), "the fake ran its C add");
     assertArrayEquals(new int[] {256, 1, 1}, l.block());
-    assertArrayEquals(new int[] {4, 1, 1}, l.grid(), "ceil(1000 / 256) blocks");
+    // Four points per work item (LoopKernel.POINTS_PER_ITEM): 250 items, one block of 256.
+    assertArrayEquals(new int[] {1, 1, 1}, l.grid(), "ceil(ceil(1000 / 4) / 256) blocks");
     assertArrayEquals(new long[] {handle(x), handle(y), handle(z), n}, l.params());
     double[] got = z.toDoubleArray();
     for (int i = 0; i < n; i++) {

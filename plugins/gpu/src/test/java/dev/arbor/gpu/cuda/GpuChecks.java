@@ -466,7 +466,7 @@ public final class GpuChecks {
       String[] label = new String[2];
       int k = 0;
       for (DeviceBackend be : backends) {
-        // A backend without cuBLAS describes itself as "tiled matmul kernel (no cuBLAS: ...)".
+        // "matmul by cuBLAS (...)"; a backend without it says "tiled matmul kernel (no cuBLAS...)".
         boolean blas = be.describeDevice().contains("matmul by ");
         String which = blas ? "cuBLAS" : "tiled kernel";
         if (be == main && !blas && cuda != null) {
@@ -512,9 +512,9 @@ public final class GpuChecks {
   private record Timed(double rate, double[] sample) {}
 
   /**
-   * Times {@code reps} synchronized {@code dot_general} calls (after one warm-up) on {@code be},
-   * writes the figure, and checks 64 sampled elements against {@code exact} (a wrong or NaN result
-   * fails the section).
+   * Times {@code reps} {@code dot_general} calls, each waited for (after one warm-up), on {@code
+   * be}, writes the figure, and checks 64 sampled elements against {@code exact} (a wrong or NaN
+   * result fails the section).
    */
   private Timed timeMatmul(
       DeviceBackend be,
@@ -530,13 +530,16 @@ public final class GpuChecks {
       double[] exact) {
     Kernel kern = be.kernel(LinearAlgebra.DOT_GENERAL).orElseThrow();
     List<AbstractValue> in = List.of(av, av);
-    kern.run(List.of(da, db), in, p, List.of(av)).forEach(Buffer::release); // warm-up
+    List<Buffer> warm = kern.run(List.of(da, db), in, p, List.of(av));
+    warm.getFirst().awaitReady();
+    warm.forEach(Buffer::release);
     double best = Double.MAX_VALUE;
     double total = 0;
     Buffer last = null;
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
       List<Buffer> c = kern.run(List.of(da, db), in, p, List.of(av));
+      c.getFirst().awaitReady(); // launches are asynchronous
       double s = (System.nanoTime() - t0) / 1e9;
       best = Math.min(best, s);
       total += s;
@@ -585,14 +588,13 @@ public final class GpuChecks {
             (List<Tensor> in) ->
                 List.of(Ops.tanh(Ops.add(Ops.mul(in.get(0), in.get(0)), in.get(0)).mul(0.5))));
     List<Tensor> args = List.of(x);
-    f.apply(args); // compile
+    f.apply(args).getFirst().blockUntilReady(); // compile
     int reps = 30;
     double best = Double.MAX_VALUE;
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
-      List<Tensor> y = f.apply(args);
+      f.apply(args).getFirst().blockUntilReady(); // launches are asynchronous
       best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-      y.size();
     }
     figure(
         "fused",
@@ -600,19 +602,34 @@ public final class GpuChecks {
         8.0 * n / best / 1e9,
         "GB/s",
         String.format(Locale.ROOT, "best %.3f ms", best * 1e3));
+    // The denominators: a copy-like kernel (-x: one read, one write, as JAX's baseline) and the
+    // driver's device-to-device copy (a reshape copies), both waited for.
+    Ops.neg(x).blockUntilReady();
+    double neg = Double.MAX_VALUE;
     double copy = Double.MAX_VALUE;
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
-      Tensor c = Ops.reshape(x, n >> 13, 1 << 13);
-      copy = Math.min(copy, (System.nanoTime() - t0) / 1e9);
-      c.shape();
+      Ops.neg(x).blockUntilReady();
+      long t1 = System.nanoTime();
+      Ops.reshape(x, n >> 13, 1 << 13).blockUntilReady();
+      long t2 = System.nanoTime();
+      neg = Math.min(neg, (t1 - t0) / 1e9);
+      copy = Math.min(copy, (t2 - t1) / 1e9);
     }
+    figure(
+        "fused",
+        "device -x " + n + " F32 (read+write)",
+        8.0 * n / neg / 1e9,
+        "GB/s",
+        String.format(Locale.ROOT, "best %.3f ms", neg * 1e3));
     figure(
         "fused",
         "device copy " + n + " F32 (read+write)",
         8.0 * n / copy / 1e9,
         "GB/s",
-        String.format(Locale.ROOT, "best %.3f ms", copy * 1e3));
+        String.format(
+            Locale.ROOT, "best %.3f ms (the driver's device-to-device copy)", copy * 1e3));
+    figure("fused", "fused / -x bandwidth", neg / best, "ratio", null);
     figure("fused", "fused / copy bandwidth", copy / best, "ratio", null);
   }
 
@@ -666,6 +683,63 @@ public final class GpuChecks {
         best * 1e3,
         "ms",
         String.format(Locale.ROOT, "mean %.3f ms, loss %.6f", total / reps * 1e3, first));
+    perExample(params, small ? 16 : 128);
+  }
+
+  /**
+   * Per-example gradients of the same MLP, {@code jit(vmap(grad))} over {@code batch} examples
+   * (batched matmuls), checked against {@code grad} of one example.
+   */
+  private void perExample(List<Tensor> w, int batch) {
+    Random r = new Random(4);
+    Tensor xs = gaussian(r, 1, batch, 784).to(backend);
+    Tensor ys = gaussian(r, 1, batch, 10).to(backend);
+    Function<List<Tensor>, List<Tensor>> one =
+        (List<Tensor> in) ->
+            Arbor.grad((List<Tensor> q) -> loss(q, in.get(0).reshape(1, 784), in.get(1)))
+                .apply(in.subList(2, 8));
+    List<Object> axes = new ArrayList<>(List.of(0, 0));
+    for (int i = 0; i < 6; i++) {
+      axes.add(null);
+    }
+    Function<List<Tensor>, List<Tensor>> perEx = Arbor.jit(Arbor.vmap(one, axes, 0));
+    List<Tensor> args = new ArrayList<>();
+    args.add(xs);
+    args.add(ys);
+    args.addAll(w);
+    List<Tensor> g = perEx.apply(args);
+    g.getFirst().blockUntilReady();
+    int reps = 10;
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      perEx.apply(args).getFirst().blockUntilReady();
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    figure(
+        "mlp",
+        "per-example grads MLP 784-1024-1024-10 batch " + batch + " (jit vmap grad)",
+        best * 1e3,
+        "ms",
+        null);
+    // Example 5's gradient against grad of that example alone.
+    List<Tensor> single =
+        Arbor.grad(
+                (List<Tensor> q) ->
+                    loss(q, Ops.slice(xs, 0, 5, 6), Ops.slice(ys, 0, 5, 6).reshape(10)))
+            .apply(w);
+    double worst = 0;
+    for (int i = 0; i < 6; i++) {
+      double[] a = Ops.slice(g.get(i), 0, 5, 6).toDoubleArray();
+      double[] b = single.get(i).toDoubleArray();
+      for (int k = 0; k < a.length; k++) {
+        worst = Math.max(worst, Math.abs(a[k] - b[k]) / (1e-3 + Math.abs(b[k])));
+      }
+    }
+    figure("mlp", "per-example grads vs single grad max rel error", worst, "rel", null);
+    if (worst > 1e-3) {
+      fail("mlp", "per-example gradient of example 5 differs from its grad by " + worst);
+    }
   }
 
   static Tensor loss(List<Tensor> w, Tensor x, Tensor y) {
