@@ -55,7 +55,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *       kernel (kernel calls, each synchronized), TFLOP/s, the tiled kernel's fraction of cuBLAS's
  *       rate, and A·Bᵀ at 4096 (the tiled kernel's scalar-load path); 64 sampled elements of each
  *       result against the exact product (a wrong or NaN result fails), and cuBLAS against the
- *       tiled kernel.
+ *       tiled kernel. First, the tiled kernel on 11 edge shapes (partial tiles, batches, transposed
+ *       operands, F64), every element against the exact product's error bound.
  *   <li>{@code fused}: a jitted elementwise chain over 2^26 floats, GB/s, against a
  *       device-to-device copy of the same size.
  *   <li>{@code mlp}: one jitted value-and-gradient step of a 784-1024-1024-10 MLP, batch 1024.
@@ -433,6 +434,11 @@ public final class GpuChecks {
       backends.add(
           new CudaBackend(System.getProperty("arbor.cuda.library", "libcuda.so.1"), List.of()));
     }
+    for (DeviceBackend be : backends) {
+      if (!be.describeDevice().contains("matmul by ")) {
+        edgeShapes(be, be == main ? "tiled kernel" : "tiled kernel (cuBLAS not searched)");
+      }
+    }
     for (int n : small ? new int[] {128, 129, 256} : new int[] {1024, 2048, 4096, 8192}) {
       AbstractValue av = new AbstractValue(Shape.of(n, n), DType.F32);
       double[] a = new double[n * n];
@@ -506,6 +512,121 @@ public final class GpuChecks {
             "issue target >= 0.60 at 4096 and 8192");
       }
     }
+  }
+
+  /**
+   * The tiled kernel on shapes that reach every edge of its tiles (partial tiles in M, N and K,
+   * batches, transposed operands, both load paths, F64), each whole result against the exact
+   * product within {@code 2·K·u·Σ|a·b|} per element (the error bound of any order of summation).
+   */
+  private void edgeShapes(DeviceBackend be, String which) {
+    // batch, M, K, N, A transposed, B transposed, F64
+    int[][] cases = {
+      {1, 1, 1, 1, 0, 0, 0},
+      {1, 127, 129, 128, 0, 0, 0},
+      {1, 129, 128, 127, 1, 0, 0},
+      {1, 300, 300, 300, 0, 1, 0},
+      {1, 128, 8, 128, 0, 0, 0},
+      {1, 130, 1, 3, 0, 0, 0},
+      {3, 65, 16, 132, 0, 0, 0},
+      {3, 33, 17, 9, 1, 1, 0},
+      {1, 129, 127, 65, 0, 0, 1},
+      {2, 64, 9, 63, 1, 0, 1},
+      {1, 200, 64, 200, 0, 0, 1}
+    };
+    Kernel kern = be.kernel(LinearAlgebra.DOT_GENERAL).orElseThrow();
+    double worstRatio = 0;
+    for (int[] c : cases) {
+      int batch = c[0];
+      int m = c[1];
+      int kk = c[2];
+      int n = c[3];
+      boolean ta = c[4] == 1;
+      boolean tb = c[5] == 1;
+      DType t = c[6] == 1 ? DType.F64 : DType.F32;
+      boolean batched = batch > 1;
+      int off = batched ? 1 : 0;
+      int[] ad = ta ? new int[] {kk, m} : new int[] {m, kk};
+      int[] bd = tb ? new int[] {n, kk} : new int[] {kk, n};
+      AbstractValue av = new AbstractValue(Shape.of(withBatch(batch, ad)), t);
+      AbstractValue bv = new AbstractValue(Shape.of(withBatch(batch, bd)), t);
+      AbstractValue cv = new AbstractValue(Shape.of(withBatch(batch, new int[] {m, n})), t);
+      Params p =
+          Params.of(
+              "lhs_contract",
+              new int[] {off + (ta ? 0 : 1)},
+              "rhs_contract",
+              new int[] {off + (tb ? 1 : 0)},
+              "lhs_batch",
+              batched ? new int[] {0} : new int[0],
+              "rhs_batch",
+              batched ? new int[] {0} : new int[0]);
+      Random r = new Random(31L * m + kk + 7L * n);
+      double[] a = new double[batch * m * kk];
+      double[] b = new double[batch * kk * n];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = t == DType.F32 ? (float) r.nextGaussian() : r.nextGaussian();
+      }
+      for (int i = 0; i < b.length; i++) {
+        b[i] = t == DType.F32 ? (float) r.nextGaussian() : r.nextGaussian();
+      }
+      Buffer da = be.upload(HostArray.ofDoubles(av, a));
+      Buffer db = be.upload(HostArray.ofDoubles(bv, b));
+      List<Buffer> out = kern.run(List.of(da, db), List.of(av, bv), p, List.of(cv));
+      double[] got = be.download(out.getFirst()).toDoubles();
+      out.forEach(Buffer::release);
+      da.release();
+      db.release();
+      double u = t == DType.F32 ? 0x1p-24 : 0x1p-53;
+      for (int q = 0; q < batch; q++) {
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            double want = 0;
+            double mag = 0;
+            for (int l = 0; l < kk; l++) {
+              double x = a[q * m * kk + (ta ? l * m + i : i * kk + l)];
+              double y = b[q * kk * n + (tb ? j * kk + l : l * n + j)];
+              want += x * y;
+              mag += Math.abs(x * y);
+            }
+            double bound = 2 * kk * u * mag + Double.MIN_NORMAL;
+            double ratio = Math.abs(got[(q * m + i) * n + j] - want) / bound;
+            worstRatio = Double.isNaN(ratio) ? Double.NaN : Math.max(worstRatio, ratio);
+            if (!(ratio <= 1)) {
+              fail(
+                  "sgemm",
+                  String.format(
+                      Locale.ROOT,
+                      "%s %s batch %d M%d K%d N%d%s%s: C[%d, %d, %d] = %s, exact %s",
+                      which,
+                      t,
+                      batch,
+                      m,
+                      kk,
+                      n,
+                      ta ? " A transposed" : "",
+                      tb ? " B transposed" : "",
+                      q,
+                      i,
+                      j,
+                      got[(q * m + i) * n + j],
+                      want));
+              return;
+            }
+          }
+        }
+      }
+    }
+    figure(
+        "sgemm",
+        which + ": " + cases.length + " edge shapes, worst error / bound",
+        worstRatio,
+        "ratio",
+        "F32/F64, partial tiles, batches, transposed operands; must be <= 1");
+  }
+
+  private static int[] withBatch(int batch, int[] dims) {
+    return batch > 1 ? new int[] {batch, dims[0], dims[1]} : dims;
   }
 
   /** A timed matmul's TFLOP/s and its 64 sampled elements. */
