@@ -3,6 +3,7 @@ package dev.arbor.core;
 import dev.arbor.array.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -147,6 +148,14 @@ public final class Graph {
     for (int k = 0; k < constVars.size(); k++) {
       env.put(constVars.get(k), constValues.get(k));
     }
+    // Run eagerly (no trace active, concrete arguments), the intermediates die with this call:
+    // their buffers go back to the backend's pool at its end, not when the collector finds them,
+    // so the next call of a jitted step reuses them (on a GPU: no device allocation per step).
+    boolean releaseTemporaries = TraceStack.depth() == 0;
+    for (Tensor a : args) {
+      releaseTemporaries &= a instanceof ConcreteTensor;
+    }
+    List<Tensor> temporaries = releaseTemporaries ? new ArrayList<>() : null;
     for (Equation e : equations) {
       List<Tensor> in = new ArrayList<>(e.inputs().size());
       for (Var v : e.inputs()) {
@@ -156,12 +165,35 @@ public final class Graph {
       for (int k = 0; k < out.size(); k++) {
         env.put(e.outputs().get(k), out.get(k));
       }
+      if (temporaries != null) {
+        temporaries.addAll(out);
+      }
     }
     List<Tensor> result = new ArrayList<>(outputs.size());
     for (Var v : outputs) {
       result.add(env.get(v));
     }
+    if (temporaries != null) {
+      releaseTemporaries(temporaries, args, result);
+    }
     return result;
+  }
+
+  /**
+   * Releases the concrete {@code temporaries} that are not (by identity) an argument, a constant or
+   * a result: a primitive may hand back one of its inputs.
+   */
+  private void releaseTemporaries(
+      List<Tensor> temporaries, List<? extends Tensor> args, List<Tensor> result) {
+    Set<Tensor> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+    keep.addAll(args);
+    keep.addAll(constValues);
+    keep.addAll(result);
+    for (Tensor t : temporaries) {
+      if (t instanceof ConcreteTensor c && !keep.contains(t)) {
+        c.rawBuffer().release();
+      }
+    }
   }
 
   @Override
