@@ -2,17 +2,14 @@
 __kernel void arbor_fused_tanh_bias_f32(__global const float* restrict in0, __global const float* restrict in1, __global float* restrict out0, const int n) {
   const int gid = get_global_id(0);
   if (gid >= n) return;
-  for (int p = 0; p < 4; p++) {
-    const int i = gid + p * (int) get_global_size(0);
-    if (i >= n) return;
-    int u = i;
-    const int c1 = u % 5; u /= 5;
-    const int c0 = u % 4; u /= 4;
-    const float v0 = in0[i];
-    const float v1 = v0 * v0;
-    const float v2 = tanh(v1);
-    const float v3 = in1[c1 * 1];
-    const float v4 = v2 + v3;
-    out0[i] = v4;
-  }
+  const int i = gid;
+  int t = gid;
+  const int c1 = t % 5; t /= 5;
+  const int c0 = t % 4; t /= 4;
+  const float v0 = in0[i];
+  const float v1 = v0 * v0;
+  const float v2 = tanh(v1);
+  const float v3 = in1[c1 * 1];
+  const float v4 = v2 + v3;
+  out0[i] = v4;
 }

@@ -3,13 +3,10 @@
 __kernel void arbor_transpose_f64(__global const double* restrict in0, __global double* restrict out0, const int n) {
   const int gid = get_global_id(0);
   if (gid >= n) return;
-  for (int p = 0; p < 4; p++) {
-    const int i = gid + p * (int) get_global_size(0);
-    if (i >= n) return;
-    int u = i;
-    const int c1 = u % 3; u /= 3;
-    const int c0 = u % 5; u /= 5;
-    const double v0 = in0[c0 * 1 + c1 * 5];
-    out0[i] = v0;
-  }
+  const int i = gid;
+  int t = gid;
+  const int c1 = t % 3; t /= 3;
+  const int c0 = t % 5; t /= 5;
+  const double v0 = in0[c0 * 1 + c1 * 5];
+  out0[i] = v0;
 }

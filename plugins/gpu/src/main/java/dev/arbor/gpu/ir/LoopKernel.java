@@ -80,15 +80,33 @@ public record LoopKernel(
   }
 
   /**
-   * Domain points per work item of a loop without a reduction: item {@code g} of {@code T} takes
-   * points {@code g, g + T, g + 2T, …} (each pass coalesced), so that several loads per thread are
-   * in flight. 1 with a reduction, and for domains near 2^31 points (the indices are 32-bit).
+   * Domain points per work item of a loop without a reduction whose loads are all at the linear
+   * index (elementwise chains, scalar operands): item {@code g} of {@code T} takes points {@code g,
+   * g + T, g + 2T, …} (each pass coalesced), so that several loads per thread are in flight. 1 with
+   * a reduction, with broadcast or transposed operands (their per-point coordinate arithmetic gains
+   * nothing measured), and for domains near 2^31 points (the indices are 32-bit).
    */
   public static final int POINTS_PER_ITEM = 4;
 
   /** {@link #POINTS_PER_ITEM}, or 1 where it does not apply. */
   public int pointsPerItem() {
-    return reduction == null && workItems() <= 1 << 30 ? POINTS_PER_ITEM : 1;
+    return reduction == null && !readsByCoordinates() && workItems() <= 1 << 30
+        ? POINTS_PER_ITEM
+        : 1;
+  }
+
+  /** Whether some load is broadcast along or transposed over a domain axis (not a scalar). */
+  private boolean readsByCoordinates() {
+    for (Op op : body) {
+      if (op instanceof Op.Load l) {
+        for (int st : l.strides()) {
+          if (st != 0) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** Work items to launch: {@link #workItems} divided by {@link #pointsPerItem}, rounded up. */

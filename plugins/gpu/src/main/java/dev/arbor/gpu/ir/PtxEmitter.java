@@ -555,8 +555,8 @@ public final class PtxEmitter {
      */
     void points(String n, String ntid, String gid) {
       int count = k.pointsPerItem();
-      String total = regs.b32();
-      String last = regs.b32();
+      String total = count > 1 ? regs.b32() : null;
+      String last = count > 1 ? regs.b32() : null;
       if (count > 1) {
         String blocks = regs.b32();
         ins("mov.u32 " + blocks + ", %nctaid.x");
