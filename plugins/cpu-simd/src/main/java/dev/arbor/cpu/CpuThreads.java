@@ -6,6 +6,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -79,13 +80,67 @@ final class CpuThreads {
     forEachPart(parts, p -> body.run(p * step, Math.min(n, (p + 1) * step)));
   }
 
+  /** One {@link #forEachPart} call: parts handed out from a counter to whoever runs them. */
+  private static final class Job {
+    final int parts;
+    final IntConsumer body;
+    final AtomicInteger next = new AtomicInteger();
+    final AtomicInteger running = new AtomicInteger();
+    volatile Thread waiter;
+    private Throwable failure;
+
+    Job(int parts, IntConsumer body) {
+      this.parts = parts;
+      this.body = body;
+    }
+
+    /**
+     * Runs parts until none is left. A failure stops the hand-out and is kept for the caller.
+     * {@code running} is raised before a part is claimed, so once the counter is exhausted, a zero
+     * {@code running} means every claimed part has finished.
+     */
+    void work() {
+      running.incrementAndGet();
+      try {
+        for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
+          body.accept(p);
+        }
+      } catch (RuntimeException | Error e) {
+        next.set(parts);
+        fail(e);
+      } finally {
+        if (running.decrementAndGet() == 0) {
+          Thread w = waiter;
+          if (w != null) {
+            LockSupport.unpark(w);
+          }
+        }
+      }
+    }
+
+    synchronized void fail(Throwable e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
+
+    synchronized Throwable failure() {
+      return failure;
+    }
+  }
+
   /**
    * Runs {@code body.accept(part)} once for each part in {@code [0, parts)} on up to {@link
-   * #THREADS} threads: the calling thread and {@code min(parts, THREADS) - 1} pool tasks take parts
-   * in order from a shared counter until none is left, so one fork/join covers the call, the caller
-   * works instead of waiting for a woken worker, and a thread that starts late or is descheduled
-   * does fewer parts. Returns when every part is done; the first exception is rethrown (later ones
-   * suppressed into it) and stops the hand-out of further parts.
+   * #THREADS} threads: the calling thread and pool workers take parts in order from a shared
+   * counter until none is left, so the caller works instead of waiting for a woken worker, and a
+   * thread that starts late or is descheduled does fewer parts. From outside the pool the call
+   * returns as soon as every claimed part is done: it does not wait for a helper that has not
+   * started (in this VM a parked worker can take 25–60 µs to start, longer than half of a small
+   * kernel; such a helper later finds no part left). Inside the pool it is a plain fork/join. The
+   * first exception is rethrown (later ones suppressed into it) and stops the hand-out of further
+   * parts.
    */
   static void forEachPart(int parts, IntConsumer body) {
     if (POOL == null || parts <= 1) {
@@ -94,47 +149,34 @@ final class CpuThreads {
       }
       return;
     }
-    AtomicInteger next = new AtomicInteger();
-    Runnable runner =
-        () -> {
-          try {
-            for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
-              body.accept(p);
-            }
-          } catch (RuntimeException | Error e) {
-            next.set(parts);
-            throw e;
-          }
-        };
-    boolean inPool = ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL;
     int helpers = Math.min(parts, THREADS) - 1;
-    List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
-    for (int h = 0; h < helpers; h++) {
-      ForkJoinTask<?> t = ForkJoinTask.adapt(runner);
-      tasks.add(t);
-      if (inPool) {
-        t.fork();
-      } else {
-        POOL.execute(t);
+    Job job = new Job(parts, body);
+    if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL) {
+      List<ForkJoinTask<?>> tasks = new ArrayList<>(helpers);
+      for (int h = 0; h < helpers; h++) {
+        tasks.add(ForkJoinTask.adapt(job::work).fork());
       }
-    }
-    Throwable failure = null;
-    try {
-      runner.run();
-    } catch (RuntimeException | Error e) {
-      failure = e;
-    }
-    for (int i = tasks.size() - 1; i >= 0; i--) {
-      tasks.get(i).quietlyJoin();
-    }
-    for (ForkJoinTask<?> t : tasks) {
-      Throwable e = t.getException();
-      if (e != null && failure == null) {
-        failure = e;
-      } else if (e != null) {
-        failure.addSuppressed(e);
+      job.work();
+      for (int i = tasks.size() - 1; i >= 0; i--) {
+        tasks.get(i).quietlyJoin();
       }
+    } else {
+      job.waiter = Thread.currentThread();
+      for (int h = 0; h < helpers; h++) {
+        POOL.execute(job::work);
+      }
+      job.work();
+      // Parts still running elsewhere: spin briefly, then park until the last one unparks us.
+      for (int spins = 0; job.running.get() > 0; spins++) {
+        if (spins < 1 << 10) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.parkNanos(job, 1_000_000L);
+        }
+      }
+      job.waiter = null; // a helper that starts later finds no part and wakes nobody
     }
+    Throwable failure = job.failure();
     if (failure instanceof Error e) {
       throw e;
     }
