@@ -71,7 +71,7 @@ public final class Reductions {
                   double[] dacc = new double[r.size()];
                   long[] lacc = new long[r.size()];
                   Arrays.fill(dacc, dInit);
-                  Arrays.fill(lacc, lInit);
+                  Arrays.fill(lacc, integerIdentity(lInit, x.dtype()));
                   int[] idx = new int[xd.length];
                   int[] oidx = new int[od.length];
                   for (int k = 0; k < x.size(); k++) {
@@ -105,6 +105,22 @@ public final class Reductions {
           }
           return Batched.of(p.bind1(Params.of("axes", shifted), x), 0);
         });
+  }
+
+  /**
+   * The start value of an integer or bool reduction whose 64-bit start is {@code lInit}, in the
+   * operand's type: the I32 (or bool) extreme for max/min, so an empty max of I32 is {@code
+   * Integer.MIN_VALUE} and of bool is false, as in JAX (the 64-bit extremes wrapped to 0 and to
+   * true). Sum (0) and product (1) are unchanged.
+   */
+  public static long integerIdentity(long lInit, DType t) {
+    if (lInit == Long.MIN_VALUE) {
+      return t == DType.I32 ? Integer.MIN_VALUE : t == DType.BOOL ? 0 : lInit;
+    }
+    if (lInit == Long.MAX_VALUE) {
+      return t == DType.I32 ? Integer.MAX_VALUE : t == DType.BOOL ? 1 : lInit;
+    }
+    return lInit;
   }
 
   /** {@code reduce_sum[axes=A]}. Linear. Bool operands count into I32. */

@@ -39,6 +39,7 @@ final class MathAndBitsCases {
     argExtrema(cases, r);
     iota(cases);
     threefry(cases, r);
+    intSumMaxMin(cases, r);
   }
 
   private static String label(Primitive p, DType t, int[] shape) {
@@ -321,6 +322,47 @@ final class MathAndBitsCases {
                 Params.of("axes", sp[1]),
                 List.of(longs(sp[0], t, x)),
                 Kind.EXACT));
+      }
+    }
+  }
+
+  /**
+   * Integer and bool sums (wrapping for I32 and I64; a bool sum counts into I32), maxima and
+   * minima, over values that include the dtype's extremes, on the same shapes and axes as the
+   * products.
+   */
+  static void intSumMaxMin(List<Case> cases, Random r) {
+    for (Primitive p :
+        List.of(Reductions.REDUCE_SUM, Reductions.REDUCE_MAX, Reductions.REDUCE_MIN)) {
+      for (DType t : INTS) {
+        for (int[][] sp : REDUCE_SPECS) {
+          int n = size(sp[0]);
+          long[] x = new long[n];
+          long min = t == DType.I32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+          long max = t == DType.I32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
+          for (int i = 0; i < n; i++) {
+            int k = r.nextInt(10);
+            x[i] =
+                t == DType.BOOL
+                    ? r.nextInt(2)
+                    : k == 0 ? min : k == 1 ? max : k == 2 ? r.nextLong() : r.nextInt(201) - 100;
+            if (t == DType.I32) {
+              x[i] = (int) x[i];
+            }
+          }
+          cases.add(
+              new Case(
+                  p.name()
+                      + " "
+                      + t.shortName()
+                      + Arrays.toString(sp[0]).replace(" ", "")
+                      + " axes "
+                      + Arrays.toString(sp[1]).replace(" ", ""),
+                  p,
+                  Params.of("axes", sp[1]),
+                  List.of(longs(sp[0], t, x)),
+                  Kind.EXACT));
+        }
       }
     }
   }

@@ -142,8 +142,11 @@ final class CpuKernels {
                         (CpuBuffer) in.get(0),
                         params.ints("axes"),
                         outAvals.get(0))
-                    : IntReductions.prod(
-                        (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0))));
+                    : IntReductions.reduce(
+                        ReduceLoops.Op.PROD,
+                        (CpuBuffer) in.get(0),
+                        params.ints("axes"),
+                        outAvals.get(0))));
     BITWISE.forEach(
         (p, op) -> m.put(p, (in, inAvals, params, outAvals) -> bitwise(op, in, outAvals)));
     m.put(
@@ -313,11 +316,12 @@ final class CpuKernels {
     m.put(
         p,
         (in, inAvals, params, outAvals) ->
-            CpuBackend.isVectorType(inAvals.get(0).dtype())
-                ? List.of(
-                    ReduceKernel.run(
-                        op, (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0)))
-                : reference(backend, p, in, params, outAvals));
+            List.of(
+                CpuBackend.isVectorType(inAvals.get(0).dtype())
+                    ? ReduceKernel.run(
+                        op, (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0))
+                    : IntReductions.reduce(
+                        op, (CpuBuffer) in.get(0), params.ints("axes"), outAvals.get(0))));
   }
 
   private static boolean isIndex(DType t) {

@@ -2,20 +2,22 @@ package dev.arbor.cpu;
 
 import dev.arbor.array.DType;
 import dev.arbor.core.AbstractValue;
+import dev.arbor.core.primitives.Reductions;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * reduce_prod of I32, I64 and BOOL operands, with the reference's wrapping semantics: products in
- * 64 bits, stored wrapped to 32 bits for I32 (the same as multiplying in {@code int}), and a bool
- * product (logical and). The reduced axes are moved last by one strided copy when they are not
- * already, then each contiguous run is multiplied in a scalar loop (integer products gain little
- * from vectors: AVX-512 has no 64-bit lane multiply short of AVX-512DQ's, and these are rare).
+ * reduce_sum / max / min / prod of I32, I64 and BOOL operands, with the reference's semantics:
+ * accumulation in 64 bits from the reference's initial value, stored wrapped to 32 bits for I32
+ * (the same as wrapping at every step), a bool sum counted into I32, and bool max/min/prod stored
+ * as "nonzero". The reduced axes are moved last by one strided copy when they are not already, then
+ * each contiguous run is reduced in a scalar loop (integer reductions are rare in models; a 64-bit
+ * lane multiply needs AVX-512DQ).
  */
 final class IntReductions {
   private IntReductions() {}
 
-  static CpuBuffer prod(CpuBuffer x, int[] axes, AbstractValue out) {
+  static CpuBuffer reduce(ReduceLoops.Op op, CpuBuffer x, int[] axes, AbstractValue out) {
     int[] xd = x.aval().shape().dims();
     DType t = x.dtype();
     boolean[] red = new boolean[xd.length];
@@ -66,6 +68,16 @@ final class IntReductions {
       }
       MemorySegment s = src;
       MemorySegment ys = y.segment();
+      DType outType = out.dtype();
+      long start =
+          Reductions.integerIdentity(
+              switch (op) {
+                case SUM -> 0;
+                case MAX -> Long.MIN_VALUE;
+                case MIN -> Long.MAX_VALUE;
+                case PROD -> 1;
+              },
+              t);
       long r = reduced;
       CpuThreads.parallelFor(
           rows,
@@ -73,11 +85,18 @@ final class IntReductions {
           1,
           (from, to) -> {
             for (long row = from; row < to; row++) {
-              long p = 1;
+              long acc = start;
               for (long q = row * r, end = q + r; q < end; q++) {
-                p *= get(s, t, q);
+                long v = get(s, t, q);
+                acc =
+                    switch (op) {
+                      case SUM -> acc + v;
+                      case MAX -> Math.max(acc, v);
+                      case MIN -> Math.min(acc, v);
+                      case PROD -> acc * v;
+                    };
               }
-              put(ys, t, row, p);
+              put(ys, outType, row, acc);
             }
           });
     } finally {
