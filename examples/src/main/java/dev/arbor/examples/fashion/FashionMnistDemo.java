@@ -323,7 +323,7 @@ public final class FashionMnistDemo implements Callable<Integer> {
       out.println(
           model == ModelKind.mlp
               ? "full run (all 60,000 images, 10 epochs, ~88-89%): ./arbor demo --epochs 10" + where
-              : "full run (all 60,000 images, 10 epochs; ~90 s per epoch here):"
+              : "full run (all 60,000 images, 10 epochs; ~35 s per epoch here):"
                   + " ./arbor demo --model conv --epochs 10"
                   + where);
     }
