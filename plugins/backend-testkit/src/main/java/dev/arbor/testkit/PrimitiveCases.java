@@ -641,6 +641,29 @@ public final class PrimitiveCases {
                 random(r, new int[] {5, 6}, DType.I32, Domain.ANY),
                 random(r, new int[] {6, 4}, DType.I32, Domain.ANY)),
             Kind.EXACT));
+    // Integer and bool contractions over the same dimension numbers: wrapping I32/I64 sums of
+    // products of extremes, bool results "nonzero".
+    for (DType t : new DType[] {DType.I32, DType.I64, DType.BOOL}) {
+      for (Object[] sp : specs) {
+        int[] xs = (int[]) sp[0];
+        int[] ys = (int[]) sp[1];
+        cases.add(
+            new Case(
+                "dot_general "
+                    + t.shortName()
+                    + Arrays.toString(xs).replace(" ", "")
+                    + "x"
+                    + Arrays.toString(ys).replace(" ", "")
+                    + " "
+                    + sp[2],
+                LinearAlgebra.DOT_GENERAL,
+                (Params) sp[2],
+                List.of(
+                    random(r, xs, t, Domain.INTEGER_EXTREMES),
+                    random(r, ys, t, Domain.INTEGER_EXTREMES)),
+                Kind.EXACT));
+      }
+    }
   }
 
   /**

@@ -181,10 +181,7 @@ final class CpuKernels {
     m.put(Fused.FUSED, (in, inAvals, params, outAvals) -> FusedKernel.run(m, in, params, outAvals));
     m.put(
         LinearAlgebra.DOT_GENERAL,
-        (in, inAvals, params, outAvals) ->
-            CpuBackend.isVectorType(inAvals.get(0).dtype())
-                ? DotKernel.run(in, inAvals, params, outAvals)
-                : reference(backend, LinearAlgebra.DOT_GENERAL, in, params, outAvals));
+        (in, inAvals, params, outAvals) -> DotKernel.run(in, inAvals, params, outAvals));
     m.put(
         Convolution.CONV_GENERAL,
         (in, inAvals, params, outAvals) ->

@@ -13,13 +13,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * dot_general on F32/F64: maps the dimension numbers to a batched (batch, M, K, N) GEMM. Each
- * operand's batch, free and contracting axes are grouped; a group whose axes step through memory as
- * one stride is used in place (any transposition of whole groups is absorbed by the GEMM's
- * packing), otherwise the operand is first copied into [batch, free, contract] order (lhs) or
- * [batch, contract, free] order (rhs). The output is [batch..., lhs free..., rhs free...], which is
- * exactly the GEMM's contiguous [batch, M, N]. Contractions of at most {@link #SMALL_K} elements
- * with a unit-stride rhs row (batched outer products) skip the GEMM for a one-pass kernel.
+ * dot_general on F32/F64 (and, by a scalar loop, I32/I64/BOOL): maps the dimension numbers to a
+ * batched (batch, M, K, N) GEMM. Each operand's batch, free and contracting axes are grouped; a
+ * group whose axes step through memory as one stride is used in place (any transposition of whole
+ * groups is absorbed by the GEMM's packing), otherwise the operand is first copied into [batch,
+ * free, contract] order (lhs) or [batch, contract, free] order (rhs). The output is [batch..., lhs
+ * free..., rhs free...], which is exactly the GEMM's contiguous [batch, M, N]. Contractions of at
+ * most {@link #SMALL_K} elements with a unit-stride rhs row (batched outer products) skip the GEMM
+ * for a one-pass kernel.
  */
 final class DotKernel {
   /** Contractions up to this long run as {@link #smallK}, not as a GEMM. */
@@ -73,7 +74,10 @@ final class DotKernel {
         y = new View(yTmp.segment(), k * n, n, 1);
       }
       CpuBuffer out = CpuBuffer.allocate(outAvals.get(0));
-      if (k <= SMALL_K && k > 0 && y.colStride() == 1 && m > 0 && n > 0) {
+      DType t = inAvals.get(0).dtype();
+      if (!t.isFloating()) {
+        integer(t, batch, (int) m, (int) n, (int) k, x, y, out.segment());
+      } else if (k <= SMALL_K && k > 0 && y.colStride() == 1 && m > 0 && n > 0) {
         smallK(inAvals.get(0).dtype(), batch, (int) m, (int) n, (int) k, x, y, out.segment());
       } else if (inAvals.get(0).dtype() == DType.F32) {
         Gemm.gemmF32(
@@ -115,6 +119,51 @@ final class DotKernel {
         yTmp.release();
       }
     }
+  }
+
+  /**
+   * Integer and bool contractions, as the reference computes them: 64-bit sums of products, stored
+   * wrapped to 32 bits for I32 and as "nonzero" for bool. A scalar loop per output row (integer
+   * matmuls are rare in models), rows split over the pool.
+   */
+  private static void integer(
+      DType t, long batch, int m, int n, int k, View a, View b, MemorySegment c) {
+    long rows = batch * m;
+    long grain = Math.max(1, CpuKernels.GRAIN / Math.max(1L, (long) n * k));
+    CpuThreads.parallelFor(
+        rows,
+        grain,
+        1,
+        (from, to) -> {
+          for (long row = from; row < to; row++) {
+            long q = row / m;
+            long i = row - q * m;
+            long aOff = q * a.batchStride() + i * a.rowStride();
+            long bOff = q * b.batchStride();
+            for (int j = 0; j < n; j++) {
+              long sum = 0;
+              for (int p = 0; p < k; p++) {
+                sum +=
+                    integerAt(a.seg(), t, aOff + p * a.colStride())
+                        * integerAt(b.seg(), t, bOff + p * b.rowStride() + j * b.colStride());
+              }
+              long at = row * n + j;
+              switch (t) {
+                case I32 -> c.setAtIndex(ValueLayout.JAVA_INT, at, (int) sum);
+                case I64 -> c.setAtIndex(ValueLayout.JAVA_LONG, at, sum);
+                default -> c.set(ValueLayout.JAVA_BYTE, at, (byte) (sum != 0 ? 1 : 0));
+              }
+            }
+          }
+        });
+  }
+
+  private static long integerAt(MemorySegment s, DType t, long i) {
+    return switch (t) {
+      case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
+      case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
+      default -> s.get(ValueLayout.JAVA_BYTE, i);
+    };
   }
 
   /**
