@@ -91,7 +91,7 @@ INT_BINARY = {
 }
 
 # The byte species of the comparisons' BOOL output has as many lanes as I (= F) or L (= D).
-INT_COMPARE_BYTES = {"I32": "BF", "I64": "BD"}
+INT_COMPARE_BYTES = {"I32": "BF", "I64": "BD", "BOOL": "B"}
 
 
 def loop(t, load_lines, store, masked_load_lines, masked_store):
@@ -267,23 +267,28 @@ for tn, t in INTS.items():
       MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{
 {body}
   }}""")
-for tn in ("I32", "I64"):
+for tn in ("I32", "I64", "BOOL"):
     t = INTS[tn]
     Z, B = t["sz"], INT_COMPARE_BYTES[tn]
-    w(f"""
+    if tn == "BOOL":  # bool bytes (0/1) only compare
+        kinds = (("compare", "Compare", COMPARE),)
+    else:
+        kinds = (("intBinary", "IntBinary", INT_BINARY), ("compare", "Compare", COMPARE))
+    if tn != "BOOL":
+        w(f"""
   static void intUnary{tn}(IntUnary op, MemorySegment x, MemorySegment y, long from, long to) {{
     switch (op) {{""")
-    for op in INT_UNARY:
-        w(f"      case {op} -> {op.lower()}{tn}(x, y, from, to);")
-    w("    }\n  }")
-    for op, e in INT_UNARY.items():
+        for op in INT_UNARY:
+            w(f"      case {op} -> {op.lower()}{tn}(x, y, from, to);")
+        w("    }\n  }")
+    for op, e in (INT_UNARY.items() if tn != "BOOL" else ()):
         body = loop(t, loads(t, "v", False), f"({e}).intoMemorySegment(y, i * {Z}, O);",
                     loads(t, "v", True), f"({e}).intoMemorySegment(y, i * {Z}, O, m);")
         w(f"""
   private static void {op.lower()}{tn}(MemorySegment x, MemorySegment y, long from, long to) {{
 {body}
   }}""")
-    for kind, enum, ops in (("intBinary", "IntBinary", INT_BINARY), ("compare", "Compare", COMPARE)):
+    for kind, enum, ops in kinds:
         w(f"""
   static void {kind}{tn}(
       {enum} op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {{

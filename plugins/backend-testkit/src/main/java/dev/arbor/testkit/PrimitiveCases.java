@@ -266,6 +266,11 @@ public final class PrimitiveCases {
             Elementwise.LE,
             Elementwise.GT,
             Elementwise.GE);
+    for (int[] s : new int[][] {{0}, {7}, {65}, {1000}}) {
+      for (Primitive p : binary.subList(5, binary.size())) { // the comparisons, on bool bytes
+        binary(cases, r, p, DType.BOOL, s, Domain.ANY, Kind.EXACT);
+      }
+    }
     for (DType t : new DType[] {DType.I32, DType.I64}) {
       for (int[] s : new int[][] {{0}, {7}, {17}, {33}, {2, 3, 17}, {1000}}) {
         for (Primitive p : unary) {

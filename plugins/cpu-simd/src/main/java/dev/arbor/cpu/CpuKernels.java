@@ -236,7 +236,8 @@ final class CpuKernels {
             : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI32(iop, x, z, y, from, to),
         iop == null
             ? null
-            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI64(iop, x, z, y, from, to));
+            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI64(iop, x, z, y, from, to),
+        null); // the shape rules refuse bool arithmetic
   }
 
   private static void compare(
@@ -248,12 +249,13 @@ final class CpuKernels {
         (x, z, y, from, to) -> ElementwiseLoops.compareF32(op, x, z, y, from, to),
         (x, z, y, from, to) -> ElementwiseLoops.compareF64(op, x, z, y, from, to),
         (x, z, y, from, to) -> ElementwiseLoops.compareI32(op, x, z, y, from, to),
-        (x, z, y, from, to) -> ElementwiseLoops.compareI64(op, x, z, y, from, to));
+        (x, z, y, from, to) -> ElementwiseLoops.compareI64(op, x, z, y, from, to),
+        (x, z, y, from, to) -> ElementwiseLoops.compareBOOL(op, x, z, y, from, to));
   }
 
   /**
    * Registers an elementwise kernel of two inputs of one dtype, split over the pool by ranges; a
-   * null integer loop sends that dtype (like BOOL) to the reference kernel.
+   * null loop sends that dtype to the reference kernel.
    */
   private static void twoInputs(
       Map<Primitive, Kernel> m,
@@ -262,7 +264,8 @@ final class CpuKernels {
       TwoInputLoop f32,
       TwoInputLoop f64,
       TwoInputLoop i32,
-      TwoInputLoop i64) {
+      TwoInputLoop i64,
+      TwoInputLoop bool) {
     m.put(
         p,
         (in, inAvals, params, outAvals) -> {
@@ -272,7 +275,7 @@ final class CpuKernels {
                 case F64 -> f64;
                 case I32 -> i32;
                 case I64 -> i64;
-                case BOOL -> null;
+                case BOOL -> bool;
               };
           if (loop == null) {
             return reference(backend, p, in, params, outAvals);

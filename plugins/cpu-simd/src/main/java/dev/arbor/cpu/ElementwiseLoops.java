@@ -2055,4 +2055,130 @@ final class ElementwiseLoops {
       ByteVector.zero(BD).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(BD));
     }
   }
+
+  static void compareBOOL(
+      Compare op, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    switch (op) {
+      case EQ -> eqBOOL(x, z, y, from, to);
+      case NE -> neBOOL(x, z, y, from, to);
+      case LT -> ltBOOL(x, z, y, from, to);
+      case LE -> leBOOL(x, z, y, from, to);
+      case GT -> gtBOOL(x, z, y, from, to);
+      case GE -> geBOOL(x, z, y, from, to);
+    }
+  }
+
+  private static void eqBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.EQ, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
+
+  private static void neBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.NE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
+
+  private static void ltBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LT, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
+
+  private static void leBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.LE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
+
+  private static void gtBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GT, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
+
+  private static void geBOOL(
+      MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+    long i = from;
+    long bound = from + B.loopBound(to - from);
+    for (; i < bound; i += B.length()) {
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O);
+    }
+    if (i < to) {
+      var m = B.indexInRange(i, to);
+      ByteVector a = ByteVector.fromMemorySegment(B, x, i * 1, O, m);
+      ByteVector b = ByteVector.fromMemorySegment(B, z, i * 1, O, m);
+      VectorMask<Byte> c = a.compare(VectorOperators.GE, b).cast(B);
+      ByteVector.zero(B).blend((byte) 1, c).intoMemorySegment(y, i, O, m.cast(B));
+    }
+  }
 }
