@@ -618,7 +618,10 @@ public final class PrimitiveCases {
           new int[] {9, 2},
           dims(new int[] {1}, new int[] {1}, new int[0], new int[0])
         });
-    for (DType t : FLOATS) {
+    // Floats, then integer and bool contractions over the same dimension numbers: wrapping I32/I64
+    // sums of products of extremes, bool results "nonzero".
+    for (DType t : new DType[] {DType.F32, DType.F64, DType.I32, DType.I64, DType.BOOL}) {
+      Domain d = t.isFloating() ? Domain.ANY : Domain.INTEGER_EXTREMES;
       for (Object[] sp : specs) {
         int[] xs = (int[]) sp[0];
         int[] ys = (int[]) sp[1];
@@ -633,40 +636,8 @@ public final class PrimitiveCases {
                     + sp[2],
                 LinearAlgebra.DOT_GENERAL,
                 (Params) sp[2],
-                List.of(random(r, xs, t, Domain.ANY), random(r, ys, t, Domain.ANY)),
-                Kind.ACCUMULATING));
-      }
-    }
-    cases.add(
-        new Case(
-            "dot_general i32[5,6]x[6,4]",
-            LinearAlgebra.DOT_GENERAL,
-            dims(new int[] {1}, new int[] {0}, new int[0], new int[0]),
-            List.of(
-                random(r, new int[] {5, 6}, DType.I32, Domain.ANY),
-                random(r, new int[] {6, 4}, DType.I32, Domain.ANY)),
-            Kind.EXACT));
-    // Integer and bool contractions over the same dimension numbers: wrapping I32/I64 sums of
-    // products of extremes, bool results "nonzero".
-    for (DType t : new DType[] {DType.I32, DType.I64, DType.BOOL}) {
-      for (Object[] sp : specs) {
-        int[] xs = (int[]) sp[0];
-        int[] ys = (int[]) sp[1];
-        cases.add(
-            new Case(
-                "dot_general "
-                    + t.shortName()
-                    + Arrays.toString(xs).replace(" ", "")
-                    + "x"
-                    + Arrays.toString(ys).replace(" ", "")
-                    + " "
-                    + sp[2],
-                LinearAlgebra.DOT_GENERAL,
-                (Params) sp[2],
-                List.of(
-                    random(r, xs, t, Domain.INTEGER_EXTREMES),
-                    random(r, ys, t, Domain.INTEGER_EXTREMES)),
-                Kind.EXACT));
+                List.of(random(r, xs, t, d), random(r, ys, t, d)),
+                t.isFloating() ? Kind.ACCUMULATING : Kind.EXACT));
       }
     }
   }
