@@ -285,6 +285,22 @@ public final class PrimitiveCases {
         for (Primitive p : binary) {
           binary(cases, r, p, t, s, Domain.INTEGER_EXTREMES, Kind.EXACT);
         }
+        // div and rem: Java's truncation, MIN / -1 wrapping to MIN; divisors never 0 (a zero
+        // divisor is an error, tested per backend).
+        for (Primitive p : List.of(Elementwise.DIV, Elementwise.REM)) {
+          HostArray a = random(r, s, t, Domain.INTEGER_EXTREMES);
+          long[] d = random(r, s, t, Domain.INTEGER_EXTREMES).longs();
+          for (int i = 0; i < d.length; i++) {
+            d[i] = d[i] == 0 ? -1 : d[i];
+          }
+          cases.add(
+              new Case(
+                  label(p, t, s),
+                  p,
+                  Params.EMPTY,
+                  List.of(a, HostArray.ofLongs(a.aval(), d)),
+                  Kind.EXACT));
+        }
       }
     }
   }

@@ -225,18 +225,29 @@ final class CpuKernels {
 
   private static void binary(Map<Primitive, Kernel> m, CpuBackend backend, Primitive p, Binary op) {
     ElementwiseLoops.IntBinary iop = INT_BINARY.get(p);
+    TwoInputLoop i32 =
+        iop == null
+            ? null
+            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI32(iop, x, z, y, from, to);
+    TwoInputLoop i64 =
+        iop == null
+            ? null
+            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI64(iop, x, z, y, from, to);
+    if (op == Binary.DIV || op == Binary.REM) {
+      // Integer division has no vector instruction: a scalar loop with Java's semantics, failing
+      // as the reference does on a zero divisor (the caller releases the output).
+      boolean div = op == Binary.DIV;
+      i32 = (x, z, y, from, to) -> IntDivision.i32(div, x, z, y, from, to);
+      i64 = (x, z, y, from, to) -> IntDivision.i64(div, x, z, y, from, to);
+    }
     twoInputs(
         m,
         backend,
         p,
         (x, z, y, from, to) -> ElementwiseLoops.binaryF32(op, x, z, y, from, to),
         (x, z, y, from, to) -> ElementwiseLoops.binaryF64(op, x, z, y, from, to),
-        iop == null
-            ? null
-            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI32(iop, x, z, y, from, to),
-        iop == null
-            ? null
-            : (x, z, y, from, to) -> ElementwiseLoops.intBinaryI64(iop, x, z, y, from, to),
+        i32,
+        i64,
         null); // the shape rules refuse bool arithmetic
   }
 
@@ -284,7 +295,12 @@ final class CpuKernels {
           MemorySegment z = seg(in.get(1));
           CpuBuffer y = CpuBuffer.allocate(outAvals.get(0));
           MemorySegment ys = y.segment();
-          CpuThreads.parallelFor(y.size(), GRAIN, 64, (from, to) -> loop.run(x, z, ys, from, to));
+          try {
+            CpuThreads.parallelFor(y.size(), GRAIN, 64, (from, to) -> loop.run(x, z, ys, from, to));
+          } catch (RuntimeException | Error e) {
+            y.release();
+            throw e;
+          }
           return List.of(y);
         });
   }

@@ -155,4 +155,25 @@ class CpuBackendTest {
     }
     assertFalse(CpuThreads.configuredThreads() < 1);
   }
+
+  @Test
+  void integerDivisionByZeroFailsLikeTheReferenceAndLeaksNothing() {
+    Backend prev = Backends.defaultBackend();
+    Backends.setDefault(CpuBackend.NAME);
+    try {
+      Tensor a = Tensor.fromArray(new double[] {7, -7, Integer.MIN_VALUE}, 3).astype(DType.I32);
+      Tensor ok = Tensor.fromArray(new double[] {2, 2, -1}, 3).astype(DType.I32);
+      assertArrayEquals(new long[] {3, -3, Integer.MIN_VALUE}, Ops.div(a, ok).toLongArray());
+      assertArrayEquals(new long[] {1, -1, 0}, Elementwise.REM.bind1(a, ok).toLongArray());
+      Tensor zero = Tensor.fromArray(new double[] {1, 0, 1}, 3).astype(DType.I32);
+      long live = CpuBuffer.live();
+      ArithmeticException e = assertThrows(ArithmeticException.class, () -> Ops.div(a, zero));
+      assertEquals("integer division by zero in 'div'", e.getMessage());
+      e = assertThrows(ArithmeticException.class, () -> Elementwise.REM.bind1(a, zero));
+      assertEquals("integer remainder by zero in 'rem'", e.getMessage());
+      assertEquals(live, CpuBuffer.live(), "the failed kernels' outputs were released");
+    } finally {
+      Backends.setDefault(prev.name());
+    }
+  }
 }
