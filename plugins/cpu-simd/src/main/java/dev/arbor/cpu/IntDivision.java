@@ -5,39 +5,35 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Integer {@code div} and {@code rem} over {@code [from, to)}, as the reference computes them:
- * Java's truncating division and remainder ({@code MIN / -1} wraps to {@code MIN}, {@code MIN % -1}
- * is 0), and an {@link ArithmeticException} naming the primitive on a zero divisor. Scalar: AVX-512
- * has no integer division instruction.
+ * Java's truncating division and remainder in 64 bits, narrowed for I32 ({@code MIN / -1} wraps to
+ * {@code MIN}, {@code MIN % -1} is 0, as in {@code int} arithmetic), and an {@link
+ * ArithmeticException} naming the primitive on a zero divisor. Scalar: AVX-512 has no integer
+ * division instruction.
  */
 final class IntDivision {
   private IntDivision() {}
 
-  static void i32(
-      boolean div, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
+  static void run(
+      boolean div,
+      boolean i64,
+      MemorySegment x,
+      MemorySegment z,
+      MemorySegment y,
+      long from,
+      long to) {
     for (long i = from; i < to; i++) {
-      int b = z.getAtIndex(ValueLayout.JAVA_INT, i);
+      long b = i64 ? z.getAtIndex(ValueLayout.JAVA_LONG, i) : z.getAtIndex(ValueLayout.JAVA_INT, i);
       if (b == 0) {
-        throw zero(div);
+        throw new ArithmeticException(
+            div ? "integer division by zero in 'div'" : "integer remainder by zero in 'rem'");
       }
-      int a = x.getAtIndex(ValueLayout.JAVA_INT, i);
-      y.setAtIndex(ValueLayout.JAVA_INT, i, div ? a / b : a % b);
-    }
-  }
-
-  static void i64(
-      boolean div, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
-    for (long i = from; i < to; i++) {
-      long b = z.getAtIndex(ValueLayout.JAVA_LONG, i);
-      if (b == 0) {
-        throw zero(div);
+      long a = i64 ? x.getAtIndex(ValueLayout.JAVA_LONG, i) : x.getAtIndex(ValueLayout.JAVA_INT, i);
+      long r = div ? a / b : a % b;
+      if (i64) {
+        y.setAtIndex(ValueLayout.JAVA_LONG, i, r);
+      } else {
+        y.setAtIndex(ValueLayout.JAVA_INT, i, (int) r);
       }
-      long a = x.getAtIndex(ValueLayout.JAVA_LONG, i);
-      y.setAtIndex(ValueLayout.JAVA_LONG, i, div ? a / b : a % b);
     }
-  }
-
-  private static ArithmeticException zero(boolean div) {
-    return new ArithmeticException(
-        div ? "integer division by zero in 'div'" : "integer remainder by zero in 'rem'");
   }
 }
