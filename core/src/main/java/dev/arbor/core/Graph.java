@@ -173,7 +173,7 @@ public final class Graph {
     for (Var v : outputs) {
       result.add(env.get(v));
     }
-    if (temporaries != null) {
+    if (temporaries != null && !temporaries.isEmpty()) {
       releaseTemporaries(temporaries, args, result);
     }
     return result;

@@ -67,6 +67,15 @@ public final class PrimitiveCases {
 
   static final DType[] FLOATS = {DType.F32, DType.F64};
 
+  static final List<Primitive> COMPARISONS =
+      List.of(
+          Elementwise.EQ,
+          Elementwise.NE,
+          Elementwise.LT,
+          Elementwise.LE,
+          Elementwise.GT,
+          Elementwise.GE);
+
   /** All cases, generated from {@code seed}. */
   public static List<Case> all(long seed) {
     Random r = new Random(seed);
@@ -96,14 +105,7 @@ public final class PrimitiveCases {
     binary(cases, r, Elementwise.MIN, Domain.SMALL_INTEGERS, Kind.EXACT);
     binary(cases, r, Elementwise.POW, Domain.POSITIVE, Kind.TRANSCENDENTAL);
     binary(cases, r, Elementwise.ATAN2, Domain.ANY, Kind.TRANSCENDENTAL);
-    for (Primitive p :
-        List.of(
-            Elementwise.EQ,
-            Elementwise.NE,
-            Elementwise.LT,
-            Elementwise.LE,
-            Elementwise.GT,
-            Elementwise.GE)) {
+    for (Primitive p : COMPARISONS) {
       binary(cases, r, p, Domain.SMALL_INTEGERS, Kind.EXACT);
       int[] s = {37};
       cases.add(
@@ -254,20 +256,16 @@ public final class PrimitiveCases {
   private static void integers(List<Case> cases, Random r) {
     List<Primitive> unary = List.of(Elementwise.NEG, Elementwise.ABS, Elementwise.SIGN);
     List<Primitive> binary =
-        List.of(
-            Elementwise.ADD,
-            Elementwise.SUB,
-            Elementwise.MUL,
-            Elementwise.MAX,
-            Elementwise.MIN,
-            Elementwise.EQ,
-            Elementwise.NE,
-            Elementwise.LT,
-            Elementwise.LE,
-            Elementwise.GT,
-            Elementwise.GE);
+        new ArrayList<>(
+            List.of(
+                Elementwise.ADD,
+                Elementwise.SUB,
+                Elementwise.MUL,
+                Elementwise.MAX,
+                Elementwise.MIN));
+    binary.addAll(COMPARISONS);
     for (int[] s : new int[][] {{0}, {7}, {65}, {1000}}) {
-      for (Primitive p : binary.subList(5, binary.size())) { // the comparisons, on bool bytes
+      for (Primitive p : COMPARISONS) { // on bool bytes
         binary(cases, r, p, DType.BOOL, s, Domain.ANY, Kind.EXACT);
       }
     }

@@ -133,24 +133,15 @@ final class ArgKernels {
   private static long scalar(
       boolean max, MemorySegment x, DType t, long base, long n, long stride) {
     long best = 0;
-    long b = get(x, t, base);
+    long b = Converts.getLong(x, t, base);
     for (long j = 1; j < n; j++) {
-      long c = get(x, t, base + j * stride);
+      long c = Converts.getLong(x, t, base + j * stride);
       if (max ? c > b : c < b) {
         best = j;
         b = c;
       }
     }
     return best;
-  }
-
-  private static long get(MemorySegment s, DType t, long i) {
-    return switch (t) {
-      case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
-      case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
-      case BOOL -> s.get(ValueLayout.JAVA_BYTE, i);
-      default -> throw new AssertionError(t);
-    };
   }
 
   /** The first index of the extremum of the contiguous row {@code x[base, base + n)}. */

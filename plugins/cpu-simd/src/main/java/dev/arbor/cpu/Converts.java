@@ -53,7 +53,8 @@ final class Converts {
         : s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
   }
 
-  private static long getLong(MemorySegment s, DType t, long i) {
+  /** Element {@code i} of an I32, I64 or BOOL segment, widened to {@code long}. */
+  static long getLong(MemorySegment s, DType t, long i) {
     return switch (t) {
       case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
       case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
@@ -72,7 +73,10 @@ final class Converts {
     }
   }
 
-  private static void putLong(MemorySegment s, DType t, long i, long v) {
+  /**
+   * Stores {@code v} as element {@code i} the way the reference does (I32 wraps, BOOL is v != 0).
+   */
+  static void putLong(MemorySegment s, DType t, long i, long v) {
     switch (t) {
       case F32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
       case F64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, (double) v);

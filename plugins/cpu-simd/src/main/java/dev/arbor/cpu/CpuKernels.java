@@ -237,8 +237,8 @@ final class CpuKernels {
       // Integer division has no vector instruction: a scalar loop with Java's semantics, failing
       // as the reference does on a zero divisor (the caller releases the output).
       boolean div = op == Binary.DIV;
-      i32 = (x, z, y, from, to) -> IntDivision.run(div, false, x, z, y, from, to);
-      i64 = (x, z, y, from, to) -> IntDivision.run(div, true, x, z, y, from, to);
+      i32 = (x, z, y, from, to) -> IntDivision.run(div, DType.I32, x, z, y, from, to);
+      i64 = (x, z, y, from, to) -> IntDivision.run(div, DType.I64, x, z, y, from, to);
     }
     twoInputs(
         m,

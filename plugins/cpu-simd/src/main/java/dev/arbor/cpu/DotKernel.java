@@ -144,26 +144,14 @@ final class DotKernel {
               long sum = 0;
               for (int p = 0; p < k; p++) {
                 sum +=
-                    integerAt(a.seg(), t, aOff + p * a.colStride())
-                        * integerAt(b.seg(), t, bOff + p * b.rowStride() + j * b.colStride());
+                    Converts.getLong(a.seg(), t, aOff + p * a.colStride())
+                        * Converts.getLong(
+                            b.seg(), t, bOff + p * b.rowStride() + j * b.colStride());
               }
-              long at = row * n + j;
-              switch (t) {
-                case I32 -> c.setAtIndex(ValueLayout.JAVA_INT, at, (int) sum);
-                case I64 -> c.setAtIndex(ValueLayout.JAVA_LONG, at, sum);
-                default -> c.set(ValueLayout.JAVA_BYTE, at, (byte) (sum != 0 ? 1 : 0));
-              }
+              Converts.putLong(c, t, row * n + j, sum);
             }
           }
         });
-  }
-
-  private static long integerAt(MemorySegment s, DType t, long i) {
-    return switch (t) {
-      case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
-      case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
-      default -> s.get(ValueLayout.JAVA_BYTE, i);
-    };
   }
 
   /**

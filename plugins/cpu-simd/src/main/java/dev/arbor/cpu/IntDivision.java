@@ -1,7 +1,7 @@
 package dev.arbor.cpu;
 
+import dev.arbor.array.DType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Integer {@code div} and {@code rem} over {@code [from, to)}, as the reference computes them:
@@ -14,26 +14,15 @@ final class IntDivision {
   private IntDivision() {}
 
   static void run(
-      boolean div,
-      boolean i64,
-      MemorySegment x,
-      MemorySegment z,
-      MemorySegment y,
-      long from,
-      long to) {
+      boolean div, DType t, MemorySegment x, MemorySegment z, MemorySegment y, long from, long to) {
     for (long i = from; i < to; i++) {
-      long b = i64 ? z.getAtIndex(ValueLayout.JAVA_LONG, i) : z.getAtIndex(ValueLayout.JAVA_INT, i);
+      long b = Converts.getLong(z, t, i);
       if (b == 0) {
         throw new ArithmeticException(
             div ? "integer division by zero in 'div'" : "integer remainder by zero in 'rem'");
       }
-      long a = i64 ? x.getAtIndex(ValueLayout.JAVA_LONG, i) : x.getAtIndex(ValueLayout.JAVA_INT, i);
-      long r = div ? a / b : a % b;
-      if (i64) {
-        y.setAtIndex(ValueLayout.JAVA_LONG, i, r);
-      } else {
-        y.setAtIndex(ValueLayout.JAVA_INT, i, (int) r);
-      }
+      long a = Converts.getLong(x, t, i);
+      Converts.putLong(y, t, i, div ? a / b : a % b);
     }
   }
 }

@@ -4,7 +4,6 @@ import dev.arbor.array.DType;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.primitives.Reductions;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * reduce_sum / max / min / prod of I32, I64 and BOOL operands, with the reference's semantics:
@@ -87,7 +86,7 @@ final class IntReductions {
             for (long row = from; row < to; row++) {
               long acc = start;
               for (long q = row * r, end = q + r; q < end; q++) {
-                long v = get(s, t, q);
+                long v = Converts.getLong(s, t, q);
                 acc =
                     switch (op) {
                       case SUM -> acc + v;
@@ -96,7 +95,7 @@ final class IntReductions {
                       case PROD -> acc * v;
                     };
               }
-              put(ys, outType, row, acc);
+              Converts.putLong(ys, outType, row, acc);
             }
           });
     } finally {
@@ -105,23 +104,5 @@ final class IntReductions {
       }
     }
     return y;
-  }
-
-  private static long get(MemorySegment s, DType t, long i) {
-    return switch (t) {
-      case I32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
-      case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG, i);
-      case BOOL -> s.get(ValueLayout.JAVA_BYTE, i);
-      default -> throw new AssertionError(t);
-    };
-  }
-
-  private static void put(MemorySegment s, DType t, long i, long v) {
-    switch (t) {
-      case I32 -> s.setAtIndex(ValueLayout.JAVA_INT, i, (int) v);
-      case I64 -> s.setAtIndex(ValueLayout.JAVA_LONG, i, v);
-      case BOOL -> s.set(ValueLayout.JAVA_BYTE, i, (byte) (v != 0 ? 1 : 0));
-      default -> throw new AssertionError(t);
-    }
   }
 }
