@@ -11,10 +11,13 @@ import java.util.function.Supplier;
  * wall-clock time and by the calling thread's CPU time, with a rate. On a shared machine the
  * minimum filters out time stolen by other processes; CPU time also leaves out time the thread was
  * descheduled, so it is only meaningful with {@code -Darbor.threads=1}. Used by {@link
- * GemmMinOfRounds} and {@link FusedMinOfRounds}.
+ * GemmMinOfRounds} and {@link FusedMinOfRounds}. The first {@code -Dbench.warmUpRounds} rounds
+ * (default 5) are not counted; a generated fusion loop called only a few times per round needs a
+ * few hundred calls before C2's final code runs (the one-thread {@code tanh} map: 2.0 ms per call
+ * at call 100, 1.85 at call 600), so fused-map figures use 60.
  */
 final class MinOfRounds {
-  private static final int WARM_UP_ROUNDS = 5;
+  private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.warmUpRounds", 5);
 
   private MinOfRounds() {}
 
