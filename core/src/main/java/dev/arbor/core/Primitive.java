@@ -357,7 +357,9 @@ public final class Primitive {
 
   /**
    * Applies the primitive: finds the innermost active trace among the inputs and lets it process
-   * the primitive. Concrete inputs with no tracer among them run on a backend.
+   * the primitive. Inputs with no tracer among them are staged into the innermost closed graph
+   * being staged ({@code jit}, {@code makeGraph}, a control-flow body), as JAX's omnistaging does,
+   * or, outside any, run on a backend.
    */
   public List<Tensor> bind(List<? extends Tensor> args, Params params) {
     Trace top = null;
@@ -380,6 +382,10 @@ public final class Primitive {
       if (owner != null && (top == null || owner.level() > top.level())) {
         top = owner;
       }
+    }
+    if (top == null) {
+      // Omnistaging: constants alone go to the innermost closed graph being staged, if any.
+      top = TraceStack.staging();
     }
     if (top == null) {
       top = EvalTrace.INSTANCE;

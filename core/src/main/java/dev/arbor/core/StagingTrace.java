@@ -23,16 +23,18 @@ public final class StagingTrace extends Trace {
   /**
    * Starts staging a closed graph ({@code jit}, {@code makeGraph}, control-flow bodies); call
    * {@link #end()} (in a finally block) when done. Collectives met while staging are staged even
-   * when their operands are constants (see {@link #claims}).
+   * when their operands are constants (see {@link #claims}), and so is every operation on constants
+   * alone while this is the innermost closed graph being staged ({@link Trace#stagesConstants}).
    */
   public StagingTrace(String description) {
     this(description, true);
   }
 
   /**
-   * @param claimsCollectives whether collectives with constant operands are staged here (closed
-   *     graphs) rather than going to the vmap trace that names their axis. Reverse mode's tangent
-   *     staging passes false: primal computations run while it is active and must stay primal.
+   * @param claimsCollectives whether this stages a closed graph: collectives with constant operands
+   *     are staged here rather than going to the vmap trace that names their axis, and operations
+   *     on constants alone are staged here too. Reverse mode's tangent staging passes false: primal
+   *     computations run while it is active and must stay primal.
    */
   public StagingTrace(String description, boolean claimsCollectives) {
     super(description);
@@ -52,6 +54,11 @@ public final class StagingTrace extends Trace {
       return false;
     }
     return p.isCollective() || (p.axisBatchRule() != null && Graph.usesCollective(params, null));
+  }
+
+  @Override
+  protected boolean stagesConstants() {
+    return claimsCollectives;
   }
 
   /** A new graph input. */

@@ -72,6 +72,34 @@ public abstract class Trace {
     return false;
   }
 
+  /**
+   * Whether this trace stages operations whose inputs are all constants (concrete tensors or
+   * tracers of lower levels) when it is the innermost such trace ("omnistaging", as in JAX): true
+   * for the closed graphs of {@code jit}, {@code makeGraph} and control-flow bodies, so that {@code
+   * x.mul(0.5)} under {@code jit} stages the broadcast of 0.5 instead of computing a domain-sized
+   * constant while tracing. See {@link TraceStack#staging()}.
+   */
+  protected boolean stagesConstants() {
+    return false;
+  }
+
+  /** An {@link #evalContext()}; closing it ends it. */
+  public interface EvalContext extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Until the returned context is closed, operations on constants alone run at once on a backend
+   * even while a {@code jit} (or another closed graph) is being staged; transformations started
+   * inside stage as usual. For work that must be concrete while an outer transformation traces,
+   * such as constant folding during a nested {@code jit}'s compile. Use in try-with-resources on
+   * the thread that opened it.
+   */
+  public static EvalContext evalContext() {
+    return TraceStack.evalContext();
+  }
+
   /** Brings a value of a lower level (a concrete tensor or an outer tracer) into this trace. */
   protected abstract Tensor pure(Tensor value);
 

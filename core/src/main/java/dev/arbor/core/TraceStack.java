@@ -7,6 +7,9 @@ final class TraceStack {
   private static final ThreadLocal<ArrayDeque<Trace>> STACK =
       ThreadLocal.withInitial(ArrayDeque::new);
 
+  /** Stack depth at or below which traces are hidden from {@link #staging} (eval contexts). */
+  private static final ThreadLocal<int[]> BARRIER = ThreadLocal.withInitial(() -> new int[1]);
+
   private TraceStack() {}
 
   static int push(Trace t) {
@@ -31,6 +34,38 @@ final class TraceStack {
       }
     }
     return null;
+  }
+
+  /**
+   * The innermost active trace that stages operations on constants ({@link Trace#stagesConstants}),
+   * or null: then such operations run now. Traces started before the innermost {@link #evalContext}
+   * do not count.
+   */
+  static Trace staging() {
+    ArrayDeque<Trace> s = STACK.get();
+    int visible = s.size() - BARRIER.get()[0];
+    for (Trace t : s) {
+      if (visible-- <= 0) {
+        return null;
+      }
+      if (t.stagesConstants()) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Until the returned handle is closed, operations on constants alone run at once even while a
+   * {@code jit} is staging (traces started inside still stage their own). For work that must be
+   * concrete while an outer transformation traces, such as constant folding during a nested
+   * compile.
+   */
+  static Trace.EvalContext evalContext() {
+    int[] barrier = BARRIER.get();
+    int saved = barrier[0];
+    barrier[0] = STACK.get().size();
+    return () -> barrier[0] = saved;
   }
 
   static int depth() {

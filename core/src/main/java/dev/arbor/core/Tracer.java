@@ -37,7 +37,12 @@ public abstract class Tracer implements Tensor {
             + " ("
             + aval()
             + "). Inside a transformation, branch with Ops.where or the structured control flow"
-            + " (Control.cond, whileLoop, fori, scan) instead of Java control flow on values.");
+            + " (Control.cond, whileLoop, fori, scan) instead of Java control flow on values."
+            + (trace().stagesConstants()
+                ? " While a jit (or makeGraph, or a control-flow body) is traced, work on"
+                    + " constants alone is staged too: compute a value you need now outside the"
+                    + " function, or inside try (var now = Trace.evalContext()) { ... }."
+                : ""));
   }
 
   @Override

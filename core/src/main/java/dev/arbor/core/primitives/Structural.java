@@ -6,7 +6,6 @@ import dev.arbor.array.Shape;
 import dev.arbor.array.Tensor;
 import dev.arbor.backend.HostArray;
 import dev.arbor.core.AbstractValue;
-import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Primitive.Batched;
@@ -14,11 +13,7 @@ import dev.arbor.core.Primitive.JvpResult;
 import dev.arbor.core.Primitive.Linear;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.WeakHashMap;
 
 /** Primitives that move, copy or replicate elements: all linear. */
 public final class Structural {
@@ -281,39 +276,7 @@ public final class Structural {
     if (x.shape().equals(Shape.of(shape))) {
       return x;
     }
-    Params params = Params.of("shape", shape, "dims", dims);
-    Tensor r = BROADCAST_IN_DIM.bind1(params, x);
-    if (x instanceof ConcreteTensor
-        && r instanceof ConcreteTensor
-        && x.shape().size() <= 1
-        && r.shape().size() >= ORIGIN_MIN_SIZE) {
-      BROADCAST_ORIGINS.put(r, new BroadcastOrigin(x, params));
-    }
-    return r;
-  }
-
-  /**
-   * Where a concrete tensor made by broadcasting a concrete scalar came from: the scalar and the
-   * {@code broadcast_in_dim} parameters. Inside {@code jit}, {@code x.mul(0.5)} broadcasts the
-   * concrete 0.5 eagerly (only tracer inputs are staged); jit uses this to stage the broadcast
-   * again instead of reading a domain-sized constant on every call.
-   */
-  public record BroadcastOrigin(Tensor scalar, Params params) {}
-
-  /** Smaller broadcasts are not recorded (cheap to keep; keeps eager small ops map-free). */
-  private static final long ORIGIN_MIN_SIZE = 1024;
-
-  private static final Map<Tensor, BroadcastOrigin> BROADCAST_ORIGINS =
-      Collections.synchronizedMap(new WeakHashMap<>());
-
-  /**
-   * The scalar {@code t} was broadcast from, if {@code t} is such a concrete broadcast (of at least
-   * 1024 elements; smaller ones are not recorded).
-   */
-  public static Optional<BroadcastOrigin> broadcastOrigin(Tensor t) {
-    return t instanceof ConcreteTensor
-        ? Optional.ofNullable(BROADCAST_ORIGINS.get(t))
-        : Optional.empty();
+    return BROADCAST_IN_DIM.bind1(Params.of("shape", shape, "dims", dims), x);
   }
 
   public static Tensor reshape(Tensor x, int... shape) {

@@ -5,6 +5,7 @@ import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Scope;
+import dev.arbor.core.Trace;
 import dev.arbor.core.Var;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -71,12 +72,15 @@ public final class ConstantFolding {
     return size <= maxElements;
   }
 
+  @SuppressWarnings("try") // the context only has to be open while the equation runs
   private static List<Tensor> evaluate(Equation e, Map<Var, Tensor> known) {
     List<Tensor> in = new ArrayList<>(e.inputs().size());
     for (Var v : e.inputs()) {
       in.add(known.get(v));
     }
-    try {
+    // Concrete even when this compile runs while an outer jit is staging (a nested jit called on
+    // tracers), which would otherwise stage the folded equation into the outer graph.
+    try (Trace.EvalContext now = Trace.evalContext()) {
       // Folded values belong to the graph, not to whatever Arbor.scope() the caller has open.
       return Scope.untracked(() -> e.primitive().bind(in, e.params()));
     } catch (RuntimeException failure) {

@@ -78,8 +78,7 @@ public final class Jit {
 
   /**
    * The shapes and dtypes {@code f} returns for inputs of the given abstract values, found by
-   * staging it: nothing is computed on the inputs (operations on closed-over concrete tensors alone
-   * still run).
+   * staging it: nothing is computed, on the inputs or on closed-over constants (omnistaging).
    */
   public static List<AbstractValue> evalShape(
       Function<List<Tensor>, List<Tensor>> f, List<AbstractValue> inputs) {
@@ -92,15 +91,12 @@ public final class Jit {
   }
 
   /**
-   * The optimizations jit applies before compiling, except fusion: large constants that are
-   * broadcast scalars staged as broadcasts again ({@link ConstantBroadcasts}), dead code, common
+   * The optimizations jit applies before compiling, except fusion: dead code, common
    * subexpressions, constant folding, then both again on what folding exposed. Evaluating the
    * result equals evaluating {@code g}.
    */
   public static Graph optimize(Graph g, JitConfig config) {
-    Graph r =
-        CommonSubexpressions.eliminate(
-            DeadCode.eliminate(ConstantBroadcasts.restage(g, config.constantFoldLimit())));
+    Graph r = CommonSubexpressions.eliminate(DeadCode.eliminate(g));
     Graph folded = ConstantFolding.fold(r, config.constantFoldLimit());
     if (folded != r) {
       r = DeadCode.eliminate(CommonSubexpressions.eliminate(folded));

@@ -77,30 +77,34 @@ class GraphPassesTest {
         stage(
             l -> {
               Tensor x = l.get(0);
-              // Each mul(2.0) captures its own constant; the two are equal in contents.
+              // Each mul(2.0) captures its own scalar constant (equal in contents) and stages its
+              // broadcast (omnistaging).
               return List.of(Ops.sin(x).add(Ops.sin(x)), x.mul(2.0).add(x.mul(2.0)));
             },
             F64_3);
     assertEquals(
         """
-        { lambda a:f64[3] b:f64[3]; c:f64[3]. let
+        { lambda a:f64[] b:f64[]; c:f64[3]. let
             d:f64[3] = sin c
             e:f64[3] = sin c
             f:f64[3] = add d e
-            g:f64[3] = mul c a
-            h:f64[3] = mul c b
-            i:f64[3] = add g h
-          in (f, i) }""",
+            g:f64[3] = broadcast_in_dim[shape=[3] dims=[]] a
+            h:f64[3] = mul c g
+            i:f64[3] = broadcast_in_dim[shape=[3] dims=[]] b
+            j:f64[3] = mul c i
+            k:f64[3] = add h j
+          in (f, k) }""",
         g.toString());
     Graph c = CommonSubexpressions.eliminate(g);
     assertEquals(
         """
-        { lambda a:f64[3]; b:f64[3]. let
+        { lambda a:f64[]; b:f64[3]. let
             c:f64[3] = sin b
             d:f64[3] = add c c
-            e:f64[3] = mul b a
-            f:f64[3] = add e e
-          in (d, f) }""",
+            e:f64[3] = broadcast_in_dim[shape=[3] dims=[]] a
+            f:f64[3] = mul b e
+            g:f64[3] = add f f
+          in (d, g) }""",
         c.toString());
     Tensor x = Tensor.of(0.5, -1.0, 2.0);
     assertArrayEquals(
