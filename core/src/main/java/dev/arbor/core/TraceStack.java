@@ -43,6 +43,9 @@ final class TraceStack {
    */
   static Trace staging() {
     ArrayDeque<Trace> s = STACK.get();
+    if (s.isEmpty()) {
+      return null; // eager code: the common case, one thread-local read
+    }
     int visible = s.size() - BARRIER.get()[0];
     for (Trace t : s) {
       if (visible-- <= 0) {
