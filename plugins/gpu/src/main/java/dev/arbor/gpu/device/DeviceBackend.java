@@ -11,6 +11,7 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
 import dev.arbor.gpu.ir.GpuKernel;
 import dev.arbor.gpu.ir.LoopKernel;
@@ -87,6 +88,10 @@ public abstract class DeviceBackend implements Backend {
   private record BlasLaunch(DType type, Lowering.MatmulShape shape) implements Prepared {}
 
   private record Copy() implements Prepared {}
+
+  /** argmax/argmin: one work item per output (see {@link ArgReduceKernel}). */
+  private record ArgLaunch(ArgReduceKernel kernel, String source, ArgReduceKernel.Shape shape)
+      implements Prepared {}
 
   private record OnHost(String reason) implements Prepared {}
 
@@ -351,11 +356,16 @@ public abstract class DeviceBackend implements Backend {
         p == Fused.FUSED
             || Lowering.isLoopPrimitive(p)
             || p.name().equals("dot_general")
-            || p.name().equals("reshape");
+            || p.name().equals("reshape")
+            || isArgReduction(p);
     if (!ours || !isAvailable()) {
       return Optional.empty();
     }
     return Optional.of((in, inAvals, params, outAvals) -> run(p, in, inAvals, params, outAvals));
+  }
+
+  private static boolean isArgReduction(Primitive p) {
+    return p.name().equals("argmax") || p.name().equals("argmin");
   }
 
   /**
@@ -379,6 +389,7 @@ public abstract class DeviceBackend implements Backend {
         switch (pr) {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
+          case ArgLaunch a -> program(a.source(), a.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
             if (t.combine() != null) {
@@ -406,6 +417,7 @@ public abstract class DeviceBackend implements Backend {
               + (t.combine() == null ? ")" : ", then " + t.combine().name() + ")");
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
+      case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -446,6 +458,11 @@ public abstract class DeviceBackend implements Backend {
         }
         return new MatmulLaunch(k, emit(k), shape);
       }
+      if (isArgReduction(p)) {
+        requireType(in.get(0).dtype());
+        ArgReduceKernel k = ArgReduceKernel.of(p.name(), params, in.get(0));
+        return new ArgLaunch(k, emit(k), ArgReduceKernel.shape(in.get(0), params.intValue("axis")));
+      }
       List<AbstractValue> out = p.abstractEval(in, params);
       LoopKernel k;
       if (p == Fused.FUSED) {
@@ -459,6 +476,9 @@ public abstract class DeviceBackend implements Backend {
       }
       for (Op op : k.body()) {
         requireType(op.type());
+        if (op instanceof Op.Unary u && u.fn() == Op.UnaryFn.ERF_INV) {
+          requireType(DType.F64); // computed in F64 for F32 too, as the reference does
+        }
       }
       int groups = PartialReduceKernel.groupsFor(k);
       if (groups > 0) {
@@ -506,6 +526,7 @@ public abstract class DeviceBackend implements Backend {
       case LoopLaunch l -> launchLoop(l, in, outAvals);
       case TreeLaunch t -> launchTree(t, in, outAvals);
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
+      case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -612,6 +633,37 @@ public abstract class DeviceBackend implements Backend {
       if (partials != null) {
         partials.release();
       }
+    }
+  }
+
+  private List<Buffer> launchArg(ArgLaunch a, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      ArgReduceKernel.Shape s = a.shape();
+      if (s.outputs() == 0) {
+        return List.of(out);
+      }
+      long group = loopGroupSize();
+      long global = (s.outputs() + group - 1) / group * group;
+      List<Device.Arg> args =
+          List.of(
+              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
+              new Device.Pointer(out.handle()),
+              new Device.Int(s.outputs()),
+              new Device.Int(s.length()),
+              new Device.Int(s.inner()));
+      synchronized (lock) {
+        device()
+            .launch(
+                program(a.source(), a.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
     }
   }
 

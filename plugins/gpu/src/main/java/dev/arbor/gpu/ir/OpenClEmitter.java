@@ -30,7 +30,38 @@ public final class OpenClEmitter {
       case MatmulKernel m -> matmul(m);
       case PartialReduceKernel p -> partial(p, arborMath);
       case CombineKernel c -> combine(c);
+      case ArgReduceKernel a -> argReduce(a);
     };
+  }
+
+  // ------------------------------------------------------------------ argmax / argmin
+
+  private static String argReduce(ArgReduceKernel k) {
+    String t = type(k.type());
+    StringBuilder s = new StringBuilder(header(k.type() == DType.F64));
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(t);
+    s.append("* restrict in, __global ").append(type(k.index())).append("* restrict out,");
+    s.append(" const int n, const int len, const int inner) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= n) return;\n");
+    s.append("  const int base = (gid / inner) * len * inner + gid % inner;\n");
+    s.append("  ").append(t).append(" b = in[base];\n");
+    s.append("  int best = 0;\n");
+    s.append("  for (int j = 1; j < len; j++) {\n");
+    s.append("    const ").append(t).append(" c = in[base + j * inner];\n");
+    String better = "c " + (k.max() ? ">" : "<") + " b";
+    if (k.type().isFloating()) {
+      // as the reference: the best so far is kept once NaN; a NaN candidate replaces a number
+      better = "!isnan(b) && (isnan(c) || " + better + ")";
+    }
+    s.append("    if (").append(better).append(") {\n");
+    s.append("      b = c;\n");
+    s.append("      best = j;\n");
+    s.append("    }\n");
+    s.append("  }\n");
+    s.append("  out[gid] = (").append(type(k.index())).append(")best;\n");
+    s.append("}\n");
+    return s.toString();
   }
 
   static String type(DType t) {
@@ -53,7 +84,7 @@ public final class OpenClEmitter {
   private static boolean usesF64(LoopKernel k) {
     boolean f64 = k.inputs().contains(DType.F64);
     for (Op op : k.body()) {
-      f64 |= op.type() == DType.F64;
+      f64 |= op.type() == DType.F64 || isErfInv(op);
     }
     return f64;
   }
@@ -139,7 +170,9 @@ public final class OpenClEmitter {
     List<Op> body = k.body();
     for (int v = 0; v < body.size(); v++) {
       Op op = body.get(v);
-      String viaArbor = arborMath ? ClMath.value(s, indent, op, "m" + v + "_") : null;
+      // erf_inv has no OpenCL builtin: always DoubleMath's (the PTX kernel's operations).
+      String viaArbor =
+          arborMath || isErfInv(op) ? ClMath.value(s, indent, op, "m" + v + "_") : null;
       if (viaArbor != null) {
         s.append(indent)
             .append("const ")
@@ -165,6 +198,10 @@ public final class OpenClEmitter {
       s.append(indent).append("out").append(o).append("[i] = v").append(stores.get(o));
       s.append(";\n");
     }
+  }
+
+  private static boolean isErfInv(Op op) {
+    return op instanceof Op.Unary u && u.fn() == Op.UnaryFn.ERF_INV;
   }
 
   // ------------------------------------------------------------------ tree reductions
@@ -350,6 +387,7 @@ public final class OpenClEmitter {
       case CEIL -> "ceil(" + a + ")";
       case ROUND -> "rint(" + a + ")";
       case NOT -> t == DType.BOOL ? "(uchar)(" + a + " ^ 1)" : "~" + a;
+      case ERF_INV -> throw new AssertionError("erf_inv is emitted through ClMath");
     };
   }
 
@@ -403,6 +441,26 @@ public final class OpenClEmitter {
       case AND -> intOnly(fn, t, a + " & " + b);
       case OR -> intOnly(fn, t, a + " | " + b);
       case XOR -> intOnly(fn, t, a + " ^ " + b);
+      case SHIFT_LEFT, SHIFT_RIGHT_LOGICAL -> {
+        if (fl || t == DType.BOOL) {
+          throw new UnsupportedKernelException(fn + " on " + t);
+        }
+        // Counts outside [0, width) give 0 (compared as unsigned: negative ones are huge); the
+        // shift itself on the unsigned bits (no signed-overflow or sign-extension questions).
+        boolean i32 = t == DType.I32;
+        String u = i32 ? "uint" : "ulong";
+        String op = fn == Op.BinaryFn.SHIFT_LEFT ? " << " : " >> ";
+        yield "(("
+            + u
+            + ")"
+            + b
+            + (i32 ? " >= 32u) ? 0 : as_int(as_uint(" : " >= 64ul) ? 0L : as_long(as_ulong(")
+            + a
+            + ")"
+            + op
+            + b
+            + ")";
+      }
     };
   }
 

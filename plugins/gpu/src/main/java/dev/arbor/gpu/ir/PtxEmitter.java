@@ -36,6 +36,7 @@ public final class PtxEmitter {
       case MatmulKernel m -> matmul(m);
       case PartialReduceKernel p -> new LoopWriter(p.loop(), p.groups()).write();
       case CombineKernel c -> combine(c);
+      case ArgReduceKernel a -> argReduce(a);
     };
   }
 
@@ -317,6 +318,11 @@ public final class PtxEmitter {
     @Override
     public String rint(String a) {
       return op("cvt.rni.f64.f64", a);
+    }
+
+    @Override
+    public String sqrt(String a) {
+      return op("sqrt.rn.f64", a);
     }
 
     @Override
@@ -802,6 +808,9 @@ public final class PtxEmitter {
           case EXPM1 -> {
             return viaF64(t, a, x -> DoubleMath.expm1(m, x));
           }
+          case ERF_INV -> {
+            return viaF64(t, a, x -> DoubleMath.erfInv(m, x));
+          }
           default -> {}
         }
       }
@@ -877,7 +886,8 @@ public final class PtxEmitter {
           ins("add.rn.f32 " + e + ", " + e + ", " + constant(t, 1));
           ins("rcp.rn.f32 " + dst + ", " + e);
         }
-        case SIN, COS, LOG1P, EXPM1 -> throw new UnsupportedKernelException(fn + " on " + t);
+        case SIN, COS, LOG1P, EXPM1, ERF_INV ->
+            throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
@@ -914,6 +924,24 @@ public final class PtxEmitter {
             throw new UnsupportedKernelException(fn + " on " + t);
           }
           ins(fn.name().toLowerCase(Locale.ROOT) + "." + bits(t) + args);
+        }
+        case SHIFT_LEFT, SHIFT_RIGHT_LOGICAL -> {
+          if (fl || t == DType.BOOL) {
+            throw new UnsupportedKernelException(fn + " on " + t);
+          }
+          // PTX clamps a shift count (unsigned) above the width to the width, giving 0: Java's
+          // result for counts >= width, and for negative ones (huge as unsigned). An I64 count is
+          // clamped to 64 before it is narrowed to the instruction's u32 count.
+          String instr = fn == Op.BinaryFn.SHIFT_LEFT ? "shl.b" : "shr.u";
+          if (t == DType.I32) {
+            ins(instr + "32" + args);
+          } else {
+            String clamped = regs.b64();
+            String count = regs.b32();
+            ins("min.u64 " + clamped + ", " + b + ", 64");
+            ins("cvt.u32.u64 " + count + ", " + clamped);
+            ins(instr + "64 " + dst + ", " + a + ", " + count);
+          }
         }
         case POW, ATAN2, REM -> throw new UnsupportedKernelException(fn + " on " + t);
       }
@@ -999,6 +1027,86 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ argmax / argmin
+
+  /** See {@link ArgReduceKernel}: one thread per output, the first extremum as the reference's. */
+  private static String argReduce(ArgReduceKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    String in = w.pointer("in");
+    String out = w.pointer("out");
+    String n = w.regs.b32();
+    String len = w.regs.b32();
+    String inner = w.regs.b32();
+    w.ins("ld.param.u32 " + n + ", [n]");
+    w.ins("ld.param.u32 " + len + ", [len]");
+    w.ins("ld.param.u32 " + inner + ", [inner]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String base = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + len);
+    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
+    String b = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + b + ", [" + w.address(in, base, t) + "]");
+    String best = w.regs.b32();
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + best + ", 0");
+    w.ins("mov.u32 " + j + ", 1");
+    String at = w.regs.b32();
+    w.ins("mov.u32 " + at + ", " + base);
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + len);
+    w.ins("@" + end + " bra $Lend");
+    w.ins("add.s32 " + at + ", " + at + ", " + inner);
+    String c = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + c + ", [" + w.address(in, at, t) + "]");
+    String cmp = (k.max() ? "gt." : "lt.") + (t == DType.BOOL ? "u32" : arith(t));
+    String better = w.regs.pred();
+    w.ins("setp." + cmp + " " + better + ", " + c + ", " + b); // ordered: false with a NaN
+    if (t.isFloating()) {
+      // as the reference: a NaN candidate replaces a number; nothing replaces a NaN
+      String cNan = w.regs.pred();
+      String bNum = w.regs.pred();
+      w.ins("setp.nan." + arith(t) + " " + cNan + ", " + c + ", " + c);
+      w.ins("setp.num." + arith(t) + " " + bNum + ", " + b + ", " + b);
+      w.ins("or.pred " + better + ", " + better + ", " + cNan);
+      w.ins("and.pred " + better + ", " + better + ", " + bNum);
+    }
+    w.ins("@" + better + " mov." + (t.isFloating() ? arith(t) : bits(t)) + " " + b + ", " + c);
+    w.ins("@" + better + " mov.u32 " + best + ", " + j);
+    w.ins("add.s32 " + j + ", " + j + ", 1");
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Lend:\n");
+    if (k.index() == DType.I64) {
+      String wide = w.regs.b64();
+      w.ins("cvt.s64.s32 " + wide + ", " + best);
+      w.store(out, gid, DType.I64, wide);
+    } else {
+      w.store(out, gid, DType.I32, best);
+    }
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
+    head.append("\t.param .u32 n,\n\t.param .u32 len,\n\t.param .u32 inner\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
   // ------------------------------------------------------------------ tree reductions

@@ -122,6 +122,27 @@ class PtxAssemblesTest {
     return tests.stream();
   }
 
+  @TestFactory
+  Stream<DynamicTest> argReductionsAssemblePerTypeAndIndex() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : DType.values()) {
+      for (DType index : List.of(DType.I32, DType.I64)) {
+        for (boolean max : new boolean[] {true, false}) {
+          ArgReduceKernel k =
+              new ArgReduceKernel(
+                  "arg" + (max ? "max_" : "min_") + t.shortName() + "_" + index.shortName(),
+                  t,
+                  index,
+                  max);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

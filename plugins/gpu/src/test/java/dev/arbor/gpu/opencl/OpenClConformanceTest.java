@@ -277,6 +277,42 @@ class OpenClConformanceTest {
   }
 
   @Test
+  void shiftsErfInvAndArgReductionsRunAsDeviceKernels() {
+    // No reference fallback: each has a kernel (so `arbor info` says "own"), and the plan is a
+    // device kernel, not "reference kernel on host" (the testkit checks their values).
+    for (DType t : List.of(DType.I32, DType.I64)) {
+      List<AbstractValue> two =
+          List.of(new AbstractValue(Shape.of(10), t), new AbstractValue(Shape.of(10), t));
+      assertEquals(
+          "loop kernel arbor_shift_left_" + t.shortName(),
+          cl.plan(Elementwise.SHIFT_LEFT, Params.EMPTY, two));
+      assertEquals(
+          "loop kernel arbor_shift_right_logical_" + t.shortName(),
+          cl.plan(Elementwise.SHIFT_RIGHT_LOGICAL, Params.EMPTY, two));
+    }
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      assertEquals(
+          "loop kernel arbor_erf_inv_" + t.shortName(),
+          cl.plan(Elementwise.ERF_INV, Params.EMPTY, List.of(new AbstractValue(Shape.of(10), t))));
+    }
+    assertEquals(
+        "index reduction arbor_argmax_f32_i64 Shape[outputs=8, length=3, inner=4]",
+        cl.plan(
+            Reductions.ARGMAX,
+            Params.of("axis", 1, "index_dtype", DType.I64),
+            List.of(new AbstractValue(Shape.of(2, 3, 4), DType.F32))));
+    for (var p :
+        List.of(
+            Elementwise.SHIFT_LEFT,
+            Elementwise.SHIFT_RIGHT_LOGICAL,
+            Elementwise.ERF_INV,
+            Reductions.ARGMAX,
+            Reductions.ARGMIN)) {
+      assertTrue(cl.kernel(p).isPresent(), p.name());
+    }
+  }
+
+  @Test
   void planNamesTheTreeReduction() {
     String full =
         cl.plan(

@@ -1,0 +1,396 @@
+package dev.arbor.gpu.ir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.arbor.array.DType;
+import dev.arbor.array.Shape;
+import dev.arbor.backend.HostArray;
+import dev.arbor.core.AbstractValue;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Elementwise;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Loop kernels' PTX executed by {@link PtxInterpreter} (no GPU needed), against the reference
+ * kernels: the integer shifts bit for bit (counts of the width and beyond, negative, and for I64
+ * counts above 2^32, which a narrowing without the clamp would wrap), and {@code erf_inv} bit for
+ * bit against {@link DoubleMath#JAVA} (the emitted operations' mirror) and within a few ulp of the
+ * reference. Launched with small blocks so that several items, groups and the 4-points-per-item
+ * tail are exercised.
+ */
+class PtxLoopKernelTest {
+  static final long BASE = 1L << 32;
+
+  /** Runs {@code p} on {@code inputs} as the PTX loop kernel the backend would launch. */
+  static List<HostArray> runPtx(Primitive p, Params params, List<HostArray> inputs) {
+    return runPtx(p, params, inputs, s -> s);
+  }
+
+  static List<HostArray> runPtx(
+      Primitive p,
+      Params params,
+      List<HostArray> inputs,
+      java.util.function.UnaryOperator<String> edit) {
+    List<AbstractValue> in = new ArrayList<>();
+    for (HostArray h : inputs) {
+      in.add(h.aval());
+    }
+    List<AbstractValue> out = p.abstractEval(in, params);
+    LoopKernel k = Lowering.loop("k", p, params, in, out);
+    PtxInterpreter ptx = new PtxInterpreter(edit.apply(PtxEmitter.emit(k)));
+    List<PtxInterpreter.Global> globals = new ArrayList<>();
+    List<Long> args = new ArrayList<>();
+    for (HostArray h : inputs) {
+      ByteBuffer b =
+          ByteBuffer.allocate(Math.max(1, (int) h.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < h.size(); i++) {
+        put(b, i, h.dtype(), h.dtype().isFloating() ? h.getDouble(i) : 0, h.getLong(i));
+      }
+      long at = BASE * (globals.size() + 1);
+      globals.add(new PtxInterpreter.Global(at, b));
+      args.add(at);
+    }
+    List<ByteBuffer> outs = new ArrayList<>();
+    for (AbstractValue a : out) {
+      long bytes = Math.max(1, a.shape().size() * a.dtype().byteSize());
+      ByteBuffer b = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+      long at = BASE * (globals.size() + 1);
+      globals.add(new PtxInterpreter.Global(at, b));
+      args.add(at);
+      outs.add(b);
+    }
+    args.add((long) k.workItems());
+    int block = 32;
+    int grid = (k.launchItems() + block - 1) / block;
+    ptx.launch(
+        new int[] {grid, 1, 1}, block, args.stream().mapToLong(Long::longValue).toArray(), globals);
+    List<HostArray> res = new ArrayList<>();
+    for (int o = 0; o < out.size(); o++) {
+      AbstractValue a = out.get(o);
+      HostArray h = HostArray.zeros(a);
+      ByteBuffer b = outs.get(o);
+      for (int i = 0; i < h.size(); i++) {
+        switch (a.dtype()) {
+          case F32 -> h.setDouble(i, b.getFloat(4 * i));
+          case F64 -> h.setDouble(i, b.getDouble(8 * i));
+          case I32 -> h.setLong(i, b.getInt(4 * i));
+          case I64 -> h.setLong(i, b.getLong(8 * i));
+          case BOOL -> h.setLong(i, b.get(i));
+        }
+      }
+      res.add(h);
+    }
+    return res;
+  }
+
+  private static void put(ByteBuffer b, int i, DType t, double d, long l) {
+    switch (t) {
+      case F32 -> b.putFloat(4 * i, (float) d);
+      case F64 -> b.putDouble(8 * i, d);
+      case I32 -> b.putInt(4 * i, (int) l);
+      case I64 -> b.putLong(8 * i, l);
+      case BOOL -> b.put(i, (byte) l);
+    }
+  }
+
+  static HostArray longs(DType t, long[] v) {
+    return HostArray.ofLongs(new AbstractValue(Shape.of(v.length), t), v);
+  }
+
+  static HostArray doubles(DType t, double[] v) {
+    return HostArray.ofDoubles(new AbstractValue(Shape.of(v.length), t), v);
+  }
+
+  /** Values and counts: random bits; counts in range, the width ±1, far beyond, negative. */
+  static List<HostArray> shiftOperands(DType t, int n, long seed) {
+    Random r = new Random(seed);
+    int bits = t == DType.I32 ? 32 : 64;
+    long[] x = new long[n];
+    long[] c = new long[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = t == DType.I32 ? r.nextInt() : r.nextLong();
+      c[i] =
+          switch (i % 8) {
+            case 0 -> bits + (i / 8) % 3 - 1;
+            case 1 -> -1 - r.nextInt(70);
+            case 2 -> bits + r.nextInt(100);
+            case 3 -> t == DType.I32 ? Integer.MIN_VALUE : (1L << 32) + r.nextInt(bits);
+            case 4 -> t == DType.I32 ? Integer.MAX_VALUE : Long.MIN_VALUE + r.nextInt(bits);
+            default -> r.nextInt(bits);
+          };
+    }
+    return List.of(longs(t, x), longs(t, c));
+  }
+
+  @Test
+  void shiftsMatchTheReferenceBitForBit() {
+    for (Primitive p : List.of(Elementwise.SHIFT_LEFT, Elementwise.SHIFT_RIGHT_LOGICAL)) {
+      for (DType t : List.of(DType.I32, DType.I64)) {
+        for (int n : new int[] {1, 7, 1001}) {
+          List<HostArray> in = shiftOperands(t, n, n * 31L + t.ordinal());
+          long[] want =
+              p.referenceKernel()
+                  .apply(in, Params.EMPTY, List.of(in.get(0).aval()))
+                  .get(0)
+                  .toLongs();
+          long[] got = runPtx(p, Params.EMPTY, in).get(0).toLongs();
+          for (int i = 0; i < n; i++) {
+            assertEquals(
+                want[i],
+                got[i],
+                p.name() + " " + t + " " + in.get(0).getLong(i) + " by " + in.get(1).getLong(i));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void anUnclampedI64CountFails() {
+    // The check can fail: without the clamp, a count of 2^32 + k narrows to k.
+    List<HostArray> in = shiftOperands(DType.I64, 64, 5);
+    long[] want =
+        Elementwise.SHIFT_LEFT
+            .referenceKernel()
+            .apply(in, Params.EMPTY, List.of(in.get(0).aval()))
+            .get(0)
+            .toLongs();
+    long[] got =
+        runPtx(
+                Elementwise.SHIFT_LEFT,
+                Params.EMPTY,
+                in,
+                s -> {
+                  assertTrue(s.contains("min.u64"), "the clamp is where this test expects it");
+                  return s.replaceAll("min\\.u64 (%rd\\d+), (%rd\\d+), 64", "mov.b64 $1, $2");
+                })
+            .get(0)
+            .toLongs();
+    assertTrue(!java.util.Arrays.equals(want, got), "an unclamped shift passed");
+  }
+
+  static double[] erfInvInputs(int n, long seed) {
+    Random r = new Random(seed);
+    double[] special = {
+      0.0,
+      -0.0,
+      1,
+      -1,
+      1.5,
+      -1.5,
+      Double.NaN,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      0.5,
+      -0.999999,
+      0.9999999,
+      1e-30,
+      0.99,
+      -0.95,
+      1e-8,
+      Math.nextDown(1.0),
+      Math.nextUp(-1.0),
+      Double.MIN_VALUE,
+      0.8427,
+      0.99999999999
+    };
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      if (i < special.length) {
+        x[i] = special[i];
+      } else if (i % 3 == 0) {
+        // the tails: within 1e-2 .. 1e-15 of ±1 (w from ~5 to ~35: all three polynomials)
+        x[i] = (1 - Math.pow(10, -2 - 13 * r.nextDouble())) * (r.nextBoolean() ? 1 : -1);
+      } else {
+        x[i] = r.nextDouble() * 2 - 1;
+      }
+    }
+    return x;
+  }
+
+  /** Error of {@code got} in ulps of {@code want} (0 when both NaN or equal infinities). */
+  static double ulps(double got, double want, boolean f32) {
+    if (Double.isNaN(want) || Double.isNaN(got)) {
+      return Double.isNaN(want) && Double.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;
+    }
+    if (got == want) {
+      return 0;
+    }
+    return Math.abs(got - want) / (f32 ? Math.ulp((float) want) : Math.ulp(want));
+  }
+
+  /** The largest error of the PTX erf_inv against the reference, in ulps; the mirror's bits. */
+  static double erfInvError(DType t) {
+    boolean f32 = t == DType.F32;
+    double[] x = erfInvInputs(3000, t.ordinal());
+    if (f32) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) x[i];
+      }
+    }
+    HostArray in = doubles(t, x);
+    double[] want =
+        Elementwise.ERF_INV
+            .referenceKernel()
+            .apply(List.of(in), Params.EMPTY, List.of(in.aval()))
+            .get(0)
+            .toDoubles();
+    double[] got = runPtx(Elementwise.ERF_INV, Params.EMPTY, List.of(in)).get(0).toDoubles();
+    double worst = 0;
+    for (int i = 0; i < x.length; i++) {
+      double mirror = DoubleMath.erfInv(DoubleMath.JAVA, x[i]);
+      if (f32) {
+        mirror = (float) mirror;
+      }
+      assertEquals(
+          Double.doubleToLongBits(mirror),
+          Double.doubleToLongBits(got[i]),
+          "erf_inv " + t + " of " + x[i] + ": the PTX must give the mirror's bits");
+      worst = Math.max(worst, ulps(got[i], want[i], f32));
+    }
+    return worst;
+  }
+
+  @Test
+  void erfInvF64() {
+    double e = erfInvError(DType.F64);
+    assertTrue(e <= 4, "erf_inv F64: " + e + " ulp from the reference");
+  }
+
+  @Test
+  void erfInvF32() {
+    double e = erfInvError(DType.F32);
+    assertTrue(e <= 1, "erf_inv F32: " + e + " ulp from the reference");
+  }
+
+  /** Runs argmax/argmin of {@code x} along {@code axis} as the PTX {@link ArgReduceKernel}. */
+  static long[] runArgPtx(String prim, HostArray x, int axis, DType index, String edit) {
+    ArgReduceKernel k =
+        ArgReduceKernel.of(prim, Params.of("axis", axis, "index_dtype", index), x.aval());
+    ArgReduceKernel.Shape s = ArgReduceKernel.shape(x.aval(), axis);
+    String text = PtxEmitter.emit(k);
+    PtxInterpreter ptx =
+        new PtxInterpreter(edit == null ? text : text.replace(edit, "@%p999 " + edit));
+    DType t = x.dtype();
+    ByteBuffer in =
+        ByteBuffer.allocate(Math.max(1, (int) x.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < x.size(); i++) {
+      put(in, i, t, t.isFloating() ? x.getDouble(i) : 0, x.getLong(i));
+    }
+    ByteBuffer out =
+        ByteBuffer.allocate(Math.max(1, s.outputs() * index.byteSize()))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    int block = 32;
+    ptx.launch(
+        new int[] {(s.outputs() + block - 1) / block, 1, 1},
+        block,
+        new long[] {BASE, 2 * BASE, s.outputs(), s.length(), s.inner()},
+        List.of(new PtxInterpreter.Global(BASE, in), new PtxInterpreter.Global(2 * BASE, out)));
+    long[] r = new long[s.outputs()];
+    for (int o = 0; o < r.length; o++) {
+      r[o] = index == DType.I32 ? out.getInt(4 * o) : out.getLong(8 * o);
+    }
+    return r;
+  }
+
+  /** Small values (many ties), ±0.0 and, for floats, NaNs and infinities. */
+  static HostArray argInput(DType t, int[] shape, Random r, boolean nans) {
+    int n = (int) Shape.of(shape).size();
+    if (!t.isFloating()) {
+      long[] v = new long[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = t == DType.BOOL ? r.nextInt(2) : r.nextInt(7) - 3;
+      }
+      return HostArray.ofLongs(new AbstractValue(Shape.of(shape), t), v);
+    }
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (r.nextInt(9) - 4) * 0.5;
+      if (v[i] == 0 && r.nextBoolean()) {
+        v[i] = -0.0;
+      }
+      if (nans && r.nextInt(10) == 0) {
+        v[i] = r.nextBoolean() ? Double.NaN : Double.NEGATIVE_INFINITY;
+      }
+    }
+    return HostArray.ofDoubles(new AbstractValue(Shape.of(shape), t), v);
+  }
+
+  @Test
+  void argReductionsMatchTheReference() {
+    int[][][] specs = {
+      {{1}, {0}},
+      {{7}, {0}},
+      {{100}, {0}},
+      {{3, 5}, {0}},
+      {{3, 5}, {1}},
+      {{4, 17}, {1}},
+      {{2, 33, 3}, {2}},
+      {{2, 19, 4}, {1}},
+      {{5, 1, 9}, {1}},
+      {{0, 4}, {1}}
+    };
+    Random r = new Random(3);
+    for (Primitive p :
+        List.of(
+            dev.arbor.core.primitives.Reductions.ARGMAX,
+            dev.arbor.core.primitives.Reductions.ARGMIN)) {
+      for (DType t : DType.values()) {
+        for (int c = 0; c < specs.length; c++) {
+          int[] shape = specs[c][0];
+          int axis = specs[c][1][0];
+          DType index = c % 2 == 0 ? DType.I32 : DType.I64;
+          HostArray x = argInput(t, shape, r, c % 3 != 0);
+          Params params = Params.of("axis", axis, "index_dtype", index);
+          long[] want =
+              p.referenceKernel()
+                  .apply(List.of(x), params, p.abstractEval(List.of(x.aval()), params))
+                  .get(0)
+                  .toLongs();
+          long[] got = runArgPtx(p.name(), x, axis, index, null);
+          assertEquals(
+              java.util.Arrays.toString(want),
+              java.util.Arrays.toString(got),
+              p.name() + " " + t + " " + java.util.Arrays.toString(shape) + " axis " + axis);
+        }
+      }
+    }
+  }
+
+  @Test
+  void argmaxWithoutTheNanRuleFails() {
+    // The check can fail: without "a NaN candidate wins" (the or.pred disabled), a NaN after the
+    // maximum is not chosen.
+    HostArray x =
+        HostArray.ofDoubles(
+            new AbstractValue(Shape.of(4), DType.F32), new double[] {1, 3, Double.NaN, 2});
+    String orPred = "or.pred %p3, %p3, %p4;";
+    assertTrue(
+        PtxEmitter.emit(
+                ArgReduceKernel.of(
+                    "argmax", Params.of("axis", 0, "index_dtype", DType.I32), x.aval()))
+            .contains(orPred),
+        "or.pred is where this test expects it");
+    assertEquals(2, runArgPtx("argmax", x, 0, DType.I32, null)[0]);
+    assertEquals(1, runArgPtx("argmax", x, 0, DType.I32, orPred)[0]);
+  }
+
+  @Test
+  void unknownInstructionsAreErrors() {
+    // The interpreter refuses what it does not implement rather than guessing.
+    PtxInterpreter ptx =
+        new PtxInterpreter(
+            ".visible .entry k(\n\t.param .u32 n\n)\n{\n\tbogus.op.f32 %f1, %f2;\n\tret;\n}\n");
+    assertThrows(
+        IllegalStateException.class,
+        () -> ptx.launch(new int[] {1, 1, 1}, 1, new long[] {0}, List.of()));
+  }
+}
