@@ -13,6 +13,7 @@ import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
+import dev.arbor.gpu.ir.GatherKernel;
 import dev.arbor.gpu.ir.GpuKernel;
 import dev.arbor.gpu.ir.LoopKernel;
 import dev.arbor.gpu.ir.Lowering;
@@ -80,6 +81,10 @@ public abstract class DeviceBackend implements Backend {
       String partialSource,
       CombineKernel combine,
       String combineSource)
+      implements Prepared {}
+
+  /** gather / scatter_add (see {@link GatherKernel}). */
+  private record GatherLaunch(GatherKernel kernel, String source, GatherKernel.Sizes sizes)
       implements Prepared {}
 
   private record MatmulLaunch(MatmulKernel kernel, String source, Lowering.MatmulShape shape)
@@ -357,11 +362,16 @@ public abstract class DeviceBackend implements Backend {
             || Lowering.isLoopPrimitive(p)
             || p.name().equals("dot_general")
             || p.name().equals("reshape")
-            || isArgReduction(p);
+            || isArgReduction(p)
+            || isGather(p);
     if (!ours || !isAvailable()) {
       return Optional.empty();
     }
     return Optional.of((in, inAvals, params, outAvals) -> run(p, in, inAvals, params, outAvals));
+  }
+
+  private static boolean isGather(Primitive p) {
+    return p.name().equals("gather") || p.name().equals("scatter_add");
   }
 
   private static boolean isArgReduction(Primitive p) {
@@ -390,6 +400,7 @@ public abstract class DeviceBackend implements Backend {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
           case ArgLaunch a -> program(a.source(), a.kernel().name());
+          case GatherLaunch g -> program(g.source(), g.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
             if (t.combine() != null) {
@@ -418,6 +429,7 @@ public abstract class DeviceBackend implements Backend {
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
+      case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -462,6 +474,11 @@ public abstract class DeviceBackend implements Backend {
         requireType(in.get(0).dtype());
         ArgReduceKernel k = ArgReduceKernel.of(p.name(), params, in.get(0));
         return new ArgLaunch(k, emit(k), ArgReduceKernel.shape(in.get(0), params.intValue("axis")));
+      }
+      if (isGather(p)) {
+        requireType(in.get(0).dtype());
+        GatherKernel k = GatherKernel.of(p.name(), in.get(0), in.get(1));
+        return new GatherLaunch(k, emit(k), k.sizes(in.get(0), in.get(1), params));
       }
       List<AbstractValue> out = p.abstractEval(in, params);
       LoopKernel k;
@@ -527,6 +544,7 @@ public abstract class DeviceBackend implements Backend {
       case TreeLaunch t -> launchTree(t, in, outAvals);
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
       case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
+      case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -656,6 +674,38 @@ public abstract class DeviceBackend implements Backend {
         device()
             .launch(
                 program(a.source(), a.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchGather(GatherLaunch g, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      GatherKernel.Sizes s = g.sizes();
+      if (s.items() == 0) {
+        return List.of(out);
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Pointer(out.handle()));
+      for (int v : s.arguments()) {
+        args.add(new Device.Int(v));
+      }
+      long group = loopGroupSize();
+      long global = (s.items() + group - 1) / group * group;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(g.source(), g.kernel().name()),
                 new long[] {global, 1, 1},
                 new long[] {group, 1, 1},
                 args);

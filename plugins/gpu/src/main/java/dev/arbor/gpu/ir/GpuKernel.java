@@ -5,10 +5,15 @@ package dev.arbor.gpu.ir;
  * source: {@link LoopKernel} (fused elementwise and broadcast chains, an optional trailing
  * reduction), its tree-reduction form ({@link PartialReduceKernel}, then {@link CombineKernel}) and
  * {@link MatmulKernel} (tiled, batched), {@link ArgReduceKernel} (argmax/argmin: a reduction that
- * carries the index).
+ * carries the index), {@link GatherKernel} (gather and a deterministic scatter_add).
  */
 public sealed interface GpuKernel
-    permits LoopKernel, MatmulKernel, PartialReduceKernel, CombineKernel, ArgReduceKernel {
+    permits LoopKernel,
+        MatmulKernel,
+        PartialReduceKernel,
+        CombineKernel,
+        ArgReduceKernel,
+        GatherKernel {
   /** The entry point's name in the emitted source. */
   String name();
 }

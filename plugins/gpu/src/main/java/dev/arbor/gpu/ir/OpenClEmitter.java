@@ -31,7 +31,53 @@ public final class OpenClEmitter {
       case PartialReduceKernel p -> partial(p, arborMath);
       case CombineKernel c -> combine(c);
       case ArgReduceKernel a -> argReduce(a);
+      case GatherKernel g -> gather(g);
     };
+  }
+
+  // ------------------------------------------------------------------ gather / scatter_add
+
+  private static String gather(GatherKernel k) {
+    String t = type(k.type());
+    String it = type(k.index());
+    StringBuilder s = new StringBuilder(header(k.type() == DType.F64));
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(t);
+    s.append("* restrict x, __global const ").append(it).append("* restrict idx, ");
+    if (k.scatter()) {
+      s.append("__global const ").append(t).append("* restrict u, ");
+    }
+    s.append("__global ").append(t).append("* restrict out, const int n, const int p1,");
+    s.append(" const int ni, const int p2, const int len) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= n) return;\n");
+    s.append("  const int c2 = gid % p2;\n");
+    s.append("  int t = gid / p2;\n");
+    if (!k.scatter()) {
+      s.append("  const int i = t % ni;\n");
+      s.append("  t /= ni;\n");
+    }
+    s.append("  const int c1 = t % p1;\n");
+    s.append("  const int b = t / p1;\n");
+    String clamp =
+        "(int)clamp(idx[b * ni + i], (" + it + ")0, (" + it + ")(len - 1))"; // reference: clamped
+    if (!k.scatter()) {
+      s.append("  const int c = ").append(clamp).append(";\n");
+      s.append("  out[gid] = x[((b * p1 + c1) * len + c) * p2 + c2];\n");
+    } else {
+      // One item per column (b, c1, c2): copy it, then add the updates in the reference's order.
+      s.append("  const int base = (b * p1 + c1) * len * p2 + c2;\n");
+      s.append("  for (int j = 0; j < len; j++) {\n");
+      s.append("    out[base + j * p2] = x[base + j * p2];\n");
+      s.append("  }\n");
+      s.append("  const int ubase = (b * p1 + c1) * ni * p2 + c2;\n");
+      s.append("  for (int i = 0; i < ni; i++) {\n");
+      s.append("    const int c = ").append(clamp).append(";\n");
+      s.append("    const int d = base + c * p2;\n");
+      s.append("    out[d] = out[d] + u[ubase + i * p2];\n");
+      s.append("  }\n");
+    }
+    s.append("}\n");
+    return s.toString();
   }
 
   // ------------------------------------------------------------------ argmax / argmin

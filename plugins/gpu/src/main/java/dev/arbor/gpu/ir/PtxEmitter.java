@@ -37,6 +37,7 @@ public final class PtxEmitter {
       case PartialReduceKernel p -> new LoopWriter(p.loop(), p.groups()).write();
       case CombineKernel c -> combine(c);
       case ArgReduceKernel a -> argReduce(a);
+      case GatherKernel g -> gather(g);
     };
   }
 
@@ -1027,6 +1028,144 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ gather / scatter_add
+
+  /** See {@link GatherKernel}. */
+  private static String gather(GatherKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    DType it = k.index();
+    String x = w.pointer("x");
+    String idx = w.pointer("idx");
+    String u = k.scatter() ? w.pointer("u") : null;
+    String out = w.pointer("out");
+    String n = w.regs.b32();
+    String p1 = w.regs.b32();
+    String ni = w.regs.b32();
+    String p2 = w.regs.b32();
+    String len = w.regs.b32();
+    for (String[] prm :
+        new String[][] {{n, "n"}, {p1, "p1"}, {ni, "ni"}, {p2, "p2"}, {len, "len"}}) {
+      w.ins("ld.param.u32 " + prm[0] + ", [" + prm[1] + "]");
+    }
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String c2 = w.regs.b32();
+    String rest = w.regs.b32();
+    w.ins("rem.u32 " + c2 + ", " + gid + ", " + p2);
+    w.ins("div.u32 " + rest + ", " + gid + ", " + p2);
+    String i = null;
+    if (!k.scatter()) {
+      i = w.regs.b32();
+      w.ins("rem.u32 " + i + ", " + rest + ", " + ni);
+      w.ins("div.u32 " + rest + ", " + rest + ", " + ni);
+    }
+    String c1 = w.regs.b32();
+    String b = w.regs.b32();
+    w.ins("rem.u32 " + c1 + ", " + rest + ", " + p1);
+    w.ins("div.u32 " + b + ", " + rest + ", " + p1);
+    String row = w.regs.b32(); // b·p1 + c1
+    w.ins("mad.lo.s32 " + row + ", " + b + ", " + p1 + ", " + c1);
+    String last = w.regs.b32();
+    w.ins("add.s32 " + last + ", " + len + ", -1");
+    String idxBase = w.regs.b32();
+    w.ins("mul.lo.s32 " + idxBase + ", " + b + ", " + ni);
+    if (!k.scatter()) {
+      String at = w.regs.b32();
+      w.ins("add.s32 " + at + ", " + idxBase + ", " + i);
+      String c = clampedIndex(w, idx, at, it, last);
+      String src = w.regs.b32();
+      w.ins("mad.lo.s32 " + src + ", " + row + ", " + len + ", " + c);
+      w.ins("mad.lo.s32 " + src + ", " + src + ", " + p2 + ", " + c2);
+      String v = w.regs.of(t);
+      w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, src, t) + "]");
+      w.store(out, gid, t, v);
+    } else {
+      // copy the column x[b, c1, :, c2], then add the updates in order (see GatherKernel)
+      String base = w.regs.b32();
+      w.ins("mul.lo.s32 " + base + ", " + row + ", " + len);
+      w.ins("mad.lo.s32 " + base + ", " + base + ", " + p2 + ", " + c2);
+      String j = w.regs.b32();
+      String at = w.regs.b32();
+      w.ins("mov.u32 " + j + ", 0");
+      w.ins("mov.u32 " + at + ", " + base);
+      w.code.append("$Lcopy:\n");
+      String copied = w.regs.pred();
+      w.ins("setp.ge.s32 " + copied + ", " + j + ", " + len);
+      w.ins("@" + copied + " bra $Lcopied");
+      String v = w.regs.of(t);
+      w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, at, t) + "]");
+      w.store(out, at, t, v);
+      w.ins("add.s32 " + at + ", " + at + ", " + p2);
+      w.ins("add.s32 " + j + ", " + j + ", 1");
+      w.ins("bra.uni $Lcopy");
+      w.code.append("$Lcopied:\n");
+      String ui = w.regs.b32();
+      w.ins("mul.lo.s32 " + ui + ", " + row + ", " + ni);
+      w.ins("mad.lo.s32 " + ui + ", " + ui + ", " + p2 + ", " + c2);
+      String ii = w.regs.b32();
+      String k2 = w.regs.b32();
+      w.ins("mov.u32 " + ii + ", " + idxBase);
+      w.ins("mov.u32 " + k2 + ", 0");
+      w.code.append("$Lscatter:\n");
+      String end = w.regs.pred();
+      w.ins("setp.ge.s32 " + end + ", " + k2 + ", " + ni);
+      w.ins("@" + end + " bra $Ldone");
+      String c = clampedIndex(w, idx, ii, it, last);
+      String dst = w.regs.b32();
+      w.ins("mad.lo.s32 " + dst + ", " + c + ", " + p2 + ", " + base);
+      String cur = w.regs.of(t);
+      String add = w.regs.of(t);
+      String dstAddr = w.address(out, dst, t);
+      w.ins("ld.global." + memory(t) + " " + cur + ", [" + dstAddr + "]");
+      w.ins("ld.global." + memory(t) + " " + add + ", [" + w.address(u, ui, t) + "]");
+      w.ins((t.isFloating() ? "add.rn." : "add.") + arith(t) + " " + cur + ", " + cur + ", " + add);
+      w.ins("st.global." + memory(t) + " [" + dstAddr + "], " + cur);
+      w.ins("add.s32 " + ui + ", " + ui + ", " + p2);
+      w.ins("add.s32 " + ii + ", " + ii + ", 1");
+      w.ins("add.s32 " + k2 + ", " + k2 + ", 1");
+      w.ins("bra.uni $Lscatter");
+    }
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 x,\n\t.param .u64 idx,\n");
+    if (k.scatter()) {
+      head.append("\t.param .u64 u,\n");
+    }
+    head.append("\t.param .u64 out,\n\t.param .u32 n,\n\t.param .u32 p1,\n");
+    head.append("\t.param .u32 ni,\n\t.param .u32 p2,\n\t.param .u32 len\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  /** {@code idx[at]} (I32 or I64) clamped into {@code [0, last]}, as a 32-bit register. */
+  private static String clampedIndex(Writer w, String idx, String at, DType it, String last) {
+    String raw = w.regs.of(it);
+    w.ins("ld.global." + memory(it) + " " + raw + ", [" + w.address(idx, at, it) + "]");
+    String c = w.regs.b32();
+    if (it == DType.I32) {
+      w.ins("max.s32 " + c + ", " + raw + ", 0");
+      w.ins("min.s32 " + c + ", " + c + ", " + last);
+    } else {
+      String wideLast = w.regs.b64();
+      w.ins("cvt.s64.s32 " + wideLast + ", " + last);
+      w.ins("max.s64 " + raw + ", " + raw + ", 0");
+      w.ins("min.s64 " + raw + ", " + raw + ", " + wideLast);
+      w.ins("cvt.u32.u64 " + c + ", " + raw);
+    }
+    return c;
   }
 
   // ------------------------------------------------------------------ argmax / argmin

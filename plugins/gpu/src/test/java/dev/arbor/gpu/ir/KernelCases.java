@@ -206,6 +206,10 @@ final class KernelCases {
         "argmax_f32_i32", new ArgReduceKernel("arbor_argmax_f32_i32", DType.F32, DType.I32, true));
     m.put(
         "argmin_i64_i64", new ArgReduceKernel("arbor_argmin_i64_i64", DType.I64, DType.I64, false));
+    m.put("gather_f32_i32", new GatherKernel("arbor_gather_f32_i32", DType.F32, DType.I32, false));
+    m.put(
+        "scatter_add_f64_i64",
+        new GatherKernel("arbor_scatter_add_f64_i64", DType.F64, DType.I64, true));
     return m;
   }
 

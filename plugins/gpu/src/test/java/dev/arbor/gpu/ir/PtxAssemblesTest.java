@@ -143,6 +143,30 @@ class PtxAssemblesTest {
     return tests.stream();
   }
 
+  @TestFactory
+  Stream<DynamicTest> gatherAndScatterAssemblePerTypeAndIndex() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : DType.values()) {
+      for (DType index : List.of(DType.I32, DType.I64)) {
+        for (boolean scatter : new boolean[] {false, true}) {
+          if (scatter && t == DType.BOOL) {
+            continue;
+          }
+          GatherKernel k =
+              new GatherKernel(
+                  (scatter ? "scatter_add_" : "gather_") + t.shortName() + "_" + index.shortName(),
+                  t,
+                  index,
+                  scatter);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

@@ -383,6 +383,189 @@ class PtxLoopKernelTest {
     assertEquals(1, runArgPtx("argmax", x, 0, DType.I32, orPred)[0]);
   }
 
+  /** Runs gather/scatter_add as the PTX {@link GatherKernel}; {@code edit} rewrites the text. */
+  static HostArray runGatherPtx(
+      Primitive p,
+      Params params,
+      List<HostArray> inputs,
+      java.util.function.UnaryOperator<String> edit) {
+    List<AbstractValue> in = new ArrayList<>();
+    for (HostArray h : inputs) {
+      in.add(h.aval());
+    }
+    AbstractValue outAval = p.abstractEval(in, params).get(0);
+    GatherKernel k = GatherKernel.of(p.name(), in.get(0), in.get(1));
+    GatherKernel.Sizes sizes = k.sizes(in.get(0), in.get(1), params);
+    PtxInterpreter ptx = new PtxInterpreter(edit.apply(PtxEmitter.emit(k)));
+    List<PtxInterpreter.Global> globals = new ArrayList<>();
+    List<Long> args = new ArrayList<>();
+    for (HostArray h : inputs) {
+      ByteBuffer b =
+          ByteBuffer.allocate(Math.max(1, (int) h.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < h.size(); i++) {
+        put(b, i, h.dtype(), h.dtype().isFloating() ? h.getDouble(i) : 0, h.getLong(i));
+      }
+      long at = BASE * (globals.size() + 1);
+      globals.add(new PtxInterpreter.Global(at, b));
+      args.add(at);
+    }
+    // exactly the output's size (no padding byte unless empty): the interpreter checks bounds
+    ByteBuffer ob =
+        ByteBuffer.allocate((int) Math.max(1, outAval.shape().size() * outAval.dtype().byteSize()))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    long outAt = BASE * (globals.size() + 1);
+    globals.add(new PtxInterpreter.Global(outAt, ob));
+    args.add(outAt);
+    for (int v : sizes.arguments()) {
+      args.add((long) v);
+    }
+    int block = 32;
+    if (sizes.items() > 0) {
+      ptx.launch(
+          new int[] {(sizes.items() + block - 1) / block, 1, 1},
+          block,
+          args.stream().mapToLong(Long::longValue).toArray(),
+          globals);
+    }
+    HostArray h = HostArray.zeros(outAval);
+    for (int i = 0; i < h.size(); i++) {
+      switch (outAval.dtype()) {
+        case F32 -> h.setDouble(i, ob.getFloat(4 * i));
+        case F64 -> h.setDouble(i, ob.getDouble(8 * i));
+        case I32 -> h.setLong(i, ob.getInt(4 * i));
+        case I64 -> h.setLong(i, ob.getLong(8 * i));
+        case BOOL -> h.setLong(i, ob.get(i));
+      }
+    }
+    return h;
+  }
+
+  /** {operand shape, index shape, {axis, batch_dims}}. */
+  static final int[][][] GATHER_SPECS = {
+    {{10}, {7}, {0, 0}},
+    {{10}, {}, {0, 0}},
+    {{6, 5}, {4}, {0, 0}},
+    {{6, 5}, {3, 2}, {1, 0}},
+    {{2, 3, 4}, {2, 5}, {1, 1}},
+    {{3, 7, 2}, {3, 2, 4}, {2, 1}},
+    {{4, 5}, {4, 6}, {1, 1}},
+    {{5, 3}, {0}, {0, 0}},
+    {{40, 9}, {33}, {0, 0}}
+  };
+
+  static HostArray indices(DType it, int[] shape, int n, Random r) {
+    int size = (int) Shape.of(shape).size();
+    long[] v = new long[size];
+    for (int i = 0; i < size; i++) {
+      // mostly in range (with repeats), some below 0 and beyond n-1 (clamped), I64 far beyond
+      v[i] =
+          switch (r.nextInt(8)) {
+            case 0 -> -1 - r.nextInt(5);
+            case 1 -> n + r.nextInt(5);
+            case 2 -> it == DType.I64 ? (r.nextBoolean() ? 1L << 40 : -(1L << 40)) : n;
+            default -> r.nextInt(Math.max(1, n));
+          };
+    }
+    return HostArray.ofLongs(new AbstractValue(Shape.of(shape), it), v);
+  }
+
+  static HostArray data(DType t, int[] shape, Random r) {
+    int size = (int) Shape.of(shape).size();
+    AbstractValue a = new AbstractValue(Shape.of(shape), t);
+    if (t.isFloating()) {
+      double[] v = new double[size];
+      for (int i = 0; i < size; i++) {
+        v[i] = r.nextGaussian() * Math.pow(10, r.nextInt(7) - 3); // rounding-order sensitive
+      }
+      return HostArray.ofDoubles(a, v);
+    }
+    long[] v = new long[size];
+    for (int i = 0; i < size; i++) {
+      v[i] = t == DType.BOOL ? r.nextInt(2) : t == DType.I32 ? r.nextInt() : r.nextLong(); // wraps
+    }
+    return HostArray.ofLongs(a, v);
+  }
+
+  static void checkGather(
+      Primitive p,
+      DType t,
+      DType it,
+      int[][] spec,
+      Random r,
+      java.util.function.UnaryOperator<String> edit) {
+    int axis = spec[2][0];
+    int nb = spec[2][1];
+    Params params = Params.of("axis", axis, "batch_dims", nb);
+    HostArray x = data(t, spec[0], r);
+    HostArray idx = indices(it, spec[1], spec[0][axis], r);
+    List<HostArray> in = new ArrayList<>(List.of(x, idx));
+    if (p == dev.arbor.core.primitives.Indexing.SCATTER_ADD) {
+      AbstractValue g =
+          dev.arbor.core.primitives.Indexing.GATHER
+              .abstractEval(List.of(x.aval(), idx.aval()), params)
+              .get(0);
+      in.add(data(t, g.shape().dims(), r));
+    }
+    List<AbstractValue> avals = new ArrayList<>();
+    for (HostArray h : in) {
+      avals.add(h.aval());
+    }
+    HostArray want = p.referenceKernel().apply(in, params, p.abstractEval(avals, params)).get(0);
+    HostArray got = runGatherPtx(p, params, in, edit);
+    String what = p.name() + " " + t + " by " + it + " " + java.util.Arrays.deepToString(spec);
+    if (t.isFloating()) {
+      double[] w = want.toDoubles();
+      double[] g = got.toDoubles();
+      for (int i = 0; i < w.length; i++) {
+        assertEquals(
+            Double.doubleToLongBits(t == DType.F32 ? (float) w[i] : w[i]),
+            Double.doubleToLongBits(g[i]),
+            what + " at " + i);
+      }
+    } else {
+      assertEquals(
+          java.util.Arrays.toString(want.toLongs()),
+          java.util.Arrays.toString(got.toLongs()),
+          what);
+    }
+  }
+
+  @Test
+  void gatherAndScatterAddMatchTheReferenceBitForBit() {
+    Random r = new Random(9);
+    for (Primitive p :
+        List.of(
+            dev.arbor.core.primitives.Indexing.GATHER,
+            dev.arbor.core.primitives.Indexing.SCATTER_ADD)) {
+      for (DType t : DType.values()) {
+        if (t == DType.BOOL && p == dev.arbor.core.primitives.Indexing.SCATTER_ADD) {
+          continue; // refused: the reference's bool sums are not a plain add
+        }
+        for (DType it : List.of(DType.I32, DType.I64)) {
+          for (int[][] spec : GATHER_SPECS) {
+            checkGather(p, t, it, spec, r, s -> s);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void gatherWithoutTheClampFails() {
+    // The check can fail: without the lower clamp a negative index reads before the operand,
+    // which the interpreter refuses.
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            checkGather(
+                dev.arbor.core.primitives.Indexing.GATHER,
+                DType.F32,
+                DType.I32,
+                new int[][] {{10}, {50}, {0, 0}},
+                new Random(1),
+                s -> s.replaceAll("max\\.s32 (%r\\d+), (%r\\d+), 0;", "mov.b32 $1, $2;")));
+  }
+
   @Test
   void unknownInstructionsAreErrors() {
     // The interpreter refuses what it does not implement rather than guessing.

@@ -277,7 +277,7 @@ class OpenClConformanceTest {
   }
 
   @Test
-  void shiftsErfInvAndArgReductionsRunAsDeviceKernels() {
+  void newPrimitivesRunAsDeviceKernels() {
     // No reference fallback: each has a kernel (so `arbor info` says "own"), and the plan is a
     // device kernel, not "reference kernel on host" (the testkit checks their values).
     for (DType t : List.of(DType.I32, DType.I64)) {
@@ -301,8 +301,22 @@ class OpenClConformanceTest {
             Reductions.ARGMAX,
             Params.of("axis", 1, "index_dtype", DType.I64),
             List.of(new AbstractValue(Shape.of(2, 3, 4), DType.F32))));
+    AbstractValue x = new AbstractValue(Shape.of(6, 5), DType.F32);
+    AbstractValue idx = new AbstractValue(Shape.of(4), DType.I64);
+    Params axis0 = Params.of("axis", 0, "batch_dims", 0);
+    assertEquals(
+        "index kernel arbor_gather_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6]",
+        cl.plan(dev.arbor.core.primitives.Indexing.GATHER, axis0, List.of(x, idx)));
+    assertEquals(
+        "index kernel arbor_scatter_add_f32_i64 Sizes[items=5, p1=1, ni=4, p2=5, len=6]",
+        cl.plan(
+            dev.arbor.core.primitives.Indexing.SCATTER_ADD,
+            axis0,
+            List.of(x, idx, new AbstractValue(Shape.of(4, 5), DType.F32))));
     for (var p :
         List.of(
+            dev.arbor.core.primitives.Indexing.GATHER,
+            dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             Elementwise.SHIFT_LEFT,
             Elementwise.SHIFT_RIGHT_LOGICAL,
             Elementwise.ERF_INV,
