@@ -20,6 +20,7 @@ import dev.arbor.gpu.ir.Lowering;
 import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
 import dev.arbor.gpu.ir.PartialReduceKernel;
+import dev.arbor.gpu.ir.ScanKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
@@ -81,6 +82,10 @@ public abstract class DeviceBackend implements Backend {
       String partialSource,
       CombineKernel combine,
       String combineSource)
+      implements Prepared {}
+
+  /** cumsum: one work item per line (see {@link ScanKernel}). */
+  private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
       implements Prepared {}
 
   /** gather / scatter_add (see {@link GatherKernel}). */
@@ -363,7 +368,8 @@ public abstract class DeviceBackend implements Backend {
             || p.name().equals("dot_general")
             || p.name().equals("reshape")
             || isArgReduction(p)
-            || isGather(p);
+            || isGather(p)
+            || p.name().equals("cumsum");
     if (!ours || !isAvailable()) {
       return Optional.empty();
     }
@@ -401,6 +407,7 @@ public abstract class DeviceBackend implements Backend {
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
+          case ScanLaunch c -> program(c.source(), c.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
             if (t.combine() != null) {
@@ -430,6 +437,7 @@ public abstract class DeviceBackend implements Backend {
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
+      case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -474,6 +482,15 @@ public abstract class DeviceBackend implements Backend {
         requireType(in.get(0).dtype());
         ArgReduceKernel k = ArgReduceKernel.of(p.name(), params, in.get(0));
         return new ArgLaunch(k, emit(k), ArgReduceKernel.shape(in.get(0), params.intValue("axis")));
+      }
+      if (p.name().equals("cumsum")) {
+        AbstractValue x = in.get(0);
+        requireType(x.dtype());
+        if (x.dtype().isFloating()) {
+          requireType(DType.F64); // the reference accumulates floats in double
+        }
+        ScanKernel k = ScanKernel.of(x, params.get("reverse", Boolean.class));
+        return new ScanLaunch(k, emit(k), ScanKernel.sizes(x, params.intValue("axis")));
       }
       if (isGather(p)) {
         requireType(in.get(0).dtype());
@@ -545,6 +562,7 @@ public abstract class DeviceBackend implements Backend {
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
       case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
       case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
+      case ScanLaunch c -> launchScan(c, in, outAvals.get(0));
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -674,6 +692,37 @@ public abstract class DeviceBackend implements Backend {
         device()
             .launch(
                 program(a.source(), a.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      ScanKernel.Sizes s = c.sizes();
+      if (s.lines() == 0) {
+        return List.of(out);
+      }
+      long group = loopGroupSize();
+      long global = (s.lines() + group - 1) / group * group;
+      List<Device.Arg> args =
+          List.of(
+              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
+              new Device.Pointer(out.handle()),
+              new Device.Int(s.lines()),
+              new Device.Int(s.n()),
+              new Device.Int(s.inner()));
+      synchronized (lock) {
+        device()
+            .launch(
+                program(c.source(), c.kernel().name()),
                 new long[] {global, 1, 1},
                 new long[] {group, 1, 1},
                 args);

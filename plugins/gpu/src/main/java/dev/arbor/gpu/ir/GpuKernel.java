@@ -5,7 +5,8 @@ package dev.arbor.gpu.ir;
  * source: {@link LoopKernel} (fused elementwise and broadcast chains, an optional trailing
  * reduction), its tree-reduction form ({@link PartialReduceKernel}, then {@link CombineKernel}) and
  * {@link MatmulKernel} (tiled, batched), {@link ArgReduceKernel} (argmax/argmin: a reduction that
- * carries the index), {@link GatherKernel} (gather and a deterministic scatter_add).
+ * carries the index), {@link GatherKernel} (gather and a deterministic scatter_add), {@link
+ * ScanKernel} (cumsum).
  */
 public sealed interface GpuKernel
     permits LoopKernel,
@@ -13,7 +14,8 @@ public sealed interface GpuKernel
         PartialReduceKernel,
         CombineKernel,
         ArgReduceKernel,
-        GatherKernel {
+        GatherKernel,
+        ScanKernel {
   /** The entry point's name in the emitted source. */
   String name();
 }

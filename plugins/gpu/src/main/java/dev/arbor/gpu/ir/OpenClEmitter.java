@@ -32,7 +32,32 @@ public final class OpenClEmitter {
       case CombineKernel c -> combine(c);
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
+      case ScanKernel c -> scan(c);
     };
+  }
+
+  // ------------------------------------------------------------------ cumsum
+
+  private static String scan(ScanKernel k) {
+    DType t = k.type();
+    boolean fl = t.isFloating();
+    String ty = type(t);
+    StringBuilder s = new StringBuilder(header(fl)); // floats accumulate in double
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(ty);
+    s.append("* restrict in, __global ").append(ty).append("* restrict out,");
+    s.append(" const int lines, const int n, const int inner) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= lines) return;\n");
+    s.append("  const int base = (gid / inner) * n * inner + gid % inner;\n");
+    s.append("  ").append(fl ? "double" : ty).append(" acc = 0;\n");
+    s.append("  for (int j = 0; j < n; j++) {\n");
+    s.append("    const int k = base + ").append(k.reverse() ? "(n - 1 - j)" : "j");
+    s.append(" * inner;\n");
+    s.append("    acc = acc + ").append(fl ? "(double)" : "").append("in[k];\n");
+    s.append("    out[k] = ").append(fl ? "(" + ty + ")" : "").append("acc;\n");
+    s.append("  }\n");
+    s.append("}\n");
+    return s.toString();
   }
 
   // ------------------------------------------------------------------ gather / scatter_add

@@ -38,6 +38,7 @@ public final class PtxEmitter {
       case CombineKernel c -> combine(c);
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
+      case ScanKernel c -> scan(c);
     };
   }
 
@@ -1028,6 +1029,82 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ cumsum
+
+  /** See {@link ScanKernel}: one thread per line, floats accumulated in F64. */
+  private static String scan(ScanKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    boolean fl = t.isFloating();
+    String in = w.pointer("in");
+    String out = w.pointer("out");
+    String lines = w.regs.b32();
+    String n = w.regs.b32();
+    String inner = w.regs.b32();
+    w.ins("ld.param.u32 " + lines + ", [lines]");
+    w.ins("ld.param.u32 " + n + ", [n]");
+    w.ins("ld.param.u32 " + inner + ", [inner]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + lines);
+    w.ins("@" + done + " bra $Ldone");
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String at = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
+    w.ins("mad.lo.s32 " + at + ", " + q + ", " + inner + ", " + r);
+    String step = inner;
+    if (k.reverse()) {
+      String last = w.regs.b32();
+      w.ins("add.s32 " + last + ", " + n + ", -1");
+      w.ins("mad.lo.s32 " + at + ", " + last + ", " + inner + ", " + at);
+      step = w.regs.b32();
+      w.ins("neg.s32 " + step + ", " + inner);
+    }
+    DType accType = fl ? DType.F64 : t;
+    String acc = w.regs.of(accType);
+    w.ins("mov." + bits(accType) + " " + acc + ", " + constant(accType, 0));
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + j + ", 0");
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + n);
+    w.ins("@" + end + " bra $Ldone");
+    String v = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(in, at, t) + "]");
+    if (t == DType.F32) {
+      String wide = w.regs.of(DType.F64);
+      w.ins("cvt.f64.f32 " + wide + ", " + v);
+      v = wide;
+    }
+    w.ins((fl ? "add.rn." : "add.") + arith(accType) + " " + acc + ", " + acc + ", " + v);
+    String res = acc;
+    if (t == DType.F32) {
+      res = w.regs.of(DType.F32);
+      w.ins("cvt.rn.f32.f64 " + res + ", " + acc);
+    }
+    w.store(out, at, t, res);
+    w.ins("add.s32 " + at + ", " + at + ", " + step);
+    w.ins("add.s32 " + j + ", " + j + ", 1");
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
+    head.append("\t.param .u32 lines,\n\t.param .u32 n,\n\t.param .u32 inner\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
   // ------------------------------------------------------------------ gather / scatter_add

@@ -167,6 +167,19 @@ class PtxAssemblesTest {
     return tests.stream();
   }
 
+  @TestFactory
+  Stream<DynamicTest> scansAssemblePerTypeAndDirection() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : List.of(DType.F32, DType.F64, DType.I32, DType.I64)) {
+      for (boolean reverse : new boolean[] {false, true}) {
+        ScanKernel k = new ScanKernel("cumsum_" + reverse + "_" + t.shortName(), t, reverse);
+        tests.add(
+            DynamicTest.dynamicTest(k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+      }
+    }
+    return tests.stream();
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

@@ -566,6 +566,99 @@ class PtxLoopKernelTest {
                 s -> s.replaceAll("max\\.s32 (%r\\d+), (%r\\d+), 0;", "mov.b32 $1, $2;")));
   }
 
+  /** cumsum of {@code x} as the PTX {@link ScanKernel} (of direction {@code kernelReverse}). */
+  static HostArray runScanPtx(HostArray x, int axis, boolean kernelReverse) {
+    ScanKernel k = ScanKernel.of(x.aval(), kernelReverse);
+    ScanKernel.Sizes s = ScanKernel.sizes(x.aval(), axis);
+    PtxInterpreter ptx = new PtxInterpreter(PtxEmitter.emit(k));
+    DType t = x.dtype();
+    ByteBuffer in =
+        ByteBuffer.allocate(Math.max(1, (int) x.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < x.size(); i++) {
+      put(in, i, t, t.isFloating() ? x.getDouble(i) : 0, x.getLong(i));
+    }
+    ByteBuffer out =
+        ByteBuffer.allocate(Math.max(1, (int) x.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    int block = 32;
+    if (s.lines() > 0) {
+      ptx.launch(
+          new int[] {(s.lines() + block - 1) / block, 1, 1},
+          block,
+          new long[] {BASE, 2 * BASE, s.lines(), s.n(), s.inner()},
+          List.of(new PtxInterpreter.Global(BASE, in), new PtxInterpreter.Global(2 * BASE, out)));
+    }
+    HostArray h = HostArray.zeros(x.aval());
+    for (int i = 0; i < h.size(); i++) {
+      switch (t) {
+        case F32 -> h.setDouble(i, out.getFloat(4 * i));
+        case F64 -> h.setDouble(i, out.getDouble(8 * i));
+        case I32 -> h.setLong(i, out.getInt(4 * i));
+        case I64 -> h.setLong(i, out.getLong(8 * i));
+        case BOOL -> h.setLong(i, out.get(i));
+      }
+    }
+    return h;
+  }
+
+  static void checkScan(HostArray x, int axis, boolean reverse, boolean kernelReverse) {
+    Params params = Params.of("axis", axis, "reverse", reverse);
+    HostArray want =
+        dev.arbor.core.primitives.Reductions.CUMSUM
+            .referenceKernel()
+            .apply(List.of(x), params, List.of(x.aval()))
+            .get(0);
+    HostArray got = runScanPtx(x, axis, kernelReverse);
+    String what = "cumsum " + x.aval() + " " + params;
+    if (x.dtype().isFloating()) {
+      double[] w = want.toDoubles();
+      double[] g = got.toDoubles();
+      for (int i = 0; i < w.length; i++) {
+        assertEquals(
+            Double.doubleToLongBits(w[i]), Double.doubleToLongBits(g[i]), what + " at " + i);
+      }
+    } else {
+      assertEquals(
+          java.util.Arrays.toString(want.toLongs()),
+          java.util.Arrays.toString(got.toLongs()),
+          what);
+    }
+  }
+
+  @Test
+  void cumsumMatchesTheReferenceBitForBit() {
+    // F32 sums must be accumulated in F64 as the reference does (values over 7 decades, so an F32
+    // accumulator would differ); signed zeros, infinities and NaN; integers wrap.
+    Random r = new Random(4);
+    int[][] shapes = {{1}, {9}, {70}, {3, 5}, {4, 0, 3}, {2, 7, 6}, {5, 1, 9, 2}};
+    for (DType t : List.of(DType.F32, DType.F64, DType.I32, DType.I64)) {
+      for (int[] shape : shapes) {
+        for (int axis = 0; axis < shape.length; axis++) {
+          for (boolean reverse : new boolean[] {false, true}) {
+            HostArray x = data(t, shape, r);
+            if (t.isFloating() && shape.length == 2) {
+              double[] v = x.toDoubles();
+              double[] sp = {
+                -0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN
+              };
+              for (int i = 0; i < v.length; i += 3) {
+                v[i] = sp[r.nextInt(sp.length)];
+              }
+              x = HostArray.ofDoubles(x.aval(), v);
+            }
+            checkScan(x, axis, reverse, reverse);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void cumsumInTheWrongDirectionFails() {
+    HostArray x = data(DType.F64, new int[] {3, 5}, new Random(2));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        AssertionError.class, () -> checkScan(x, 1, true, false));
+  }
+
   @Test
   void unknownInstructionsAreErrors() {
     // The interpreter refuses what it does not implement rather than guessing.

@@ -313,8 +313,15 @@ class OpenClConformanceTest {
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             axis0,
             List.of(x, idx, new AbstractValue(Shape.of(4, 5), DType.F32))));
+    assertEquals(
+        "scan kernel arbor_cumsum_reverse_f32 Sizes[lines=24, n=5, inner=4]",
+        cl.plan(
+            Reductions.CUMSUM,
+            Params.of("axis", 1, "reverse", true),
+            List.of(new AbstractValue(Shape.of(6, 5, 4), DType.F32))));
     for (var p :
         List.of(
+            Reductions.CUMSUM,
             dev.arbor.core.primitives.Indexing.GATHER,
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             Elementwise.SHIFT_LEFT,
