@@ -21,6 +21,7 @@ import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
 import dev.arbor.gpu.ir.PartialReduceKernel;
 import dev.arbor.gpu.ir.ScanKernel;
+import dev.arbor.gpu.ir.ThreefryKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
@@ -87,6 +88,9 @@ public abstract class DeviceBackend implements Backend {
   /** cumsum: one work item per line (see {@link ScanKernel}). */
   private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
       implements Prepared {}
+
+  /** threefry2x32: one work item per element (see {@link ThreefryKernel}). */
+  private record ThreefryLaunch(ThreefryKernel kernel, String source) implements Prepared {}
 
   /** gather / scatter_add (see {@link GatherKernel}). */
   private record GatherLaunch(GatherKernel kernel, String source, GatherKernel.Sizes sizes)
@@ -369,7 +373,8 @@ public abstract class DeviceBackend implements Backend {
             || p.name().equals("reshape")
             || isArgReduction(p)
             || isGather(p)
-            || p.name().equals("cumsum");
+            || p.name().equals("cumsum")
+            || p.name().equals("threefry2x32");
     if (!ours || !isAvailable()) {
       return Optional.empty();
     }
@@ -408,6 +413,7 @@ public abstract class DeviceBackend implements Backend {
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
+          case ThreefryLaunch t -> program(t.source(), t.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
             if (t.combine() != null) {
@@ -438,6 +444,7 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
+      case ThreefryLaunch t -> "threefry kernel " + t.kernel().name();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -482,6 +489,13 @@ public abstract class DeviceBackend implements Backend {
         requireType(in.get(0).dtype());
         ArgReduceKernel k = ArgReduceKernel.of(p.name(), params, in.get(0));
         return new ArgLaunch(k, emit(k), ArgReduceKernel.shape(in.get(0), params.intValue("axis")));
+      }
+      if (p.name().equals("threefry2x32")) {
+        if (in.get(0).shape().size() > Integer.MAX_VALUE) {
+          throw new UnsupportedKernelException("threefry2x32 over more than 2^31-1 elements");
+        }
+        ThreefryKernel k = new ThreefryKernel("arbor_threefry2x32");
+        return new ThreefryLaunch(k, emit(k));
       }
       if (p.name().equals("cumsum")) {
         AbstractValue x = in.get(0);
@@ -563,6 +577,7 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
       case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
       case ScanLaunch c -> launchScan(c, in, outAvals.get(0));
+      case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -699,6 +714,42 @@ public abstract class DeviceBackend implements Backend {
       return List.of(out);
     } catch (RuntimeException e) {
       out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchThreefry(
+      ThreefryLaunch t, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(2);
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      long size = outAvals.get(0).shape().size();
+      if (size == 0) {
+        return outs;
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      for (Buffer b : outs) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Int((int) size));
+      long group = loopGroupSize();
+      long global = (size + group - 1) / group * group;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(t.source(), t.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
       throw e;
     }
   }

@@ -6,7 +6,7 @@ package dev.arbor.gpu.ir;
  * reduction), its tree-reduction form ({@link PartialReduceKernel}, then {@link CombineKernel}) and
  * {@link MatmulKernel} (tiled, batched), {@link ArgReduceKernel} (argmax/argmin: a reduction that
  * carries the index), {@link GatherKernel} (gather and a deterministic scatter_add), {@link
- * ScanKernel} (cumsum).
+ * ScanKernel} (cumsum), {@link ThreefryKernel} (the threefry2x32 hash).
  */
 public sealed interface GpuKernel
     permits LoopKernel,
@@ -15,7 +15,8 @@ public sealed interface GpuKernel
         CombineKernel,
         ArgReduceKernel,
         GatherKernel,
-        ScanKernel {
+        ScanKernel,
+        ThreefryKernel {
   /** The entry point's name in the emitted source. */
   String name();
 }

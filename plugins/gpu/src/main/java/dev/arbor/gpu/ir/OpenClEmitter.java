@@ -33,7 +33,39 @@ public final class OpenClEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case ThreefryKernel t -> threefry(t);
     };
+  }
+
+  // ------------------------------------------------------------------ threefry2x32
+
+  private static String threefry(ThreefryKernel k) {
+    StringBuilder s = new StringBuilder(header(false));
+    s.append("__kernel void ").append(k.name()).append("(");
+    for (String in : new String[] {"k0", "k1", "x0", "x1"}) {
+      s.append("__global const uint* restrict ").append(in).append(", ");
+    }
+    s.append("__global uint* restrict y0, __global uint* restrict y1, const int n) {\n");
+    s.append("  const int i = get_global_id(0);\n");
+    s.append("  if (i >= n) return;\n");
+    s.append("  const uint ks0 = k0[i];\n");
+    s.append("  const uint ks1 = k1[i];\n");
+    s.append("  const uint ks2 = ks0 ^ ks1 ^ ").append(ThreefryKernel.PARITY).append("u;\n");
+    s.append("  uint a = x0[i] + ks0;\n");
+    s.append("  uint b = x1[i] + ks1;\n");
+    for (int block = 0; block < 5; block++) {
+      for (int r = 0; r < 4; r++) {
+        int rot = ThreefryKernel.ROTATIONS[(block % 2) * 4 + r];
+        s.append("  a += b; b = (b << ").append(rot).append(") | (b >> ").append(32 - rot);
+        s.append("); b ^= a;\n");
+      }
+      s.append("  a += ks").append((block + 1) % 3).append(";\n");
+      s.append("  b += ks").append((block + 2) % 3).append(" + ").append(block + 1).append("u;\n");
+    }
+    s.append("  y0[i] = a;\n");
+    s.append("  y1[i] = b;\n");
+    s.append("}\n");
+    return s.toString();
   }
 
   // ------------------------------------------------------------------ cumsum

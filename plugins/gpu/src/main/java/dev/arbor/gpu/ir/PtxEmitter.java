@@ -39,6 +39,7 @@ public final class PtxEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case ThreefryKernel t -> threefry(t);
     };
   }
 
@@ -1029,6 +1030,69 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ threefry2x32
+
+  /** See {@link ThreefryKernel}: unrolled rounds on u32 registers. */
+  private static String threefry(ThreefryKernel k) {
+    Writer w = new Writer();
+    String[] names = {"k0", "k1", "x0", "x1", "y0", "y1"};
+    String[] base = new String[names.length];
+    for (int b = 0; b < names.length; b++) {
+      base[b] = w.pointer(names[b]);
+    }
+    String n = w.regs.b32();
+    w.ins("ld.param.u32 " + n + ", [n]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String[] v = new String[4];
+    for (int b = 0; b < 4; b++) {
+      v[b] = w.regs.b32();
+      w.ins("ld.global.u32 " + v[b] + ", [" + w.address(base[b], gid, DType.I32) + "]");
+    }
+    String[] ks = {v[0], v[1], w.regs.b32()};
+    w.ins("xor.b32 " + ks[2] + ", " + v[0] + ", " + v[1]);
+    w.ins("xor.b32 " + ks[2] + ", " + ks[2] + ", " + ThreefryKernel.PARITY);
+    String a = w.regs.b32();
+    String b = w.regs.b32();
+    String hi = w.regs.b32();
+    String lo = w.regs.b32();
+    w.ins("add.u32 " + a + ", " + v[2] + ", " + ks[0]);
+    w.ins("add.u32 " + b + ", " + v[3] + ", " + ks[1]);
+    for (int block = 0; block < 5; block++) {
+      for (int r = 0; r < 4; r++) {
+        int rot = ThreefryKernel.ROTATIONS[(block % 2) * 4 + r];
+        w.ins("add.u32 " + a + ", " + a + ", " + b);
+        w.ins("shl.b32 " + hi + ", " + b + ", " + rot);
+        w.ins("shr.u32 " + lo + ", " + b + ", " + (32 - rot));
+        w.ins("or.b32 " + b + ", " + hi + ", " + lo);
+        w.ins("xor.b32 " + b + ", " + b + ", " + a);
+      }
+      w.ins("add.u32 " + a + ", " + a + ", " + ks[(block + 1) % 3]);
+      w.ins("add.u32 " + b + ", " + b + ", " + ks[(block + 2) % 3]);
+      w.ins("add.u32 " + b + ", " + b + ", " + (block + 1));
+    }
+    w.ins("st.global.u32 [" + w.address(base[4], gid, DType.I32) + "], " + a);
+    w.ins("st.global.u32 [" + w.address(base[5], gid, DType.I32) + "], " + b);
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    for (String name : names) {
+      head.append("\t.param .u64 ").append(name).append(",\n");
+    }
+    head.append("\t.param .u32 n\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
   // ------------------------------------------------------------------ cumsum

@@ -212,6 +212,7 @@ final class KernelCases {
         new GatherKernel("arbor_scatter_add_f64_i64", DType.F64, DType.I64, true));
     m.put("cumsum_f32", new ScanKernel("arbor_cumsum_f32", DType.F32, false));
     m.put("cumsum_reverse_i64", new ScanKernel("arbor_cumsum_reverse_i64", DType.I64, true));
+    m.put("threefry2x32", new ThreefryKernel("arbor_threefry2x32"));
     return m;
   }
 

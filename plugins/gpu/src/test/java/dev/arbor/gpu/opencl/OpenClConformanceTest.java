@@ -319,8 +319,14 @@ class OpenClConformanceTest {
             Reductions.CUMSUM,
             Params.of("axis", 1, "reverse", true),
             List.of(new AbstractValue(Shape.of(6, 5, 4), DType.F32))));
+    AbstractValue u = new AbstractValue(Shape.of(7), DType.I32);
+    assertEquals(
+        "threefry kernel arbor_threefry2x32",
+        cl.plan(
+            dev.arbor.core.primitives.Threefry.THREEFRY2X32, Params.EMPTY, List.of(u, u, u, u)));
     for (var p :
         List.of(
+            dev.arbor.core.primitives.Threefry.THREEFRY2X32,
             Reductions.CUMSUM,
             dev.arbor.core.primitives.Indexing.GATHER,
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
