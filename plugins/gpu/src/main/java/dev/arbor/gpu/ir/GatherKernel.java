@@ -13,19 +13,24 @@ import dev.arbor.core.Params;
  * <ul>
  *   <li><b>gather</b>: one work item per output element {@code (b, p1, i, p2)}, which reads {@code
  *       x[b, p1, clamp(idx[b, i]), p2]}.
- *   <li><b>scatter_add</b>: one work item per <em>column</em> {@code (b, p1, p2)}: it copies {@code
- *       x[b, p1, :, p2]} to the output, then for {@code i = 0, 1, …} in order adds {@code u[b, p1,
- *       i, p2]} at {@code clamp(idx[b, i])}. Different columns touch disjoint outputs, so there are
- *       no atomics and no races, and each output element receives its additions in the reference's
- *       order (increasing update index): the result is the reference's, bit for bit, on every run.
- *       The price is parallelism: {@code B·P1·P2} items (an embedding gradient {@code [V, D]} has
- *       {@code D}), each looping over all {@code I} indices.
+ *   <li><b>scatter_add</b>: one work item per <em>column</em> {@code (b, p1, p2)} and <em>part</em>
+ *       (of {@link Sizes#parts}, a power of two): item {@code (col, part)} owns the destination
+ *       rows {@code r} with {@code r mod parts = part}. It copies its rows of {@code x[b, p1, :,
+ *       p2]} to the output, then for {@code i = 0, 1, …} in order adds {@code u[b, p1, i, p2]} at
+ *       {@code c = clamp(idx[b, i])} when {@code c} is one of its rows. Items touch disjoint
+ *       outputs, so there are no atomics and no races, and each output element receives its
+ *       additions in the reference's order (increasing update index): the result is the
+ *       reference's, bit for bit, on every run. Items are numbered {@code part·columns + col}, so a
+ *       warp shares one part (no divergence on the ownership test) and reads consecutive columns.
+ *       Each item still walks all {@code I} indices (cheap broadcast loads): parts only spread the
+ *       updates, up to {@link #MAX_PARTS} and until there are {@link #TARGET_ITEMS} items.
  * </ul>
  *
  * <p>Sizes are launch arguments (one program per operand type, index type and kind). Launch:
  * gather: buffers {@code x}, {@code idx}, {@code out}; scatter_add: {@code x}, {@code idx}, {@code
  * updates}, {@code out}; then {@code int n} (work items), {@code p1}, {@code ni} (I), {@code p2},
- * {@code len} (N). 32-bit index arithmetic: operands above 2^31-1 elements are refused.
+ * {@code len} (N), {@code parts} (1 for gather). 32-bit index arithmetic: operands above 2^31-1
+ * elements are refused.
  *
  * @param name the entry point's name
  * @param type the operand's (and output's) element type
@@ -43,11 +48,20 @@ public record GatherKernel(String name, DType type, DType index, boolean scatter
     }
   }
 
-  /** The {@code [B, P1, N, P2]} / {@code [B, I]} view of one application, as launch sizes. */
-  public record Sizes(int items, int p1, int ni, int p2, int len) {
+  /** Most parts a scatter_add column is split into (see the class comment). */
+  public static final int MAX_PARTS = 64;
+
+  /** scatter_add splits columns into parts while it has fewer work items than this. */
+  public static final int TARGET_ITEMS = 1 << 16;
+
+  /**
+   * The {@code [B, P1, N, P2]} / {@code [B, I]} view of one application, as launch sizes; {@code
+   * parts} splits each scatter_add column's destination rows among that many items.
+   */
+  public record Sizes(int items, int p1, int ni, int p2, int len, int parts) {
     /** The integer launch arguments in the kernel's order. */
     public int[] arguments() {
-      return new int[] {items, p1, ni, p2, len};
+      return new int[] {items, p1, ni, p2, len, parts};
     }
   }
 
@@ -91,7 +105,15 @@ public record GatherKernel(String name, DType type, DType index, boolean scatter
         || idx.shape().size() > Integer.MAX_VALUE) {
       throw new UnsupportedKernelException(name + " over more than 2^31-1 elements");
     }
-    long items = scatter ? b * p1 * p2 : gathered;
-    return new Sizes((int) items, (int) p1, (int) ni, (int) p2, xd[axis]);
+    long columns = b * p1 * p2;
+    int parts = 1;
+    while (scatter
+        && parts < MAX_PARTS
+        && 2L * parts <= xd[axis]
+        && columns * parts < TARGET_ITEMS) {
+      parts *= 2;
+    }
+    long items = scatter ? columns * parts : gathered;
+    return new Sizes((int) items, (int) p1, (int) ni, (int) p2, xd[axis], parts);
   }
 }

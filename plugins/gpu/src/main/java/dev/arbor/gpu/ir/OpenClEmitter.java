@@ -104,11 +104,19 @@ public final class OpenClEmitter {
       s.append("__global const ").append(t).append("* restrict u, ");
     }
     s.append("__global ").append(t).append("* restrict out, const int n, const int p1,");
-    s.append(" const int ni, const int p2, const int len) {\n");
+    s.append(" const int ni, const int p2, const int len, const int parts) {\n");
     s.append("  const int gid = get_global_id(0);\n");
     s.append("  if (gid >= n) return;\n");
-    s.append("  const int c2 = gid % p2;\n");
-    s.append("  int t = gid / p2;\n");
+    String col = "gid";
+    if (k.scatter()) {
+      // item part·columns + col: a work group shares its part
+      s.append("  const int cols = n / parts;\n");
+      s.append("  const int part = gid / cols;\n");
+      s.append("  const int col = gid % cols;\n");
+      col = "col";
+    }
+    s.append("  const int c2 = ").append(col).append(" % p2;\n");
+    s.append("  int t = ").append(col).append(" / p2;\n");
     if (!k.scatter()) {
       s.append("  const int i = t % ni;\n");
       s.append("  t /= ni;\n");
@@ -121,16 +129,19 @@ public final class OpenClEmitter {
       s.append("  const int c = ").append(clamp).append(";\n");
       s.append("  out[gid] = x[((b * p1 + c1) * len + c) * p2 + c2];\n");
     } else {
-      // One item per column (b, c1, c2): copy it, then add the updates in the reference's order.
+      // Item (column (b, c1, c2), part) owns the rows r with r % parts == part: copy them, then
+      // add the updates that land there in the reference's order.
       s.append("  const int base = (b * p1 + c1) * len * p2 + c2;\n");
-      s.append("  for (int j = 0; j < len; j++) {\n");
+      s.append("  for (int j = part; j < len; j += parts) {\n");
       s.append("    out[base + j * p2] = x[base + j * p2];\n");
       s.append("  }\n");
       s.append("  const int ubase = (b * p1 + c1) * ni * p2 + c2;\n");
       s.append("  for (int i = 0; i < ni; i++) {\n");
       s.append("    const int c = ").append(clamp).append(";\n");
-      s.append("    const int d = base + c * p2;\n");
-      s.append("    out[d] = out[d] + u[ubase + i * p2];\n");
+      s.append("    if ((c & (parts - 1)) == part) {\n");
+      s.append("      const int d = base + c * p2;\n");
+      s.append("      out[d] = out[d] + u[ubase + i * p2];\n");
+      s.append("    }\n");
       s.append("  }\n");
     }
     s.append("}\n");

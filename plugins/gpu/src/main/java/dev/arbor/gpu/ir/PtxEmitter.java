@@ -1187,8 +1187,11 @@ public final class PtxEmitter {
     String ni = w.regs.b32();
     String p2 = w.regs.b32();
     String len = w.regs.b32();
+    String parts = w.regs.b32();
     for (String[] prm :
-        new String[][] {{n, "n"}, {p1, "p1"}, {ni, "ni"}, {p2, "p2"}, {len, "len"}}) {
+        new String[][] {
+          {n, "n"}, {p1, "p1"}, {ni, "ni"}, {p2, "p2"}, {len, "len"}, {parts, "parts"}
+        }) {
       w.ins("ld.param.u32 " + prm[0] + ", [" + prm[1] + "]");
     }
     String ctaid = w.regs.b32();
@@ -1202,10 +1205,21 @@ public final class PtxEmitter {
     String done = w.regs.pred();
     w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
     w.ins("@" + done + " bra $Ldone");
+    String col = gid;
+    String part = null;
+    if (k.scatter()) {
+      // item part·columns + col (see GatherKernel): a warp shares its part
+      String cols = w.regs.b32();
+      part = w.regs.b32();
+      col = w.regs.b32();
+      w.ins("div.u32 " + cols + ", " + n + ", " + parts);
+      w.ins("div.u32 " + part + ", " + gid + ", " + cols);
+      w.ins("rem.u32 " + col + ", " + gid + ", " + cols);
+    }
     String c2 = w.regs.b32();
     String rest = w.regs.b32();
-    w.ins("rem.u32 " + c2 + ", " + gid + ", " + p2);
-    w.ins("div.u32 " + rest + ", " + gid + ", " + p2);
+    w.ins("rem.u32 " + c2 + ", " + col + ", " + p2);
+    w.ins("div.u32 " + rest + ", " + col + ", " + p2);
     String i = null;
     if (!k.scatter()) {
       i = w.regs.b32();
@@ -1233,14 +1247,17 @@ public final class PtxEmitter {
       w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, src, t) + "]");
       w.store(out, gid, t, v);
     } else {
-      // copy the column x[b, c1, :, c2], then add the updates in order (see GatherKernel)
+      // copy this part's rows of the column x[b, c1, :, c2], then add the updates that land on
+      // them, in order (see GatherKernel)
       String base = w.regs.b32();
       w.ins("mul.lo.s32 " + base + ", " + row + ", " + len);
       w.ins("mad.lo.s32 " + base + ", " + base + ", " + p2 + ", " + c2);
       String j = w.regs.b32();
       String at = w.regs.b32();
-      w.ins("mov.u32 " + j + ", 0");
-      w.ins("mov.u32 " + at + ", " + base);
+      String stride = w.regs.b32();
+      w.ins("mov.u32 " + j + ", " + part);
+      w.ins("mad.lo.s32 " + at + ", " + part + ", " + p2 + ", " + base);
+      w.ins("mul.lo.s32 " + stride + ", " + parts + ", " + p2);
       w.code.append("$Lcopy:\n");
       String copied = w.regs.pred();
       w.ins("setp.ge.s32 " + copied + ", " + j + ", " + len);
@@ -1248,8 +1265,8 @@ public final class PtxEmitter {
       String v = w.regs.of(t);
       w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, at, t) + "]");
       w.store(out, at, t, v);
-      w.ins("add.s32 " + at + ", " + at + ", " + p2);
-      w.ins("add.s32 " + j + ", " + j + ", 1");
+      w.ins("add.s32 " + at + ", " + at + ", " + stride);
+      w.ins("add.s32 " + j + ", " + j + ", " + parts);
       w.ins("bra.uni $Lcopy");
       w.code.append("$Lcopied:\n");
       String ui = w.regs.b32();
@@ -1264,6 +1281,13 @@ public final class PtxEmitter {
       w.ins("setp.ge.s32 " + end + ", " + k2 + ", " + ni);
       w.ins("@" + end + " bra $Ldone");
       String c = clampedIndex(w, idx, ii, it, last);
+      String mask = w.regs.b32();
+      String owner = w.regs.b32();
+      String other = w.regs.pred();
+      w.ins("add.s32 " + mask + ", " + parts + ", -1");
+      w.ins("and.b32 " + owner + ", " + c + ", " + mask);
+      w.ins("setp.ne.s32 " + other + ", " + owner + ", " + part);
+      w.ins("@" + other + " bra $Lnext");
       String dst = w.regs.b32();
       w.ins("mad.lo.s32 " + dst + ", " + c + ", " + p2 + ", " + base);
       String cur = w.regs.of(t);
@@ -1273,6 +1297,7 @@ public final class PtxEmitter {
       w.ins("ld.global." + memory(t) + " " + add + ", [" + w.address(u, ui, t) + "]");
       w.ins((t.isFloating() ? "add.rn." : "add.") + arith(t) + " " + cur + ", " + cur + ", " + add);
       w.ins("st.global." + memory(t) + " [" + dstAddr + "], " + cur);
+      w.code.append("$Lnext:\n");
       w.ins("add.s32 " + ui + ", " + ui + ", " + p2);
       w.ins("add.s32 " + ii + ", " + ii + ", 1");
       w.ins("add.s32 " + k2 + ", " + k2 + ", 1");
@@ -1287,7 +1312,8 @@ public final class PtxEmitter {
       head.append("\t.param .u64 u,\n");
     }
     head.append("\t.param .u64 out,\n\t.param .u32 n,\n\t.param .u32 p1,\n");
-    head.append("\t.param .u32 ni,\n\t.param .u32 p2,\n\t.param .u32 len\n)\n{\n");
+    head.append("\t.param .u32 ni,\n\t.param .u32 p2,\n\t.param .u32 len,\n");
+    head.append("\t.param .u32 parts\n)\n{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 

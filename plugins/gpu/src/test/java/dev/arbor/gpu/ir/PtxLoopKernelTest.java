@@ -551,6 +551,25 @@ class PtxLoopKernelTest {
   }
 
   @Test
+  void scatterWithoutTheOwnershipTestFails() {
+    // The check can fail: if every part added every update (no "is this row mine" test), rows
+    // would receive each update once per part.
+    assertThrows(
+        AssertionError.class,
+        () ->
+            checkGather(
+                dev.arbor.core.primitives.Indexing.SCATTER_ADD,
+                DType.F64,
+                DType.I32,
+                new int[][] {{10}, {7}, {0, 0}},
+                new Random(1),
+                s -> {
+                  assertTrue(s.contains(" bra $Lnext;"), "the ownership test is where expected");
+                  return s.replaceAll("@%p\\d+ bra \\$Lnext;", "@%p999 bra \\$Lnext;");
+                }));
+  }
+
+  @Test
   void gatherWithoutTheClampFails() {
     // The check can fail: without the lower clamp a negative index reads before the operand,
     // which the interpreter refuses.

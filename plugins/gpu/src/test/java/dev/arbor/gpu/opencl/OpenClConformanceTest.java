@@ -305,10 +305,10 @@ class OpenClConformanceTest {
     AbstractValue idx = new AbstractValue(Shape.of(4), DType.I64);
     Params axis0 = Params.of("axis", 0, "batch_dims", 0);
     assertEquals(
-        "index kernel arbor_gather_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6]",
+        "index kernel arbor_gather_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6, parts=1]",
         cl.plan(dev.arbor.core.primitives.Indexing.GATHER, axis0, List.of(x, idx)));
     assertEquals(
-        "index kernel arbor_scatter_add_f32_i64 Sizes[items=5, p1=1, ni=4, p2=5, len=6]",
+        "index kernel arbor_scatter_add_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6, parts=4]",
         cl.plan(
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             axis0,
