@@ -18,7 +18,9 @@ import java.util.Locale;
  * atan2 rem} and F32 {@code sin cos log1p expm1 pow atan2 rem} (through F64) as {@link
  * DoubleMath}'s algorithms, one instruction per {@link MathOps} operation. Tree reductions ({@link
  * PartialReduceKernel}, {@link CombineKernel}) use {@code .shared} memory and {@code bar.sync}.
- * {@code max}/{@code min} return the non-NaN operand (PTX semantics), unlike {@link Math#max}.
+ * Argmax/argmin, gather/scatter_add, cumsum and threefry2x32 are kernels of their own ({@link
+ * ArgReduceKernel}, {@link GatherKernel}, {@link ScanKernel}, {@link ThreefryKernel}). {@code
+ * max}/{@code min} return the non-NaN operand (PTX semantics), unlike {@link Math#max}.
  */
 public final class PtxEmitter {
   private PtxEmitter() {}

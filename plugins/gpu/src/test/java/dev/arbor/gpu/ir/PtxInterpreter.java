@@ -10,12 +10,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A small, strict interpreter for the subset of PTX that {@link PtxEmitter}'s matmul kernel uses,
- * so that the PTX text itself (not only the OpenCL mirror of its algorithm) runs in the tests where
- * no GPU is. It executes one work group at a time: every thread runs until {@code bar.sync} or
- * {@code ret}, then the next, and all must meet at each barrier. Memory is checked: global accesses
- * must fall inside the buffer they address, shared ones inside the declared arrays, and vector
- * accesses must be aligned to their size. An instruction it does not know is an error.
+ * A small, strict interpreter for the subset of PTX that {@link PtxEmitter} writes — the matmul
+ * kernel, loop kernels (with {@link DoubleMath}'s F64 code) and the index, scan and hash kernels;
+ * scalar instructions are decoded by {@link PtxScalarOps} — so that the PTX text itself (not only
+ * the OpenCL mirror of its algorithm) runs in the tests where no GPU is. It executes one work group
+ * at a time: every thread runs until {@code bar.sync} or {@code ret}, then the next, and all must
+ * meet at each barrier. Memory is checked: global accesses must fall inside the buffer they
+ * address, shared ones inside the declared arrays, and vector accesses must be aligned to their
+ * size. An instruction it does not know is an error.
  *
  * <p>Semantics follow the PTX ISA for these instructions: 32-bit integer ops wrap, {@code
  * mul.wide.s32} sign-extends, {@code fma.rn} is {@link Math#fma}, {@code ld.param} reads the launch
