@@ -11,13 +11,17 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
+import dev.arbor.gpu.ir.GatherKernel;
 import dev.arbor.gpu.ir.GpuKernel;
 import dev.arbor.gpu.ir.LoopKernel;
 import dev.arbor.gpu.ir.Lowering;
 import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
 import dev.arbor.gpu.ir.PartialReduceKernel;
+import dev.arbor.gpu.ir.ScanKernel;
+import dev.arbor.gpu.ir.ThreefryKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
 import java.lang.foreign.Arena;
@@ -81,12 +85,27 @@ public abstract class DeviceBackend implements Backend {
       String combineSource)
       implements Prepared {}
 
+  /** cumsum: one work item per line (see {@link ScanKernel}). */
+  private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
+      implements Prepared {}
+
+  /** threefry2x32: one work item per element (see {@link ThreefryKernel}). */
+  private record ThreefryLaunch(ThreefryKernel kernel, String source) implements Prepared {}
+
+  /** gather / scatter_add (see {@link GatherKernel}). */
+  private record GatherLaunch(GatherKernel kernel, String source, GatherKernel.Sizes sizes)
+      implements Prepared {}
+
   private record MatmulLaunch(MatmulKernel kernel, String source, Lowering.MatmulShape shape)
       implements Prepared {}
 
   private record BlasLaunch(DType type, Lowering.MatmulShape shape) implements Prepared {}
 
   private record Copy() implements Prepared {}
+
+  /** argmax/argmin: one work item per output (see {@link ArgReduceKernel}). */
+  private record ArgLaunch(ArgReduceKernel kernel, String source, ArgReduceKernel.Shape shape)
+      implements Prepared {}
 
   private record OnHost(String reason) implements Prepared {}
 
@@ -351,11 +370,23 @@ public abstract class DeviceBackend implements Backend {
         p == Fused.FUSED
             || Lowering.isLoopPrimitive(p)
             || p.name().equals("dot_general")
-            || p.name().equals("reshape");
+            || p.name().equals("reshape")
+            || isArgReduction(p)
+            || isGather(p)
+            || p.name().equals("cumsum")
+            || p.name().equals("threefry2x32");
     if (!ours || !isAvailable()) {
       return Optional.empty();
     }
     return Optional.of((in, inAvals, params, outAvals) -> run(p, in, inAvals, params, outAvals));
+  }
+
+  private static boolean isGather(Primitive p) {
+    return p.name().equals("gather") || p.name().equals("scatter_add");
+  }
+
+  private static boolean isArgReduction(Primitive p) {
+    return p.name().equals("argmax") || p.name().equals("argmin");
   }
 
   /**
@@ -379,6 +410,10 @@ public abstract class DeviceBackend implements Backend {
         switch (pr) {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
+          case ArgLaunch a -> program(a.source(), a.kernel().name());
+          case GatherLaunch g -> program(g.source(), g.kernel().name());
+          case ScanLaunch c -> program(c.source(), c.kernel().name());
+          case ThreefryLaunch t -> program(t.source(), t.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
             if (t.combine() != null) {
@@ -406,6 +441,10 @@ public abstract class DeviceBackend implements Backend {
               + (t.combine() == null ? ")" : ", then " + t.combine().name() + ")");
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
+      case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
+      case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
+      case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
+      case ThreefryLaunch t -> "threefry kernel " + t.kernel().name();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
     };
@@ -446,6 +485,32 @@ public abstract class DeviceBackend implements Backend {
         }
         return new MatmulLaunch(k, emit(k), shape);
       }
+      if (isArgReduction(p)) {
+        requireType(in.get(0).dtype());
+        ArgReduceKernel k = ArgReduceKernel.of(p.name(), params, in.get(0));
+        return new ArgLaunch(k, emit(k), ArgReduceKernel.shape(in.get(0), params.intValue("axis")));
+      }
+      if (p.name().equals("threefry2x32")) {
+        if (in.get(0).shape().size() > Integer.MAX_VALUE) {
+          throw new UnsupportedKernelException("threefry2x32 over more than 2^31-1 elements");
+        }
+        ThreefryKernel k = new ThreefryKernel("arbor_threefry2x32");
+        return new ThreefryLaunch(k, emit(k));
+      }
+      if (p.name().equals("cumsum")) {
+        AbstractValue x = in.get(0);
+        requireType(x.dtype());
+        if (x.dtype().isFloating()) {
+          requireType(DType.F64); // the reference accumulates floats in double
+        }
+        ScanKernel k = ScanKernel.of(x, params.get("reverse", Boolean.class));
+        return new ScanLaunch(k, emit(k), ScanKernel.sizes(x, params.intValue("axis")));
+      }
+      if (isGather(p)) {
+        requireType(in.get(0).dtype());
+        GatherKernel k = GatherKernel.of(p.name(), in.get(0), in.get(1));
+        return new GatherLaunch(k, emit(k), k.sizes(in.get(0), in.get(1), params));
+      }
       List<AbstractValue> out = p.abstractEval(in, params);
       LoopKernel k;
       if (p == Fused.FUSED) {
@@ -459,6 +524,9 @@ public abstract class DeviceBackend implements Backend {
       }
       for (Op op : k.body()) {
         requireType(op.type());
+        if (op instanceof Op.Unary u && u.fn() == Op.UnaryFn.ERF_INV) {
+          requireType(DType.F64); // computed in F64 for F32 too, as the reference does
+        }
       }
       int groups = PartialReduceKernel.groupsFor(k);
       if (groups > 0) {
@@ -506,6 +574,10 @@ public abstract class DeviceBackend implements Backend {
       case LoopLaunch l -> launchLoop(l, in, outAvals);
       case TreeLaunch t -> launchTree(t, in, outAvals);
       case MatmulLaunch m -> launchMatmul(m, in, outAvals.get(0));
+      case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
+      case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
+      case ScanLaunch c -> launchScan(c, in, outAvals.get(0));
+      case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -612,6 +684,136 @@ public abstract class DeviceBackend implements Backend {
       if (partials != null) {
         partials.release();
       }
+    }
+  }
+
+  private List<Buffer> launchArg(ArgLaunch a, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      ArgReduceKernel.Shape s = a.shape();
+      if (s.outputs() == 0) {
+        return List.of(out);
+      }
+      long group = loopGroupSize();
+      long global = (s.outputs() + group - 1) / group * group;
+      List<Device.Arg> args =
+          List.of(
+              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
+              new Device.Pointer(out.handle()),
+              new Device.Int(s.outputs()),
+              new Device.Int(s.length()),
+              new Device.Int(s.inner()));
+      synchronized (lock) {
+        device()
+            .launch(
+                program(a.source(), a.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchThreefry(
+      ThreefryLaunch t, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(2);
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      long size = outAvals.get(0).shape().size();
+      if (size == 0) {
+        return outs;
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      for (Buffer b : outs) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Int((int) size));
+      long group = loopGroupSize();
+      long global = (size + group - 1) / group * group;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(t.source(), t.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      ScanKernel.Sizes s = c.sizes();
+      if (s.lines() == 0) {
+        return List.of(out);
+      }
+      long group = loopGroupSize();
+      long global = (s.lines() + group - 1) / group * group;
+      List<Device.Arg> args =
+          List.of(
+              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
+              new Device.Pointer(out.handle()),
+              new Device.Int(s.lines()),
+              new Device.Int(s.n()),
+              new Device.Int(s.inner()));
+      synchronized (lock) {
+        device()
+            .launch(
+                program(c.source(), c.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchGather(GatherLaunch g, List<Buffer> in, AbstractValue outAval) {
+    DeviceBuffer out = allocate(outAval);
+    try {
+      GatherKernel.Sizes s = g.sizes();
+      if (s.items() == 0) {
+        return List.of(out);
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Pointer(out.handle()));
+      for (int v : s.arguments()) {
+        args.add(new Device.Int(v));
+      }
+      long group = loopGroupSize();
+      long global = (s.items() + group - 1) / group * group;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(g.source(), g.kernel().name()),
+                new long[] {global, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return List.of(out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
     }
   }
 

@@ -43,6 +43,7 @@ final class ClMath implements MathOps<String, String> {
               case COS -> f64 ? DoubleMath.cos(m, a) : null;
               case LOG1P -> DoubleMath.log1p(m, a);
               case EXPM1 -> DoubleMath.expm1(m, a);
+              case ERF_INV -> DoubleMath.erfInv(m, a);
               default -> null;
             };
         yield r == null ? null : m.narrow(u.type(), r);
@@ -135,6 +136,11 @@ final class ClMath implements MathOps<String, String> {
   @Override
   public String rint(String a) {
     return d("rint(" + a + ")");
+  }
+
+  @Override
+  public String sqrt(String a) {
+    return d("sqrt(" + a + ")"); // correctly rounded in double (OpenCL 1.2, 7.4)
   }
 
   @Override

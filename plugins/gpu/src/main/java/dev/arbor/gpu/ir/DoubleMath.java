@@ -352,6 +352,64 @@ public final class DoubleMath {
     return o.select(bad, o.c(Double.NaN), res);
   }
 
+  private static final double[][] ERF_INV = erfInvCoefficients();
+
+  /**
+   * Giles' polynomials ({@link dev.arbor.core.primitives.ErfInvPolynomials}) padded at the front
+   * with zeros to one length, so that each term's coefficient is a select among three constants: a
+   * leading zero leaves {@code p = 0 + 0·w = 0} and the first real term {@code c + 0·w = c}
+   * exactly.
+   */
+  private static double[][] erfInvCoefficients() {
+    double[][] polys = {
+      dev.arbor.core.primitives.ErfInvPolynomials.central(),
+      dev.arbor.core.primitives.ErfInvPolynomials.tail(),
+      dev.arbor.core.primitives.ErfInvPolynomials.farTail()
+    };
+    int n = 0;
+    for (double[] c : polys) {
+      n = Math.max(n, c.length);
+    }
+    double[][] out = new double[3][n];
+    for (int k = 0; k < 3; k++) {
+      System.arraycopy(polys[k], 0, out[k], n - polys[k].length, polys[k].length);
+    }
+    return out;
+  }
+
+  /**
+   * The inverse error function as the reference computes it ({@code Elementwise.erfInv}): {@code w
+   * = −log((1 − x)(1 + x))}, one of Giles' three polynomials by {@code w} (in {@code w − 3.125},
+   * {@code √w − 3.25} or {@code √w − 5}), evaluated as {@code p = c + p·w} (a multiply and an add,
+   * as the reference does, not an fma), times {@code x}; ±∞ at ±1, NaN outside [−1, 1]. Only the
+   * {@code log} differs from the reference's ({@link #log}, within 1 ulp of {@link StrictMath}).
+   * Straight-line: the three branches share one polynomial whose coefficients are selected.
+   */
+  public static <V, P> V erfInv(MathOps<V, P> o, V x) {
+    V one = o.c(1);
+    V w = o.neg(log(o, o.mul(o.sub(one, x), o.add(one, x))));
+    P central = o.lt(w, o.c(6.25));
+    P tail = o.lt(w, o.c(16.0));
+    V s = o.sqrt(w);
+    V z =
+        o.select(
+            central, o.sub(w, o.c(3.125)), o.select(tail, o.sub(s, o.c(3.25)), o.sub(s, o.c(5.0))));
+    double[][] c = ERF_INV;
+    V p = null;
+    for (int k = 0; k < c[0].length; k++) {
+      boolean zero = c[0][k] == 0 && c[1][k] == 0 && c[2][k] == 0;
+      if (p == null && zero) {
+        continue; // a leading zero term: p would stay exactly 0
+      }
+      V ck = o.select(central, o.c(c[0][k]), o.select(tail, o.c(c[1][k]), o.c(c[2][k])));
+      p = p == null ? ck : o.add(ck, o.mul(p, z));
+    }
+    V ax = o.abs(x);
+    V r = o.mul(p, x);
+    r = o.select(o.eq(ax, one), o.mul(x, o.c(Double.POSITIVE_INFINITY)), r);
+    return o.select(o.le(ax, one), r, o.c(Double.NaN)); // NaN, |x| > 1
+  }
+
   /** floor(log2|v|) for finite non-zero {@code v}, subnormals included. */
   private static <V, P> V ilogb(MathOps<V, P> o, V v) {
     P sub = o.lt(v, o.c(MIN_NORMAL));
@@ -406,6 +464,11 @@ public final class DoubleMath {
         @Override
         public Double rint(Double a) {
           return Math.rint(a);
+        }
+
+        @Override
+        public Double sqrt(Double a) {
+          return Math.sqrt(a);
         }
 
         @Override

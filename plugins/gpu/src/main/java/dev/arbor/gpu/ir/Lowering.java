@@ -49,7 +49,8 @@ public final class Lowering {
           Map.entry("floor", UnaryFn.FLOOR),
           Map.entry("ceil", UnaryFn.CEIL),
           Map.entry("round", UnaryFn.ROUND),
-          Map.entry("not", UnaryFn.NOT));
+          Map.entry("not", UnaryFn.NOT),
+          Map.entry("erf_inv", UnaryFn.ERF_INV));
 
   private static final Map<String, BinaryFn> BINARY =
       Map.ofEntries(
@@ -64,7 +65,9 @@ public final class Lowering {
           Map.entry("rem", BinaryFn.REM),
           Map.entry("and", BinaryFn.AND),
           Map.entry("or", BinaryFn.OR),
-          Map.entry("xor", BinaryFn.XOR));
+          Map.entry("xor", BinaryFn.XOR),
+          Map.entry("shift_left", BinaryFn.SHIFT_LEFT),
+          Map.entry("shift_right_logical", BinaryFn.SHIFT_RIGHT_LOGICAL));
 
   private static final Map<String, CompareFn> COMPARE =
       Map.of(

@@ -34,6 +34,9 @@ public interface MathOps<V, P> {
   /** Round to the nearest integer, ties to even. */
   V rint(V a);
 
+  /** The square root, correctly rounded (IEEE). */
+  V sqrt(V a);
+
   /** Round toward zero. */
   V trunc(V a);
 

@@ -29,7 +29,9 @@ public sealed interface Op {
     FLOOR,
     CEIL,
     ROUND,
-    NOT
+    NOT,
+    /** The inverse error function ({@link DoubleMath#erfInv}); floats only. */
+    ERF_INV
   }
 
   /** Elementwise functions of two operands of one type. */
@@ -45,7 +47,17 @@ public sealed interface Op {
     REM,
     AND,
     OR,
-    XOR
+    XOR,
+    /**
+     * {@code a << b} on integers; a count {@code b} outside {@code [0, width)} gives 0 (the
+     * reference's {@code shift_left}).
+     */
+    SHIFT_LEFT,
+    /**
+     * {@code a >>> b} on integers taken as unsigned of their width; a count outside {@code [0,
+     * width)} gives 0 (the reference's {@code shift_right_logical}).
+     */
+    SHIFT_RIGHT_LOGICAL
   }
 
   /** Comparisons; the result is BOOL. {@code NE} is true when either operand is NaN. */

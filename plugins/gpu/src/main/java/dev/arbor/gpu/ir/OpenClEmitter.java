@@ -30,7 +30,152 @@ public final class OpenClEmitter {
       case MatmulKernel m -> matmul(m);
       case PartialReduceKernel p -> partial(p, arborMath);
       case CombineKernel c -> combine(c);
+      case ArgReduceKernel a -> argReduce(a);
+      case GatherKernel g -> gather(g);
+      case ScanKernel c -> scan(c);
+      case ThreefryKernel t -> threefry(t);
     };
+  }
+
+  // ------------------------------------------------------------------ threefry2x32
+
+  private static String threefry(ThreefryKernel k) {
+    StringBuilder s = new StringBuilder(header(false));
+    s.append("__kernel void ").append(k.name()).append("(");
+    for (String in : new String[] {"k0", "k1", "x0", "x1"}) {
+      s.append("__global const uint* restrict ").append(in).append(", ");
+    }
+    s.append("__global uint* restrict y0, __global uint* restrict y1, const int n) {\n");
+    s.append("  const int i = get_global_id(0);\n");
+    s.append("  if (i >= n) return;\n");
+    s.append("  const uint ks0 = k0[i];\n");
+    s.append("  const uint ks1 = k1[i];\n");
+    s.append("  const uint ks2 = ks0 ^ ks1 ^ ").append(ThreefryKernel.PARITY).append("u;\n");
+    s.append("  uint a = x0[i] + ks0;\n");
+    s.append("  uint b = x1[i] + ks1;\n");
+    for (int block = 0; block < 5; block++) {
+      for (int r = 0; r < 4; r++) {
+        int rot = ThreefryKernel.ROTATIONS[(block % 2) * 4 + r];
+        s.append("  a += b; b = (b << ").append(rot).append(") | (b >> ").append(32 - rot);
+        s.append("); b ^= a;\n");
+      }
+      s.append("  a += ks").append((block + 1) % 3).append(";\n");
+      s.append("  b += ks").append((block + 2) % 3).append(" + ").append(block + 1).append("u;\n");
+    }
+    s.append("  y0[i] = a;\n");
+    s.append("  y1[i] = b;\n");
+    s.append("}\n");
+    return s.toString();
+  }
+
+  // ------------------------------------------------------------------ cumsum
+
+  private static String scan(ScanKernel k) {
+    DType t = k.type();
+    boolean fl = t.isFloating();
+    String ty = type(t);
+    StringBuilder s = new StringBuilder(header(fl)); // floats accumulate in double
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(ty);
+    s.append("* restrict in, __global ").append(ty).append("* restrict out,");
+    s.append(" const int lines, const int n, const int inner) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= lines) return;\n");
+    s.append("  const int base = (gid / inner) * n * inner + gid % inner;\n");
+    s.append("  ").append(fl ? "double" : ty).append(" acc = 0;\n");
+    s.append("  for (int j = 0; j < n; j++) {\n");
+    s.append("    const int k = base + ").append(k.reverse() ? "(n - 1 - j)" : "j");
+    s.append(" * inner;\n");
+    s.append("    acc = acc + ").append(fl ? "(double)" : "").append("in[k];\n");
+    s.append("    out[k] = ").append(fl ? "(" + ty + ")" : "").append("acc;\n");
+    s.append("  }\n");
+    s.append("}\n");
+    return s.toString();
+  }
+
+  // ------------------------------------------------------------------ gather / scatter_add
+
+  private static String gather(GatherKernel k) {
+    String t = type(k.type());
+    String it = type(k.index());
+    StringBuilder s = new StringBuilder(header(k.type() == DType.F64));
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(t);
+    s.append("* restrict x, __global const ").append(it).append("* restrict idx, ");
+    if (k.scatter()) {
+      s.append("__global const ").append(t).append("* restrict u, ");
+    }
+    s.append("__global ").append(t).append("* restrict out, const int n, const int p1,");
+    s.append(" const int ni, const int p2, const int len, const int parts) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= n) return;\n");
+    String col = "gid";
+    if (k.scatter()) {
+      // item part·columns + col: a work group shares its part
+      s.append("  const int cols = n / parts;\n");
+      s.append("  const int part = gid / cols;\n");
+      s.append("  const int col = gid % cols;\n");
+      col = "col";
+    }
+    s.append("  const int c2 = ").append(col).append(" % p2;\n");
+    s.append("  int t = ").append(col).append(" / p2;\n");
+    if (!k.scatter()) {
+      s.append("  const int i = t % ni;\n");
+      s.append("  t /= ni;\n");
+    }
+    s.append("  const int c1 = t % p1;\n");
+    s.append("  const int b = t / p1;\n");
+    String clamp =
+        "(int)clamp(idx[b * ni + i], (" + it + ")0, (" + it + ")(len - 1))"; // reference: clamped
+    if (!k.scatter()) {
+      s.append("  const int c = ").append(clamp).append(";\n");
+      s.append("  out[gid] = x[((b * p1 + c1) * len + c) * p2 + c2];\n");
+    } else {
+      // Item (column (b, c1, c2), part) owns the rows r with r % parts == part: copy them, then
+      // add the updates that land there in the reference's order.
+      s.append("  const int base = (b * p1 + c1) * len * p2 + c2;\n");
+      s.append("  for (int j = part; j < len; j += parts) {\n");
+      s.append("    out[base + j * p2] = x[base + j * p2];\n");
+      s.append("  }\n");
+      s.append("  const int ubase = (b * p1 + c1) * ni * p2 + c2;\n");
+      s.append("  for (int i = 0; i < ni; i++) {\n");
+      s.append("    const int c = ").append(clamp).append(";\n");
+      s.append("    if ((c & (parts - 1)) == part) {\n");
+      s.append("      const int d = base + c * p2;\n");
+      s.append("      out[d] = out[d] + u[ubase + i * p2];\n");
+      s.append("    }\n");
+      s.append("  }\n");
+    }
+    s.append("}\n");
+    return s.toString();
+  }
+
+  // ------------------------------------------------------------------ argmax / argmin
+
+  private static String argReduce(ArgReduceKernel k) {
+    String t = type(k.type());
+    StringBuilder s = new StringBuilder(header(k.type() == DType.F64));
+    s.append("__kernel void ").append(k.name()).append("(__global const ").append(t);
+    s.append("* restrict in, __global ").append(type(k.index())).append("* restrict out,");
+    s.append(" const int n, const int len, const int inner) {\n");
+    s.append("  const int gid = get_global_id(0);\n");
+    s.append("  if (gid >= n) return;\n");
+    s.append("  const int base = (gid / inner) * len * inner + gid % inner;\n");
+    s.append("  ").append(t).append(" b = in[base];\n");
+    s.append("  int best = 0;\n");
+    s.append("  for (int j = 1; j < len; j++) {\n");
+    s.append("    const ").append(t).append(" c = in[base + j * inner];\n");
+    String better = "c " + (k.max() ? ">" : "<") + " b";
+    if (k.type().isFloating()) {
+      // as the reference: the best so far is kept once NaN; a NaN candidate replaces a number
+      better = "!isnan(b) && (isnan(c) || " + better + ")";
+    }
+    s.append("    if (").append(better).append(") {\n");
+    s.append("      b = c;\n");
+    s.append("      best = j;\n");
+    s.append("    }\n");
+    s.append("  }\n");
+    s.append("  out[gid] = (").append(type(k.index())).append(")best;\n");
+    s.append("}\n");
+    return s.toString();
   }
 
   static String type(DType t) {
@@ -53,7 +198,7 @@ public final class OpenClEmitter {
   private static boolean usesF64(LoopKernel k) {
     boolean f64 = k.inputs().contains(DType.F64);
     for (Op op : k.body()) {
-      f64 |= op.type() == DType.F64;
+      f64 |= op.type() == DType.F64 || isErfInv(op);
     }
     return f64;
   }
@@ -139,7 +284,9 @@ public final class OpenClEmitter {
     List<Op> body = k.body();
     for (int v = 0; v < body.size(); v++) {
       Op op = body.get(v);
-      String viaArbor = arborMath ? ClMath.value(s, indent, op, "m" + v + "_") : null;
+      // erf_inv has no OpenCL builtin: always DoubleMath's (the PTX kernel's operations).
+      String viaArbor =
+          arborMath || isErfInv(op) ? ClMath.value(s, indent, op, "m" + v + "_") : null;
       if (viaArbor != null) {
         s.append(indent)
             .append("const ")
@@ -165,6 +312,10 @@ public final class OpenClEmitter {
       s.append(indent).append("out").append(o).append("[i] = v").append(stores.get(o));
       s.append(";\n");
     }
+  }
+
+  private static boolean isErfInv(Op op) {
+    return op instanceof Op.Unary u && u.fn() == Op.UnaryFn.ERF_INV;
   }
 
   // ------------------------------------------------------------------ tree reductions
@@ -350,6 +501,7 @@ public final class OpenClEmitter {
       case CEIL -> "ceil(" + a + ")";
       case ROUND -> "rint(" + a + ")";
       case NOT -> t == DType.BOOL ? "(uchar)(" + a + " ^ 1)" : "~" + a;
+      case ERF_INV -> throw new AssertionError("erf_inv is emitted through ClMath");
     };
   }
 
@@ -403,6 +555,26 @@ public final class OpenClEmitter {
       case AND -> intOnly(fn, t, a + " & " + b);
       case OR -> intOnly(fn, t, a + " | " + b);
       case XOR -> intOnly(fn, t, a + " ^ " + b);
+      case SHIFT_LEFT, SHIFT_RIGHT_LOGICAL -> {
+        if (fl || t == DType.BOOL) {
+          throw new UnsupportedKernelException(fn + " on " + t);
+        }
+        // Counts outside [0, width) give 0 (compared as unsigned: negative ones are huge); the
+        // shift itself on the unsigned bits (no signed-overflow or sign-extension questions).
+        boolean i32 = t == DType.I32;
+        String u = i32 ? "uint" : "ulong";
+        String op = fn == Op.BinaryFn.SHIFT_LEFT ? " << " : " >> ";
+        yield "(("
+            + u
+            + ")"
+            + b
+            + (i32 ? " >= 32u) ? 0 : as_int(as_uint(" : " >= 64ul) ? 0L : as_long(as_ulong(")
+            + a
+            + ")"
+            + op
+            + b
+            + ")";
+      }
     };
   }
 

@@ -18,7 +18,9 @@ import java.util.Locale;
  * atan2 rem} and F32 {@code sin cos log1p expm1 pow atan2 rem} (through F64) as {@link
  * DoubleMath}'s algorithms, one instruction per {@link MathOps} operation. Tree reductions ({@link
  * PartialReduceKernel}, {@link CombineKernel}) use {@code .shared} memory and {@code bar.sync}.
- * {@code max}/{@code min} return the non-NaN operand (PTX semantics), unlike {@link Math#max}.
+ * Argmax/argmin, gather/scatter_add, cumsum and threefry2x32 are kernels of their own ({@link
+ * ArgReduceKernel}, {@link GatherKernel}, {@link ScanKernel}, {@link ThreefryKernel}). {@code
+ * max}/{@code min} return the non-NaN operand (PTX semantics), unlike {@link Math#max}.
  */
 public final class PtxEmitter {
   private PtxEmitter() {}
@@ -36,6 +38,10 @@ public final class PtxEmitter {
       case MatmulKernel m -> matmul(m);
       case PartialReduceKernel p -> new LoopWriter(p.loop(), p.groups()).write();
       case CombineKernel c -> combine(c);
+      case ArgReduceKernel a -> argReduce(a);
+      case GatherKernel g -> gather(g);
+      case ScanKernel c -> scan(c);
+      case ThreefryKernel t -> threefry(t);
     };
   }
 
@@ -317,6 +323,11 @@ public final class PtxEmitter {
     @Override
     public String rint(String a) {
       return op("cvt.rni.f64.f64", a);
+    }
+
+    @Override
+    public String sqrt(String a) {
+      return op("sqrt.rn.f64", a);
     }
 
     @Override
@@ -802,6 +813,9 @@ public final class PtxEmitter {
           case EXPM1 -> {
             return viaF64(t, a, x -> DoubleMath.expm1(m, x));
           }
+          case ERF_INV -> {
+            return viaF64(t, a, x -> DoubleMath.erfInv(m, x));
+          }
           default -> {}
         }
       }
@@ -877,7 +891,8 @@ public final class PtxEmitter {
           ins("add.rn.f32 " + e + ", " + e + ", " + constant(t, 1));
           ins("rcp.rn.f32 " + dst + ", " + e);
         }
-        case SIN, COS, LOG1P, EXPM1 -> throw new UnsupportedKernelException(fn + " on " + t);
+        case SIN, COS, LOG1P, EXPM1, ERF_INV ->
+            throw new UnsupportedKernelException(fn + " on " + t);
       }
       return dst;
     }
@@ -914,6 +929,24 @@ public final class PtxEmitter {
             throw new UnsupportedKernelException(fn + " on " + t);
           }
           ins(fn.name().toLowerCase(Locale.ROOT) + "." + bits(t) + args);
+        }
+        case SHIFT_LEFT, SHIFT_RIGHT_LOGICAL -> {
+          if (fl || t == DType.BOOL) {
+            throw new UnsupportedKernelException(fn + " on " + t);
+          }
+          // PTX clamps a shift count (unsigned) above the width to the width, giving 0: Java's
+          // result for counts >= width, and for negative ones (huge as unsigned). An I64 count is
+          // clamped to 64 before it is narrowed to the instruction's u32 count.
+          String instr = fn == Op.BinaryFn.SHIFT_LEFT ? "shl.b" : "shr.u";
+          if (t == DType.I32) {
+            ins(instr + "32" + args);
+          } else {
+            String clamped = regs.b64();
+            String count = regs.b32();
+            ins("min.u64 " + clamped + ", " + b + ", 64");
+            ins("cvt.u32.u64 " + count + ", " + clamped);
+            ins(instr + "64 " + dst + ", " + a + ", " + count);
+          }
         }
         case POW, ATAN2, REM -> throw new UnsupportedKernelException(fn + " on " + t);
       }
@@ -999,6 +1032,389 @@ public final class PtxEmitter {
             case BOOL -> "1";
           };
     };
+  }
+
+  // ------------------------------------------------------------------ threefry2x32
+
+  /** See {@link ThreefryKernel}: unrolled rounds on u32 registers. */
+  private static String threefry(ThreefryKernel k) {
+    Writer w = new Writer();
+    String[] names = {"k0", "k1", "x0", "x1", "y0", "y1"};
+    String[] base = new String[names.length];
+    for (int b = 0; b < names.length; b++) {
+      base[b] = w.pointer(names[b]);
+    }
+    String n = w.regs.b32();
+    w.ins("ld.param.u32 " + n + ", [n]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String[] v = new String[4];
+    for (int b = 0; b < 4; b++) {
+      v[b] = w.regs.b32();
+      w.ins("ld.global.u32 " + v[b] + ", [" + w.address(base[b], gid, DType.I32) + "]");
+    }
+    String[] ks = {v[0], v[1], w.regs.b32()};
+    w.ins("xor.b32 " + ks[2] + ", " + v[0] + ", " + v[1]);
+    w.ins("xor.b32 " + ks[2] + ", " + ks[2] + ", " + ThreefryKernel.PARITY);
+    String a = w.regs.b32();
+    String b = w.regs.b32();
+    String hi = w.regs.b32();
+    String lo = w.regs.b32();
+    w.ins("add.u32 " + a + ", " + v[2] + ", " + ks[0]);
+    w.ins("add.u32 " + b + ", " + v[3] + ", " + ks[1]);
+    for (int block = 0; block < 5; block++) {
+      for (int r = 0; r < 4; r++) {
+        int rot = ThreefryKernel.ROTATIONS[(block % 2) * 4 + r];
+        w.ins("add.u32 " + a + ", " + a + ", " + b);
+        w.ins("shl.b32 " + hi + ", " + b + ", " + rot);
+        w.ins("shr.u32 " + lo + ", " + b + ", " + (32 - rot));
+        w.ins("or.b32 " + b + ", " + hi + ", " + lo);
+        w.ins("xor.b32 " + b + ", " + b + ", " + a);
+      }
+      w.ins("add.u32 " + a + ", " + a + ", " + ks[(block + 1) % 3]);
+      w.ins("add.u32 " + b + ", " + b + ", " + ks[(block + 2) % 3]);
+      w.ins("add.u32 " + b + ", " + b + ", " + (block + 1));
+    }
+    w.ins("st.global.u32 [" + w.address(base[4], gid, DType.I32) + "], " + a);
+    w.ins("st.global.u32 [" + w.address(base[5], gid, DType.I32) + "], " + b);
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    for (String name : names) {
+      head.append("\t.param .u64 ").append(name).append(",\n");
+    }
+    head.append("\t.param .u32 n\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  // ------------------------------------------------------------------ cumsum
+
+  /** See {@link ScanKernel}: one thread per line, floats accumulated in F64. */
+  private static String scan(ScanKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    boolean fl = t.isFloating();
+    String in = w.pointer("in");
+    String out = w.pointer("out");
+    String lines = w.regs.b32();
+    String n = w.regs.b32();
+    String inner = w.regs.b32();
+    w.ins("ld.param.u32 " + lines + ", [lines]");
+    w.ins("ld.param.u32 " + n + ", [n]");
+    w.ins("ld.param.u32 " + inner + ", [inner]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + lines);
+    w.ins("@" + done + " bra $Ldone");
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String at = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
+    w.ins("mad.lo.s32 " + at + ", " + q + ", " + inner + ", " + r);
+    String step = inner;
+    if (k.reverse()) {
+      String last = w.regs.b32();
+      w.ins("add.s32 " + last + ", " + n + ", -1");
+      w.ins("mad.lo.s32 " + at + ", " + last + ", " + inner + ", " + at);
+      step = w.regs.b32();
+      w.ins("neg.s32 " + step + ", " + inner);
+    }
+    DType accType = fl ? DType.F64 : t;
+    String acc = w.regs.of(accType);
+    w.ins("mov." + bits(accType) + " " + acc + ", " + constant(accType, 0));
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + j + ", 0");
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + n);
+    w.ins("@" + end + " bra $Ldone");
+    String v = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(in, at, t) + "]");
+    if (t == DType.F32) {
+      String wide = w.regs.of(DType.F64);
+      w.ins("cvt.f64.f32 " + wide + ", " + v);
+      v = wide;
+    }
+    w.ins((fl ? "add.rn." : "add.") + arith(accType) + " " + acc + ", " + acc + ", " + v);
+    String res = acc;
+    if (t == DType.F32) {
+      res = w.regs.of(DType.F32);
+      w.ins("cvt.rn.f32.f64 " + res + ", " + acc);
+    }
+    w.store(out, at, t, res);
+    w.ins("add.s32 " + at + ", " + at + ", " + step);
+    w.ins("add.s32 " + j + ", " + j + ", 1");
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
+    head.append("\t.param .u32 lines,\n\t.param .u32 n,\n\t.param .u32 inner\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  // ------------------------------------------------------------------ gather / scatter_add
+
+  /** See {@link GatherKernel}. */
+  private static String gather(GatherKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    DType it = k.index();
+    String x = w.pointer("x");
+    String idx = w.pointer("idx");
+    String u = k.scatter() ? w.pointer("u") : null;
+    String out = w.pointer("out");
+    String n = w.regs.b32();
+    String p1 = w.regs.b32();
+    String ni = w.regs.b32();
+    String p2 = w.regs.b32();
+    String len = w.regs.b32();
+    String parts = w.regs.b32();
+    for (String[] prm :
+        new String[][] {
+          {n, "n"}, {p1, "p1"}, {ni, "ni"}, {p2, "p2"}, {len, "len"}, {parts, "parts"}
+        }) {
+      w.ins("ld.param.u32 " + prm[0] + ", [" + prm[1] + "]");
+    }
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String col = gid;
+    String part = null;
+    if (k.scatter()) {
+      // item part·columns + col (see GatherKernel): a warp shares its part
+      String cols = w.regs.b32();
+      part = w.regs.b32();
+      col = w.regs.b32();
+      w.ins("div.u32 " + cols + ", " + n + ", " + parts);
+      w.ins("div.u32 " + part + ", " + gid + ", " + cols);
+      w.ins("rem.u32 " + col + ", " + gid + ", " + cols);
+    }
+    String c2 = w.regs.b32();
+    String rest = w.regs.b32();
+    w.ins("rem.u32 " + c2 + ", " + col + ", " + p2);
+    w.ins("div.u32 " + rest + ", " + col + ", " + p2);
+    String i = null;
+    if (!k.scatter()) {
+      i = w.regs.b32();
+      w.ins("rem.u32 " + i + ", " + rest + ", " + ni);
+      w.ins("div.u32 " + rest + ", " + rest + ", " + ni);
+    }
+    String c1 = w.regs.b32();
+    String b = w.regs.b32();
+    w.ins("rem.u32 " + c1 + ", " + rest + ", " + p1);
+    w.ins("div.u32 " + b + ", " + rest + ", " + p1);
+    String row = w.regs.b32(); // b·p1 + c1
+    w.ins("mad.lo.s32 " + row + ", " + b + ", " + p1 + ", " + c1);
+    String last = w.regs.b32();
+    w.ins("add.s32 " + last + ", " + len + ", -1");
+    String idxBase = w.regs.b32();
+    w.ins("mul.lo.s32 " + idxBase + ", " + b + ", " + ni);
+    if (!k.scatter()) {
+      String at = w.regs.b32();
+      w.ins("add.s32 " + at + ", " + idxBase + ", " + i);
+      String c = clampedIndex(w, idx, at, it, last);
+      String src = w.regs.b32();
+      w.ins("mad.lo.s32 " + src + ", " + row + ", " + len + ", " + c);
+      w.ins("mad.lo.s32 " + src + ", " + src + ", " + p2 + ", " + c2);
+      String v = w.regs.of(t);
+      w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, src, t) + "]");
+      w.store(out, gid, t, v);
+    } else {
+      // copy this part's rows of the column x[b, c1, :, c2], then add the updates that land on
+      // them, in order (see GatherKernel)
+      String base = w.regs.b32();
+      w.ins("mul.lo.s32 " + base + ", " + row + ", " + len);
+      w.ins("mad.lo.s32 " + base + ", " + base + ", " + p2 + ", " + c2);
+      String j = w.regs.b32();
+      String at = w.regs.b32();
+      String stride = w.regs.b32();
+      w.ins("mov.u32 " + j + ", " + part);
+      w.ins("mad.lo.s32 " + at + ", " + part + ", " + p2 + ", " + base);
+      w.ins("mul.lo.s32 " + stride + ", " + parts + ", " + p2);
+      w.code.append("$Lcopy:\n");
+      String copied = w.regs.pred();
+      w.ins("setp.ge.s32 " + copied + ", " + j + ", " + len);
+      w.ins("@" + copied + " bra $Lcopied");
+      String v = w.regs.of(t);
+      w.ins("ld.global." + memory(t) + " " + v + ", [" + w.address(x, at, t) + "]");
+      w.store(out, at, t, v);
+      w.ins("add.s32 " + at + ", " + at + ", " + stride);
+      w.ins("add.s32 " + j + ", " + j + ", " + parts);
+      w.ins("bra.uni $Lcopy");
+      w.code.append("$Lcopied:\n");
+      String ui = w.regs.b32();
+      w.ins("mul.lo.s32 " + ui + ", " + row + ", " + ni);
+      w.ins("mad.lo.s32 " + ui + ", " + ui + ", " + p2 + ", " + c2);
+      String ii = w.regs.b32();
+      String k2 = w.regs.b32();
+      w.ins("mov.u32 " + ii + ", " + idxBase);
+      w.ins("mov.u32 " + k2 + ", 0");
+      w.code.append("$Lscatter:\n");
+      String end = w.regs.pred();
+      w.ins("setp.ge.s32 " + end + ", " + k2 + ", " + ni);
+      w.ins("@" + end + " bra $Ldone");
+      String c = clampedIndex(w, idx, ii, it, last);
+      String mask = w.regs.b32();
+      String owner = w.regs.b32();
+      String other = w.regs.pred();
+      w.ins("add.s32 " + mask + ", " + parts + ", -1");
+      w.ins("and.b32 " + owner + ", " + c + ", " + mask);
+      w.ins("setp.ne.s32 " + other + ", " + owner + ", " + part);
+      w.ins("@" + other + " bra $Lnext");
+      String dst = w.regs.b32();
+      w.ins("mad.lo.s32 " + dst + ", " + c + ", " + p2 + ", " + base);
+      String cur = w.regs.of(t);
+      String add = w.regs.of(t);
+      String dstAddr = w.address(out, dst, t);
+      w.ins("ld.global." + memory(t) + " " + cur + ", [" + dstAddr + "]");
+      w.ins("ld.global." + memory(t) + " " + add + ", [" + w.address(u, ui, t) + "]");
+      w.ins((t.isFloating() ? "add.rn." : "add.") + arith(t) + " " + cur + ", " + cur + ", " + add);
+      w.ins("st.global." + memory(t) + " [" + dstAddr + "], " + cur);
+      w.code.append("$Lnext:\n");
+      w.ins("add.s32 " + ui + ", " + ui + ", " + p2);
+      w.ins("add.s32 " + ii + ", " + ii + ", 1");
+      w.ins("add.s32 " + k2 + ", " + k2 + ", 1");
+      w.ins("bra.uni $Lscatter");
+    }
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 x,\n\t.param .u64 idx,\n");
+    if (k.scatter()) {
+      head.append("\t.param .u64 u,\n");
+    }
+    head.append("\t.param .u64 out,\n\t.param .u32 n,\n\t.param .u32 p1,\n");
+    head.append("\t.param .u32 ni,\n\t.param .u32 p2,\n\t.param .u32 len,\n");
+    head.append("\t.param .u32 parts\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  /** {@code idx[at]} (I32 or I64) clamped into {@code [0, last]}, as a 32-bit register. */
+  private static String clampedIndex(Writer w, String idx, String at, DType it, String last) {
+    String raw = w.regs.of(it);
+    w.ins("ld.global." + memory(it) + " " + raw + ", [" + w.address(idx, at, it) + "]");
+    String c = w.regs.b32();
+    if (it == DType.I32) {
+      w.ins("max.s32 " + c + ", " + raw + ", 0");
+      w.ins("min.s32 " + c + ", " + c + ", " + last);
+    } else {
+      String wideLast = w.regs.b64();
+      w.ins("cvt.s64.s32 " + wideLast + ", " + last);
+      w.ins("max.s64 " + raw + ", " + raw + ", 0");
+      w.ins("min.s64 " + raw + ", " + raw + ", " + wideLast);
+      w.ins("cvt.u32.u64 " + c + ", " + raw);
+    }
+    return c;
+  }
+
+  // ------------------------------------------------------------------ argmax / argmin
+
+  /** See {@link ArgReduceKernel}: one thread per output, the first extremum as the reference's. */
+  private static String argReduce(ArgReduceKernel k) {
+    Writer w = new Writer();
+    DType t = k.type();
+    String in = w.pointer("in");
+    String out = w.pointer("out");
+    String n = w.regs.b32();
+    String len = w.regs.b32();
+    String inner = w.regs.b32();
+    w.ins("ld.param.u32 " + n + ", [n]");
+    w.ins("ld.param.u32 " + len + ", [len]");
+    w.ins("ld.param.u32 " + inner + ", [inner]");
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
+    w.ins("@" + done + " bra $Ldone");
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String base = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + len);
+    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
+    String b = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + b + ", [" + w.address(in, base, t) + "]");
+    String best = w.regs.b32();
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + best + ", 0");
+    w.ins("mov.u32 " + j + ", 1");
+    String at = w.regs.b32();
+    w.ins("mov.u32 " + at + ", " + base);
+    w.code.append("$Lloop:\n");
+    String end = w.regs.pred();
+    w.ins("setp.ge.s32 " + end + ", " + j + ", " + len);
+    w.ins("@" + end + " bra $Lend");
+    w.ins("add.s32 " + at + ", " + at + ", " + inner);
+    String c = w.regs.of(t);
+    w.ins("ld.global." + memory(t) + " " + c + ", [" + w.address(in, at, t) + "]");
+    String cmp = (k.max() ? "gt." : "lt.") + (t == DType.BOOL ? "u32" : arith(t));
+    String better = w.regs.pred();
+    w.ins("setp." + cmp + " " + better + ", " + c + ", " + b); // ordered: false with a NaN
+    if (t.isFloating()) {
+      // as the reference: a NaN candidate replaces a number; nothing replaces a NaN
+      String cNan = w.regs.pred();
+      String bNum = w.regs.pred();
+      w.ins("setp.nan." + arith(t) + " " + cNan + ", " + c + ", " + c);
+      w.ins("setp.num." + arith(t) + " " + bNum + ", " + b + ", " + b);
+      w.ins("or.pred " + better + ", " + better + ", " + cNan);
+      w.ins("and.pred " + better + ", " + better + ", " + bNum);
+    }
+    w.ins("@" + better + " mov." + (t.isFloating() ? arith(t) : bits(t)) + " " + b + ", " + c);
+    w.ins("@" + better + " mov.u32 " + best + ", " + j);
+    w.ins("add.s32 " + j + ", " + j + ", 1");
+    w.ins("bra.uni $Lloop");
+    w.code.append("$Lend:\n");
+    if (k.index() == DType.I64) {
+      String wide = w.regs.b64();
+      w.ins("cvt.s64.s32 " + wide + ", " + best);
+      w.store(out, gid, DType.I64, wide);
+    } else {
+      w.store(out, gid, DType.I32, best);
+    }
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
+    head.append("\t.param .u32 n,\n\t.param .u32 len,\n\t.param .u32 inner\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
   // ------------------------------------------------------------------ tree reductions

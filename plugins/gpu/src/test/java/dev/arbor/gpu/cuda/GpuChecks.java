@@ -61,6 +61,10 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *   <li>{@code fused}: a jitted elementwise chain over 2^26 floats, GB/s, against a
  *       device-to-device copy of the same size.
  *   <li>{@code mlp}: one jitted value-and-gradient step of a 784-1024-1024-10 MLP, batch 1024.
+ *   <li>{@code indexing} (only when named): the index, scan and hash kernels — gather of embedding
+ *       rows, the deterministic scatter_add of their gradient (checked bit for bit against the
+ *       reference), cumsum and argmax along either axis of a square matrix (cumsum checked bit for
+ *       bit), threefry2x32 and erf_inv — timed (best of 10) against {@code -x}.
  * </ul>
  *
  * <p>Usage: {@code GpuChecks OUT_DIR [section,section,...]}. Exit status 0 when every check passed,
@@ -123,6 +127,7 @@ public final class GpuChecks {
           case "sgemm" -> sgemm((DeviceBackend) b, cuda);
           case "fused" -> fused();
           case "mlp" -> mlp();
+          case "indexing" -> indexing(b);
           default -> fail(s, "unknown section");
         }
       } catch (Throwable e) {
@@ -753,6 +758,143 @@ public final class GpuChecks {
             Locale.ROOT, "best %.3f ms (the driver's device-to-device copy)", copy * 1e3));
     figure("fused", "fused / -x bandwidth", neg / best, "ratio", null);
     figure("fused", "fused / copy bandwidth", copy / best, "ratio", null);
+  }
+
+  // ------------------------------------------------------------------ indexing
+
+  /** A device tensor of {@code h} on {@code b}. */
+  private static Tensor on(Backend b, HostArray h) {
+    return dev.arbor.core.ConcreteTensor.wrap(b, b.upload(h), h.aval());
+  }
+
+  /** Best of {@code reps} runs of {@code f} (each waited for), in seconds. */
+  private static double best(int reps, java.util.function.Supplier<Tensor> f) {
+    f.get().blockUntilReady();
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      f.get().blockUntilReady();
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    return best;
+  }
+
+  private void timed(String name, double seconds, double bytes) {
+    figure(
+        "indexing",
+        name,
+        seconds * 1e3,
+        "ms",
+        String.format(Locale.ROOT, "%.1f GB/s moved", bytes / seconds / 1e9));
+  }
+
+  private static boolean sameBits(HostArray a, HostArray b) {
+    for (int i = 0; i < a.size(); i++) {
+      if (Double.doubleToRawLongBits(a.getDouble(i))
+          != Double.doubleToRawLongBits(b.getDouble(i))) {
+        return false;
+      }
+    }
+    return a.size() == b.size();
+  }
+
+  private void indexing(Backend b) {
+    int reps = 10;
+    Random r = new Random(5);
+    int vocab = small ? 512 : 32768;
+    int dim = small ? 64 : 512;
+    int tokens = small ? 256 : 8192;
+    float[] table = new float[vocab * dim];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = (float) r.nextGaussian();
+    }
+    long[] ids = new long[tokens];
+    for (int i = 0; i < tokens; i++) {
+      ids[i] = (long) Math.min(vocab - 1, Math.abs(r.nextGaussian()) * vocab / 8); // Zipf-like
+    }
+    double[] up = new double[tokens * dim];
+    for (int i = 0; i < up.length; i++) {
+      up[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(5) - 2));
+    }
+    HostArray hx =
+        HostArray.ofDoubles(new AbstractValue(Shape.of(vocab, dim), DType.F32), toDoubles(table));
+    HostArray hidx = HostArray.ofLongs(new AbstractValue(Shape.of(tokens), DType.I32), ids);
+    HostArray hu = HostArray.ofDoubles(new AbstractValue(Shape.of(tokens, dim), DType.F32), up);
+    Tensor x = on(b, hx);
+    Tensor idx = on(b, hidx);
+    Tensor u = on(b, hu);
+    Params axis0 = Params.of("axis", 0, "batch_dims", 0);
+    var gather = dev.arbor.core.primitives.Indexing.GATHER;
+    var scatter = dev.arbor.core.primitives.Indexing.SCATTER_ADD;
+    double g = best(reps, () -> gather.bind1(axis0, x, idx));
+    timed("gather " + tokens + " rows of [" + vocab + ", " + dim + "] F32", g, 8.0 * tokens * dim);
+    double sa = best(reps, () -> scatter.bind1(axis0, x, idx, u));
+    timed(
+        "scatter_add " + tokens + " rows into [" + vocab + ", " + dim + "] F32",
+        sa,
+        4.0 * (2L * vocab * dim + 2L * tokens * dim));
+    HostArray want =
+        scatter.referenceKernel().apply(List.of(hx, hidx, hu), axis0, List.of(hx.aval())).get(0);
+    HostArray got = ((dev.arbor.core.ConcreteTensor) scatter.bind1(axis0, x, idx, u)).host();
+    figure(
+        "indexing",
+        "scatter_add equals the reference bit for bit",
+        sameBits(want, got) ? 1 : 0,
+        "bool",
+        null);
+    if (!sameBits(want, got)) {
+      fail("indexing", "scatter_add differs from the reference");
+    }
+    int n = small ? 256 : 4096;
+    float[] sq = new float[n * n];
+    for (int i = 0; i < sq.length; i++) {
+      sq[i] = (float) r.nextGaussian();
+    }
+    HostArray hm = HostArray.ofDoubles(new AbstractValue(Shape.of(n, n), DType.F32), toDoubles(sq));
+    Tensor m = on(b, hm);
+    var cumsum = dev.arbor.core.primitives.Reductions.CUMSUM;
+    for (int axis = 0; axis < 2; axis++) {
+      Params p = Params.of("axis", axis, "reverse", false);
+      double t = best(reps, () -> cumsum.bind1(p, m));
+      timed("cumsum [" + n + ", " + n + "] F32 axis " + axis, t, 8.0 * n * n);
+      HostArray cw = cumsum.referenceKernel().apply(List.of(hm), p, List.of(hm.aval())).get(0);
+      HostArray cg = ((dev.arbor.core.ConcreteTensor) cumsum.bind1(p, m)).host();
+      if (!sameBits(cw, cg)) {
+        fail("indexing", "cumsum axis " + axis + " differs from the reference");
+      }
+      Params ap = Params.of("axis", axis, "index_dtype", DType.I32);
+      double a = best(reps, () -> dev.arbor.core.primitives.Reductions.ARGMAX.bind1(ap, m));
+      timed("argmax [" + n + ", " + n + "] F32 axis " + axis, a, 4.0 * n * n);
+    }
+    int len = small ? 1 << 16 : 1 << 24;
+    long[] bits = new long[len];
+    for (int i = 0; i < len; i++) {
+      bits[i] = r.nextInt();
+    }
+    HostArray hb = HostArray.ofLongs(new AbstractValue(Shape.of(len), DType.I32), bits);
+    Tensor k = on(b, hb);
+    double tf =
+        best(
+            reps,
+            () -> dev.arbor.core.primitives.Threefry.threefry2x32(List.of(k, k, k, k)).getFirst());
+    timed("threefry2x32 " + len + " pairs", tf, 24.0 * len);
+    double[] e = new double[len];
+    for (int i = 0; i < len; i++) {
+      e[i] = r.nextDouble() * 2 - 1;
+    }
+    Tensor ev = on(b, HostArray.ofDoubles(new AbstractValue(Shape.of(len), DType.F32), e));
+    double ei = best(reps, () -> Elementwise.ERF_INV.bind1(Params.EMPTY, ev));
+    timed("erf_inv " + len + " F32", ei, 8.0 * len);
+    double neg = best(reps, () -> Ops.neg(ev));
+    timed("-x " + len + " F32 (the copy-like floor)", neg, 8.0 * len);
+  }
+
+  private static double[] toDoubles(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
   }
 
   // ------------------------------------------------------------------ mlp

@@ -119,6 +119,40 @@ class DoubleMathTest {
   }
 
   @Test
+  void erfInvAgainstTheReference() {
+    // The reference (core's Elementwise.erfInv: the same polynomials, Math.log) is the target:
+    // only the log differs. Uniform on (-1, 1), the tails within 1e-2 .. 1e-16 of ±1 (all three
+    // polynomials), the specials (±1 → ±∞, NaN outside).
+    Random r = new Random(11);
+    List<Double> xs = new ArrayList<>(inputs(r, -1, 1, 40000));
+    for (int i = 0; i < 40000; i++) {
+      xs.add((1 - Math.pow(10, -2 - 14 * r.nextDouble())) * (r.nextBoolean() ? 1 : -1));
+    }
+    for (double x : SPECIAL) {
+      xs.add(x);
+    }
+    xs.addAll(List.of(Math.nextDown(1.0), Math.nextUp(-1.0), 1e-300, Double.MIN_VALUE));
+    double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
+    dev.arbor.backend.HostArray in =
+        dev.arbor.backend.HostArray.ofDoubles(
+            new dev.arbor.core.AbstractValue(
+                dev.arbor.array.Shape.of(x.length), dev.arbor.array.DType.F64),
+            x);
+    double[] ref =
+        dev.arbor.core.primitives.Elementwise.ERF_INV
+            .referenceKernel()
+            .apply(List.of(in), dev.arbor.core.Params.EMPTY, List.of(in.aval()))
+            .get(0)
+            .toDoubles();
+    java.util.Map<Double, Double> want = new java.util.HashMap<>();
+    for (int i = 0; i < x.length; i++) {
+      want.put(x[i], ref[i]);
+    }
+    double w = worst("erf_inv vs reference", v -> DoubleMath.erfInv(J, v), want::get, xs);
+    assertTrue(w <= 4, "erf_inv: " + w + " ulp > 4");
+  }
+
+  @Test
   void exp() {
     check("exp", x -> DoubleMath.exp(J, x), StrictMath::exp, 1);
   }

@@ -177,6 +177,42 @@ final class KernelCases {
             List.of(av(DType.F64, 100))));
     m.put("matmul_f32", new MatmulKernel("arbor_matmul_f32", DType.F32));
     m.put("matmul_f64", new MatmulKernel("arbor_matmul_f64", DType.F64));
+    for (var shift :
+        List.of(
+            Map.entry("shift_left_i32", DType.I32),
+            Map.entry("shift_right_logical_i64", DType.I64))) {
+      DType t = shift.getValue();
+      String name = shift.getKey();
+      m.put(
+          name,
+          Lowering.loop(
+              "arbor_" + name,
+              name.startsWith("shift_left")
+                  ? Elementwise.SHIFT_LEFT
+                  : Elementwise.SHIFT_RIGHT_LOGICAL,
+              Params.EMPTY,
+              List.of(av(t, 100), av(t, 100)),
+              List.of(av(t, 100))));
+    }
+    m.put(
+        "erf_inv_f32",
+        Lowering.loop(
+            "arbor_erf_inv_f32",
+            Elementwise.ERF_INV,
+            Params.EMPTY,
+            List.of(av(DType.F32, 100)),
+            List.of(av(DType.F32, 100))));
+    m.put(
+        "argmax_f32_i32", new ArgReduceKernel("arbor_argmax_f32_i32", DType.F32, DType.I32, true));
+    m.put(
+        "argmin_i64_i64", new ArgReduceKernel("arbor_argmin_i64_i64", DType.I64, DType.I64, false));
+    m.put("gather_f32_i32", new GatherKernel("arbor_gather_f32_i32", DType.F32, DType.I32, false));
+    m.put(
+        "scatter_add_f64_i64",
+        new GatherKernel("arbor_scatter_add_f64_i64", DType.F64, DType.I64, true));
+    m.put("cumsum_f32", new ScanKernel("arbor_cumsum_f32", DType.F32, false));
+    m.put("cumsum_reverse_i64", new ScanKernel("arbor_cumsum_reverse_i64", DType.I64, true));
+    m.put("threefry2x32", new ThreefryKernel("arbor_threefry2x32"));
     return m;
   }
 

@@ -122,6 +122,64 @@ class PtxAssemblesTest {
     return tests.stream();
   }
 
+  @TestFactory
+  Stream<DynamicTest> argReductionsAssemblePerTypeAndIndex() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : DType.values()) {
+      for (DType index : List.of(DType.I32, DType.I64)) {
+        for (boolean max : new boolean[] {true, false}) {
+          ArgReduceKernel k =
+              new ArgReduceKernel(
+                  "arg" + (max ? "max_" : "min_") + t.shortName() + "_" + index.shortName(),
+                  t,
+                  index,
+                  max);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> gatherAndScatterAssemblePerTypeAndIndex() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : DType.values()) {
+      for (DType index : List.of(DType.I32, DType.I64)) {
+        for (boolean scatter : new boolean[] {false, true}) {
+          if (scatter && t == DType.BOOL) {
+            continue;
+          }
+          GatherKernel k =
+              new GatherKernel(
+                  (scatter ? "scatter_add_" : "gather_") + t.shortName() + "_" + index.shortName(),
+                  t,
+                  index,
+                  scatter);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> scansAssemblePerTypeAndDirection() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : List.of(DType.F32, DType.F64, DType.I32, DType.I64)) {
+      for (boolean reverse : new boolean[] {false, true}) {
+        ScanKernel k = new ScanKernel("cumsum_" + reverse + "_" + t.shortName(), t, reverse);
+        tests.add(
+            DynamicTest.dynamicTest(k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+      }
+    }
+    return tests.stream();
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

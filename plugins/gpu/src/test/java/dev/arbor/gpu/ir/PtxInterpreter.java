@@ -10,12 +10,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A small, strict interpreter for the subset of PTX that {@link PtxEmitter}'s matmul kernel uses,
- * so that the PTX text itself (not only the OpenCL mirror of its algorithm) runs in the tests where
- * no GPU is. It executes one work group at a time: every thread runs until {@code bar.sync} or
- * {@code ret}, then the next, and all must meet at each barrier. Memory is checked: global accesses
- * must fall inside the buffer they address, shared ones inside the declared arrays, and vector
- * accesses must be aligned to their size. An instruction it does not know is an error.
+ * A small, strict interpreter for the subset of PTX that {@link PtxEmitter} writes — the matmul
+ * kernel, loop kernels (with {@link DoubleMath}'s F64 code) and the index, scan and hash kernels;
+ * scalar instructions are decoded by {@link PtxScalarOps} — so that the PTX text itself (not only
+ * the OpenCL mirror of its algorithm) runs in the tests where no GPU is. It executes one work group
+ * at a time: every thread runs until {@code bar.sync} or {@code ret}, then the next, and all must
+ * meet at each barrier. Memory is checked: global accesses must fall inside the buffer they
+ * address, shared ones inside the declared arrays, and vector accesses must be aligned to their
+ * size. An instruction it does not know is an error.
  *
  * <p>Semantics follow the PTX ISA for these instructions: 32-bit integer ops wrap, {@code
  * mul.wide.s32} sign-extends, {@code fma.rn} is {@link Math#fma}, {@code ld.param} reads the launch
@@ -25,13 +27,14 @@ final class PtxInterpreter {
   /** A global buffer at a fake device address. */
   record Global(long address, ByteBuffer data) {}
 
-  private record Operand(int kind, int slot, long value, int[] slots) {}
+  record Operand(int kind, int slot, long value, int[] slots) {}
 
   private record Instr(int guard, boolean negate, String op, Operand[] args, String text) {}
 
   private static final int REG = 0;
   private static final int IMM = 1;
-  private static final int SPECIAL = 2; // value: 0..2 tid.x/y/z, 3..5 ctaid.x/y/z
+  // value: 0..2 tid.x/y/z, 3..5 ctaid.x/y/z, 6..8 ntid.x/y/z, 9..11 nctaid.x/y/z
+  private static final int SPECIAL = 2;
   private static final int ADDR = 3; // slot (or -1) + value
   private static final int VEC = 4;
   private static final int PARAM = 5; // value: parameter index
@@ -42,6 +45,8 @@ final class PtxInterpreter {
   private final Map<String, Integer> shared = new HashMap<>();
   private final List<String> params = new ArrayList<>();
   private int sharedBytes;
+  private int[] launchGrid = {1, 1, 1};
+  private int launchBlock = 1;
 
   PtxInterpreter(String ptx) {
     boolean body = false;
@@ -146,6 +151,10 @@ final class PtxInterpreter {
       int axis = a.charAt(a.length() - 1) - 'x';
       return new Operand(SPECIAL, -1, (a.startsWith("%tid.") ? 0 : 3) + axis, null);
     }
+    if (a.startsWith("%ntid.") || a.startsWith("%nctaid.")) {
+      int axis = a.charAt(a.length() - 1) - 'x';
+      return new Operand(SPECIAL, -1, (a.startsWith("%ntid.") ? 6 : 9) + axis, null);
+    }
     if (a.startsWith("%")) {
       return new Operand(REG, slot(a), 0, null);
     }
@@ -170,6 +179,8 @@ final class PtxInterpreter {
    * these parameter values (pointers as the {@link Global#address} of a buffer).
    */
   void launch(int[] grid, int block, long[] args, List<Global> globals) {
+    launchGrid = grid.clone();
+    launchBlock = block;
     for (int z = 0; z < grid[2]; z++) {
       for (int y = 0; y < grid[1]; y++) {
         for (int x = 0; x < grid[0]; x++) {
@@ -246,17 +257,18 @@ final class PtxInterpreter {
         case "ld.param.u32" -> r[a[0].slot] = (int) args[(int) a[1].value];
         case "ld.param.u64" -> r[a[0].slot] = args[(int) a[1].value];
         case "cvta.to.global.u64", "mov.u32", "mov.f32", "mov.f64", "mov.u64" ->
-            r[a[0].slot] = value(r, a[1], tid, ctaid);
+            r[a[0].slot] = value(r, a[1], tid, ctaid, launchBlock, launchGrid);
         case "add.s32" -> r[a[0].slot] = i32(v(r, a[1]) + v(r, a[2]));
         case "add.s64" -> r[a[0].slot] = v(r, a[1]) + v(r, a[2]);
         case "mul.lo.s32" -> r[a[0].slot] = i32(v(r, a[1]) * v(r, a[2]));
         case "mad.lo.s32" -> r[a[0].slot] = i32(v(r, a[1]) * v(r, a[2]) + v(r, a[3]));
         case "mul.wide.s32" -> r[a[0].slot] = i32(v(r, a[1])) * i32(v(r, a[2]));
-        case "shl.b64" -> r[a[0].slot] = v(r, a[1]) << v(r, a[2]);
+        case "shl.b64" -> r[a[0].slot] = shift(v(r, a[1]), v(r, a[2]), 64, true);
         case "and.b32" -> r[a[0].slot] = i32(v(r, a[1]) & v(r, a[2]));
         case "or.b32" -> r[a[0].slot] = i32(v(r, a[1]) | v(r, a[2]));
         case "xor.b32" -> r[a[0].slot] = i32(v(r, a[1]) ^ v(r, a[2]));
-        case "shr.u32" -> r[a[0].slot] = i32((v(r, a[1]) & 0xFFFF_FFFFL) >>> v(r, a[2]));
+        case "shr.u32" ->
+            r[a[0].slot] = i32(shift(v(r, a[1]) & 0xFFFF_FFFFL, v(r, a[2]), 32, false));
         case "cvt.u32.u64" -> r[a[0].slot] = i32(v(r, a[1]));
         case "cvt.s64.s32" -> r[a[0].slot] = i32(v(r, a[1]));
         case "setp.eq.s32" -> r[a[0].slot] = i32(v(r, a[1])) == i32(v(r, a[2])) ? 1 : 0;
@@ -273,7 +285,11 @@ final class PtxInterpreter {
                     & 0xFFFF_FFFFL;
         case "fma.rn.f64" ->
             r[a[0].slot] = Double.doubleToRawLongBits(Math.fma(d(r, a[1]), d(r, a[2]), d(r, a[3])));
-        default -> memory(op, a, r, globals, smem, in);
+        default -> {
+          if (!PtxScalarOps.execute(op, a, r)) {
+            memory(op, a, r, globals, smem, in);
+          }
+        }
       }
       pc++;
     }
@@ -286,7 +302,7 @@ final class PtxInterpreter {
     if (!load && !op.startsWith("st.") || !isShared && !op.contains(".global.")) {
       throw new IllegalStateException("instruction not supported: " + in.text);
     }
-    int width = op.endsWith("64") ? 8 : 4;
+    int width = op.endsWith("64") ? 8 : op.endsWith("8") ? 1 : 4;
     Operand addrOp = load ? a[1] : a[0];
     Operand data = load ? a[0] : a[1];
     int[] regs = data.kind == VEC ? data.slots : new int[] {data.slot};
@@ -319,7 +335,12 @@ final class PtxInterpreter {
     for (int i = 0; i < regs.length; i++) {
       int p = at + i * width;
       if (load) {
-        r[regs[i]] = width == 8 ? buf.getLong(p) : buf.getInt(p) & 0xFFFF_FFFFL;
+        r[regs[i]] =
+            width == 8
+                ? buf.getLong(p)
+                : width == 1 ? buf.get(p) & 0xFFL : buf.getInt(p) & 0xFFFF_FFFFL;
+      } else if (width == 1) {
+        buf.put(p, (byte) r[regs[i]]);
       } else if (width == 8) {
         buf.putLong(p, r[regs[i]]);
       } else {
@@ -328,14 +349,32 @@ final class PtxInterpreter {
     }
   }
 
-  private static long value(long[] r, Operand o, int tid, int[] ctaid) {
+  private static long value(long[] r, Operand o, int tid, int[] ctaid, int block, int[] grid) {
     if (o.kind == SPECIAL) {
-      return o.value == 0 ? tid : o.value < 3 ? 0 : ctaid[(int) o.value - 3];
+      int s = (int) o.value;
+      return switch (s / 3) {
+        case 0 -> s == 0 ? tid : 0;
+        case 1 -> ctaid[s - 3];
+        case 2 -> s == 6 ? block : 1;
+        default -> grid[s - 9];
+      };
     }
     return v(r, o);
   }
 
-  private static long v(long[] r, Operand o) {
+  /**
+   * A PTX shift of the {@code width}-bit value {@code x} (zero-extended for right shifts) by the
+   * unsigned 32-bit count {@code n}: counts above the width are clamped to it (giving 0).
+   */
+  static long shift(long x, long n, int width, boolean left) {
+    long count = n & 0xFFFF_FFFFL;
+    if (count >= width) {
+      return 0;
+    }
+    return left ? x << count : x >>> count;
+  }
+
+  static long v(long[] r, Operand o) {
     return switch (o.kind) {
       case REG -> r[o.slot];
       case IMM -> o.value;

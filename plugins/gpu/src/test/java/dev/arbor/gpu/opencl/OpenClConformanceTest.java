@@ -277,6 +277,69 @@ class OpenClConformanceTest {
   }
 
   @Test
+  void newPrimitivesRunAsDeviceKernels() {
+    // No reference fallback: each has a kernel (so `arbor info` says "own"), and the plan is a
+    // device kernel, not "reference kernel on host" (the testkit checks their values).
+    for (DType t : List.of(DType.I32, DType.I64)) {
+      List<AbstractValue> two =
+          List.of(new AbstractValue(Shape.of(10), t), new AbstractValue(Shape.of(10), t));
+      assertEquals(
+          "loop kernel arbor_shift_left_" + t.shortName(),
+          cl.plan(Elementwise.SHIFT_LEFT, Params.EMPTY, two));
+      assertEquals(
+          "loop kernel arbor_shift_right_logical_" + t.shortName(),
+          cl.plan(Elementwise.SHIFT_RIGHT_LOGICAL, Params.EMPTY, two));
+    }
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      assertEquals(
+          "loop kernel arbor_erf_inv_" + t.shortName(),
+          cl.plan(Elementwise.ERF_INV, Params.EMPTY, List.of(new AbstractValue(Shape.of(10), t))));
+    }
+    assertEquals(
+        "index reduction arbor_argmax_f32_i64 Shape[outputs=8, length=3, inner=4]",
+        cl.plan(
+            Reductions.ARGMAX,
+            Params.of("axis", 1, "index_dtype", DType.I64),
+            List.of(new AbstractValue(Shape.of(2, 3, 4), DType.F32))));
+    AbstractValue x = new AbstractValue(Shape.of(6, 5), DType.F32);
+    AbstractValue idx = new AbstractValue(Shape.of(4), DType.I64);
+    Params axis0 = Params.of("axis", 0, "batch_dims", 0);
+    assertEquals(
+        "index kernel arbor_gather_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6, parts=1]",
+        cl.plan(dev.arbor.core.primitives.Indexing.GATHER, axis0, List.of(x, idx)));
+    assertEquals(
+        "index kernel arbor_scatter_add_f32_i64 Sizes[items=20, p1=1, ni=4, p2=5, len=6, parts=4]",
+        cl.plan(
+            dev.arbor.core.primitives.Indexing.SCATTER_ADD,
+            axis0,
+            List.of(x, idx, new AbstractValue(Shape.of(4, 5), DType.F32))));
+    assertEquals(
+        "scan kernel arbor_cumsum_reverse_f32 Sizes[lines=24, n=5, inner=4]",
+        cl.plan(
+            Reductions.CUMSUM,
+            Params.of("axis", 1, "reverse", true),
+            List.of(new AbstractValue(Shape.of(6, 5, 4), DType.F32))));
+    AbstractValue u = new AbstractValue(Shape.of(7), DType.I32);
+    assertEquals(
+        "threefry kernel arbor_threefry2x32",
+        cl.plan(
+            dev.arbor.core.primitives.Threefry.THREEFRY2X32, Params.EMPTY, List.of(u, u, u, u)));
+    for (var p :
+        List.of(
+            dev.arbor.core.primitives.Threefry.THREEFRY2X32,
+            Reductions.CUMSUM,
+            dev.arbor.core.primitives.Indexing.GATHER,
+            dev.arbor.core.primitives.Indexing.SCATTER_ADD,
+            Elementwise.SHIFT_LEFT,
+            Elementwise.SHIFT_RIGHT_LOGICAL,
+            Elementwise.ERF_INV,
+            Reductions.ARGMAX,
+            Reductions.ARGMIN)) {
+      assertTrue(cl.kernel(p).isPresent(), p.name());
+    }
+  }
+
+  @Test
   void planNamesTheTreeReduction() {
     String full =
         cl.plan(

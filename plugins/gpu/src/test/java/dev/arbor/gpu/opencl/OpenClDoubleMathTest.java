@@ -196,6 +196,27 @@ class OpenClDoubleMathTest {
   }
 
   @Test
+  void erfInvGivesTheMirrorsBits() {
+    // erf_inv always runs as DoubleMath on OpenCL (no builtin): inputs over [-1, 1] and its tails.
+    java.util.Random r = new java.util.Random(77);
+    double[] x = new double[9000];
+    for (int i = 0; i < x.length; i++) {
+      x[i] =
+          i % 3 == 0
+              ? (1 - Math.pow(10, -2 - 14 * r.nextDouble())) * (r.nextBoolean() ? 1 : -1)
+              : r.nextDouble() * 2 - 1;
+    }
+    double[] special = {1, -1, 0.0, -0.0, 1.5, -1.5, Double.NaN, Double.NEGATIVE_INFINITY};
+    System.arraycopy(special, 0, x, 0, special.length);
+    double[] got = run(new Op.Unary(DType.F64, Op.UnaryFn.ERF_INV, 0), x, null);
+    double[] want = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      want[i] = DoubleMath.erfInv(J, x[i]);
+    }
+    assertSameBits("ERF_INV", x, null, got, want);
+  }
+
+  @Test
   void binaryFunctionsGiveTheMirrorsBits() {
     binary(Op.BinaryFn.POW, (x, y) -> DoubleMath.pow(J, x, y));
     binary(Op.BinaryFn.ATAN2, (x, y) -> DoubleMath.atan2(J, x, y));
