@@ -10,12 +10,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A small, strict interpreter for the subset of PTX that {@link PtxEmitter}'s matmul kernel uses,
- * so that the PTX text itself (not only the OpenCL mirror of its algorithm) runs in the tests where
- * no GPU is. It executes one work group at a time: every thread runs until {@code bar.sync} or
- * {@code ret}, then the next, and all must meet at each barrier. Memory is checked: global accesses
- * must fall inside the buffer they address, shared ones inside the declared arrays, and vector
- * accesses must be aligned to their size. An instruction it does not know is an error.
+ * A small, strict interpreter for the subset of PTX that {@link PtxEmitter}'s matmul kernel and the
+ * loop kernels of the layout primitives use, so that the PTX text itself (not only the OpenCL
+ * mirror of its algorithm) runs in the tests where no GPU is. It executes one work group at a time:
+ * every thread runs until {@code bar.sync} or {@code ret}, then the next, and all must meet at each
+ * barrier. Memory is checked: global accesses must fall inside the buffer they address, shared ones
+ * inside the declared arrays, and vector accesses must be aligned to their size. An instruction it
+ * does not know is an error.
  *
  * <p>Semantics follow the PTX ISA for these instructions: 32-bit integer ops wrap, {@code
  * mul.wide.s32} sign-extends, {@code fma.rn} is {@link Math#fma}, {@code ld.param} reads the launch
@@ -31,7 +32,7 @@ final class PtxInterpreter {
 
   private static final int REG = 0;
   private static final int IMM = 1;
-  private static final int SPECIAL = 2; // value: 0..2 tid.x/y/z, 3..5 ctaid.x/y/z
+  private static final int SPECIAL = 2; // value: 0..2 tid.x/y/z, 3..5 ctaid.x/y/z, 6 ntid.x
   private static final int ADDR = 3; // slot (or -1) + value
   private static final int VEC = 4;
   private static final int PARAM = 5; // value: parameter index
@@ -42,6 +43,7 @@ final class PtxInterpreter {
   private final Map<String, Integer> shared = new HashMap<>();
   private final List<String> params = new ArrayList<>();
   private int sharedBytes;
+  private int block;
 
   PtxInterpreter(String ptx) {
     boolean body = false;
@@ -142,6 +144,9 @@ final class PtxInterpreter {
       }
       return new Operand(ADDR, slot(base), off, null);
     }
+    if (a.equals("%ntid.x")) {
+      return new Operand(SPECIAL, -1, 6, null);
+    }
     if (a.startsWith("%tid.") || a.startsWith("%ctaid.")) {
       int axis = a.charAt(a.length() - 1) - 'x';
       return new Operand(SPECIAL, -1, (a.startsWith("%tid.") ? 0 : 3) + axis, null);
@@ -170,6 +175,7 @@ final class PtxInterpreter {
    * these parameter values (pointers as the {@link Global#address} of a buffer).
    */
   void launch(int[] grid, int block, long[] args, List<Global> globals) {
+    this.block = block;
     for (int z = 0; z < grid[2]; z++) {
       for (int y = 0; y < grid[1]; y++) {
         for (int x = 0; x < grid[0]; x++) {
@@ -245,7 +251,13 @@ final class PtxInterpreter {
         }
         case "ld.param.u32" -> r[a[0].slot] = (int) args[(int) a[1].value];
         case "ld.param.u64" -> r[a[0].slot] = args[(int) a[1].value];
-        case "cvta.to.global.u64", "mov.u32", "mov.f32", "mov.f64", "mov.u64" ->
+        case "cvta.to.global.u64",
+            "mov.u32",
+            "mov.f32",
+            "mov.f64",
+            "mov.u64",
+            "mov.b32",
+            "mov.b64" ->
             r[a[0].slot] = value(r, a[1], tid, ctaid);
         case "add.s32" -> r[a[0].slot] = i32(v(r, a[1]) + v(r, a[2]));
         case "add.s64" -> r[a[0].slot] = v(r, a[1]) + v(r, a[2]);
@@ -266,7 +278,23 @@ final class PtxInterpreter {
         case "setp.lt.and.s32" ->
             r[a[0].slot] = i32(v(r, a[1])) < i32(v(r, a[2])) && v(r, a[3]) != 0 ? 1 : 0;
         case "and.pred" -> r[a[0].slot] = v(r, a[1]) != 0 && v(r, a[2]) != 0 ? 1 : 0;
-        case "selp.b32" -> r[a[0].slot] = i32(v(r, a[3]) != 0 ? v(r, a[1]) : v(r, a[2]));
+        case "selp.b32", "selp.u32", "selp.f32" ->
+            r[a[0].slot] = i32(v(r, a[3]) != 0 ? v(r, a[1]) : v(r, a[2]));
+        case "selp.b64", "selp.f64" -> r[a[0].slot] = v(r, a[3]) != 0 ? v(r, a[1]) : v(r, a[2]);
+        // The loop kernels' index arithmetic (layout primitives, coordinates).
+        case "sub.s32" -> r[a[0].slot] = i32(v(r, a[1]) - v(r, a[2]));
+        case "div.s32" -> r[a[0].slot] = i32(i32(v(r, a[1])) / i32(v(r, a[2])));
+        case "div.u32" -> r[a[0].slot] = i32(Integer.divideUnsigned(u32(r, a[1]), u32(r, a[2])));
+        case "rem.u32" -> r[a[0].slot] = i32(Integer.remainderUnsigned(u32(r, a[1]), u32(r, a[2])));
+        case "max.s32" -> r[a[0].slot] = Math.max(i32(v(r, a[1])), i32(v(r, a[2])));
+        case "min.s32" -> r[a[0].slot] = Math.min(i32(v(r, a[1])), i32(v(r, a[2])));
+        case "max.s64" -> r[a[0].slot] = Math.max(v(r, a[1]), v(r, a[2]));
+        case "min.s64" -> r[a[0].slot] = Math.min(v(r, a[1]), v(r, a[2]));
+        case "setp.ge.s32" -> r[a[0].slot] = i32(v(r, a[1])) >= i32(v(r, a[2])) ? 1 : 0;
+        case "setp.ne.u32" -> r[a[0].slot] = u32(r, a[1]) != u32(r, a[2]) ? 1 : 0;
+        case "cvt.rn.f32.s32" ->
+            r[a[0].slot] = Float.floatToRawIntBits((float) i32(v(r, a[1]))) & 0xFFFF_FFFFL;
+        case "cvt.rn.f64.s32" -> r[a[0].slot] = Double.doubleToRawLongBits(i32(v(r, a[1])));
         case "fma.rn.f32" ->
             r[a[0].slot] =
                 Float.floatToRawIntBits(Math.fma(f(r, a[1]), f(r, a[2]), f(r, a[3])))
@@ -286,7 +314,7 @@ final class PtxInterpreter {
     if (!load && !op.startsWith("st.") || !isShared && !op.contains(".global.")) {
       throw new IllegalStateException("instruction not supported: " + in.text);
     }
-    int width = op.endsWith("64") ? 8 : 4;
+    int width = op.endsWith("64") ? 8 : op.endsWith("8") ? 1 : 4;
     Operand addrOp = load ? a[1] : a[0];
     Operand data = load ? a[0] : a[1];
     int[] regs = data.kind == VEC ? data.slots : new int[] {data.slot};
@@ -319,7 +347,14 @@ final class PtxInterpreter {
     for (int i = 0; i < regs.length; i++) {
       int p = at + i * width;
       if (load) {
-        r[regs[i]] = width == 8 ? buf.getLong(p) : buf.getInt(p) & 0xFFFF_FFFFL;
+        r[regs[i]] =
+            switch (width) {
+              case 8 -> buf.getLong(p);
+              case 1 -> buf.get(p) & 0xFFL;
+              default -> buf.getInt(p) & 0xFFFF_FFFFL;
+            };
+      } else if (width == 1) {
+        buf.put(p, (byte) r[regs[i]]);
       } else if (width == 8) {
         buf.putLong(p, r[regs[i]]);
       } else {
@@ -328,9 +363,9 @@ final class PtxInterpreter {
     }
   }
 
-  private static long value(long[] r, Operand o, int tid, int[] ctaid) {
+  private long value(long[] r, Operand o, int tid, int[] ctaid) {
     if (o.kind == SPECIAL) {
-      return o.value == 0 ? tid : o.value < 3 ? 0 : ctaid[(int) o.value - 3];
+      return o.value == 6 ? block : o.value == 0 ? tid : o.value < 3 ? 0 : ctaid[(int) o.value - 3];
     }
     return v(r, o);
   }
@@ -341,6 +376,10 @@ final class PtxInterpreter {
       case IMM -> o.value;
       default -> throw new IllegalStateException("operand kind " + o.kind);
     };
+  }
+
+  private static int u32(long[] r, Operand o) {
+    return (int) v(r, o);
   }
 
   private static long i32(long x) {
