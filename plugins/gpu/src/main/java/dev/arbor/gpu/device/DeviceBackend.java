@@ -39,11 +39,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * What the {@code cuda} and {@code opencl} backends share: lazy device discovery (a backend whose
  * driver or device is missing reports why and stays unavailable), pooled device memory, host
  * transfers, and the kernels — eager kernels for elementwise primitives, {@code broadcast_in_dim},
- * {@code transpose}, reductions, {@code reshape} and {@code dot_general}, and one generated kernel
- * per fusion cluster ({@code fused}). Each kernel is lowered to the GPU IR, emitted in the device's
- * language by {@link #emit}, compiled once per distinct source and cached. Where the device has a
- * vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a matmul's strides, {@code dot_general}
- * runs there instead of on the tiled matmul kernel.
+ * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
+ * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
+ * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
+ * reads) and {@code dot_general}, and one generated kernel per fusion cluster ({@code fused}). Each
+ * kernel is lowered to the GPU IR, emitted in the device's language by {@link #emit}, compiled once
+ * per distinct source and cached. Where the device has a vendor BLAS ({@link Device#blas()},
+ * cuBLAS) that supports a matmul's strides, {@code dot_general} runs there instead of on the tiled
+ * matmul kernel.
  *
  * <p>Long and full reductions run as tree reductions ({@link PartialReduceKernel#groupsFor}): a
  * first pass of per-group partials, then a combine pass where there is more than one group per
@@ -370,7 +373,7 @@ public abstract class DeviceBackend implements Backend {
         p == Fused.FUSED
             || Lowering.isLoopPrimitive(p)
             || p.name().equals("dot_general")
-            || p.name().equals("reshape")
+            || isCopy(p)
             || isArgReduction(p)
             || isGather(p)
             || p.name().equals("cumsum")
@@ -465,7 +468,7 @@ public abstract class DeviceBackend implements Backend {
 
   private Prepared prepareUncached(Primitive p, Params params, List<AbstractValue> in) {
     try {
-      if (p.name().equals("reshape")) {
+      if (isCopy(p)) {
         return new Copy();
       }
       if (p.name().equals("dot_general")) {
@@ -541,6 +544,12 @@ public abstract class DeviceBackend implements Backend {
     } catch (UnsupportedKernelException e) {
       return new OnHost(e.getMessage());
     }
+  }
+
+  /** Primitives that keep the row-major data and change only the shape: a buffer copy. */
+  private static boolean isCopy(Primitive p) {
+    String n = p.name();
+    return n.equals("reshape") || n.equals("squeeze") || n.equals("expand_dims");
   }
 
   private void requireType(DType t) {

@@ -95,9 +95,15 @@ public record LoopKernel(
         : 1;
   }
 
-  /** Whether some load is broadcast along or transposed over a domain axis (not a scalar). */
+  /**
+   * Whether some load is broadcast along or transposed over a domain axis (not a scalar), or the
+   * body computes indices ({@link Op.Index}, {@link Op.LoadAt}).
+   */
   private boolean readsByCoordinates() {
     for (Op op : body) {
+      if (op instanceof Op.Index || op instanceof Op.LoadAt) {
+        return true;
+      }
       if (op instanceof Op.Load l) {
         for (int st : l.strides()) {
           if (st != 0) {
@@ -136,16 +142,16 @@ public record LoopKernel(
   }
 
   /**
-   * Whether the emitted code needs the domain's coordinates: a reduction, or an input read with
-   * strides. Kernels that need none do not depend on the domain's shape at all, so one program
-   * serves every size.
+   * Whether the emitted code needs the domain's coordinates: a reduction, an input read with
+   * strides, or an {@link Op.Index}. Kernels that need none do not depend on the domain's shape at
+   * all, so one program serves every size.
    */
   public boolean needsCoordinates() {
     if (reduction != null) {
       return true;
     }
     for (Op op : body) {
-      if (op instanceof Op.Load l && !l.isLinear()) {
+      if (op instanceof Op.Index || op instanceof Op.Load l && !l.isLinear()) {
         return true;
       }
     }

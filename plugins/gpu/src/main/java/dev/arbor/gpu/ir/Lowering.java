@@ -85,10 +85,19 @@ public final class Lowering {
           "reduce_min", ReduceFn.MIN,
           "reduce_prod", ReduceFn.PROD);
 
+  /**
+   * Layout primitives lowered to index arithmetic ({@link Op.Index}, {@link Op.Constant}, {@link
+   * Op.LoadAt}): each output point computes where it reads from.
+   */
+  private static final java.util.Set<String> LAYOUT =
+      java.util.Set.of(
+          "slice", "pad", "concatenate", "iota", "dynamic_slice", "dynamic_update_slice");
+
   /** Whether {@link #loop} may accept a lone equation of {@code p} (parameters aside). */
   public static boolean isLoopPrimitive(Primitive p) {
     String n = p.name();
-    return UNARY.containsKey(n)
+    return LAYOUT.contains(n)
+        || UNARY.containsKey(n)
         || BINARY.containsKey(n)
         || COMPARE.containsKey(n)
         || REDUCE.containsKey(n)
@@ -215,6 +224,11 @@ public final class Lowering {
         return add(new Op.Unary(out, UNARY.get(n), domainValue(in.get(0))));
       }
       if (BINARY.containsKey(n)) {
+        if (n.equals("div") && !out.isFloating()) {
+          // The emitters divide integers for index arithmetic, but the reference raises on a zero
+          // divisor, which a kernel cannot: the user's integer div stays on the host.
+          throw new UnsupportedKernelException("integer div (a zero divisor must raise)");
+        }
         return add(
             new Op.Binary(out, BINARY.get(n), domainValue(in.get(0)), domainValue(in.get(1))));
       }
@@ -235,6 +249,15 @@ public final class Lowering {
             add(new Op.Convert(out, in.get(0).aval().dtype(), domainValue(in.get(0))));
         case "broadcast_in_dim" -> broadcast(in.get(0), e.params().ints("dims"));
         case "transpose" -> transpose(in.get(0), e.params().ints("perm"));
+        case "slice" -> slice(in.get(0), e.params());
+        case "pad" -> pad(in.get(0), in.get(1), e.params());
+        case "concatenate" -> concatenate(in, e.params().intValue("axis"));
+        case "iota" -> {
+          int c = index(e.params().intValue("dimension"));
+          yield out == DType.I32 ? c : add(new Op.Convert(out, DType.I32, c));
+        }
+        case "dynamic_slice" -> dynamicSlice(in, e.params().ints("sizes"));
+        case "dynamic_update_slice" -> dynamicUpdateSlice(in);
         default ->
             throw new UnsupportedKernelException("no loop lowering for '" + n + "' on " + in);
       };
@@ -271,6 +294,219 @@ public final class Lowering {
             "'" + op + "' of a value computed in the loop (" + x.aval() + ") is not lowered");
       }
       return input;
+    }
+
+    // ---------------------------------------------------------------- layout primitives
+
+    /** An input whose linear element indices fit the IR's 32-bit index arithmetic. */
+    private int indexedInput(Var x, String op) {
+      int input = requireInput(x, op);
+      if (x.aval().shape().size() > Integer.MAX_VALUE) {
+        throw new UnsupportedKernelException("'" + op + "' of " + x.aval() + ": over 2^31 points");
+      }
+      return input;
+    }
+
+    /** Index arithmetic added so far (records of ints: equal ops are one value). */
+    private final Map<Op, Integer> arithmetic = new java.util.HashMap<>();
+
+    private int unique(Op op) {
+      return arithmetic.computeIfAbsent(op, this::add);
+    }
+
+    private int index(int axis) {
+      return unique(new Op.Index(axis));
+    }
+
+    private int constant(DType t, long v) {
+      return unique(new Op.Constant(t, v));
+    }
+
+    private int i32(long v) {
+      return constant(DType.I32, v);
+    }
+
+    private int binary(BinaryFn fn, DType t, int a, int b) {
+      return unique(new Op.Binary(t, fn, a, b));
+    }
+
+    private int compare(CompareFn fn, int a, long constant) {
+      return unique(new Op.Compare(fn, DType.I32, a, i32(constant)));
+    }
+
+    /** {@code a && b}, where -1 stands for "true". */
+    private int and(int a, int b) {
+      return a < 0 ? b : b < 0 ? a : binary(BinaryFn.AND, DType.BOOL, a, b);
+    }
+
+    /** {@code acc + c * stride} in I32, where {@code acc} -1 stands for 0. */
+    private int addTerm(int acc, int c, int stride) {
+      if (stride == 0) {
+        return acc;
+      }
+      int term = stride == 1 ? c : binary(BinaryFn.MUL, DType.I32, c, i32(stride));
+      return acc < 0 ? term : binary(BinaryFn.ADD, DType.I32, acc, term);
+    }
+
+    /** {@code c - k}, or {@code c} when {@code k} is 0. */
+    private int minus(int c, long k) {
+      return k == 0 ? c : binary(BinaryFn.SUB, DType.I32, c, i32(k));
+    }
+
+    /** A linear index value: {@code acc}, or constant 0 when {@code acc} is -1. */
+    private int orZero(int acc) {
+      return acc < 0 ? i32(0) : acc;
+    }
+
+    /** A rank-0 input (a scalar operand) read at every point. */
+    private int scalar(Var s, String op) {
+      return add(new Op.Load(s.aval().dtype(), requireInput(s, op), new int[domain.length]));
+    }
+
+    /** {@code out[c] = x[start + c * strides]}. */
+    private int slice(Var x, Params p) {
+      int input = indexedInput(x, "slice");
+      int[] start = p.ints("start");
+      int[] step = p.ints("strides");
+      int[] xs = rowMajorStrides(x.aval().shape().dims());
+      long base = 0;
+      int acc = -1;
+      for (int a = 0; a < domain.length; a++) {
+        base += (long) start[a] * xs[a];
+        acc = addTerm(acc, index(a), step[a] * xs[a]);
+      }
+      int at =
+          base == 0
+              ? orZero(acc)
+              : acc < 0 ? i32(base) : binary(BinaryFn.ADD, DType.I32, acc, i32(base));
+      return add(new Op.LoadAt(x.aval().dtype(), input, at, -1));
+    }
+
+    /**
+     * {@code out[c] = x[(c - low) / (interior + 1)]} where every axis's {@code c - low} is in range
+     * and on the interior grid, the padding value elsewhere.
+     */
+    private int pad(Var x, Var value, Params p) {
+      int input = indexedInput(x, "pad");
+      int padding = scalar(value, "pad");
+      if (x.aval().shape().size() == 0) {
+        return padding;
+      }
+      int[] low = p.ints("low");
+      int[] interior = p.ints("interior");
+      int[] xd = x.aval().shape().dims();
+      int[] xs = rowMajorStrides(xd);
+      int guard = -1;
+      int acc = -1;
+      for (int a = 0; a < domain.length; a++) {
+        int t = minus(index(a), low[a]);
+        long s = interior[a] + 1L;
+        if (low[a] > 0) { // else t >= c >= 0
+          guard = and(guard, compare(CompareFn.GE, t, 0));
+        }
+        int q = t;
+        if (s > 1) {
+          q = binary(BinaryFn.DIV, DType.I32, t, i32(s));
+          int back = binary(BinaryFn.MUL, DType.I32, q, i32(s));
+          guard = and(guard, unique(new Op.Compare(CompareFn.EQ, DType.I32, back, t)));
+        }
+        // Tested only where some output point's quotient reaches past x's extent.
+        if ((domain[a] - 1L - low[a]) / s >= xd[a]) {
+          guard = and(guard, compare(CompareFn.LT, q, xd[a]));
+        }
+        acc = addTerm(acc, q, xs[a]);
+      }
+      int read = add(new Op.LoadAt(x.aval().dtype(), input, orZero(acc), guard));
+      return guard < 0 ? read : add(new Op.Select(x.aval().dtype(), guard, read, padding));
+    }
+
+    /**
+     * Operand {@code j} where the concat axis's coordinate lies in its range, a select chain over
+     * the (non-empty) operands in order.
+     */
+    private int concatenate(List<Var> in, int axis) {
+      DType t = in.get(0).aval().dtype();
+      List<Integer> reads = new ArrayList<>();
+      List<Integer> ends = new ArrayList<>();
+      int begin = 0;
+      for (Var x : in) {
+        int input = indexedInput(x, "concatenate");
+        int[] xd = x.aval().shape().dims();
+        if (x.aval().shape().size() == 0) {
+          begin += xd[axis];
+          continue;
+        }
+        int[] xs = rowMajorStrides(xd);
+        int c = index(axis);
+        int end = begin + xd[axis];
+        int guard =
+            and(
+                begin == 0 ? -1 : compare(CompareFn.GE, c, begin),
+                end == domain[axis] ? -1 : compare(CompareFn.LT, c, end));
+        int acc = -1;
+        for (int a = 0; a < domain.length; a++) {
+          acc = addTerm(acc, a == axis ? minus(c, begin) : index(a), xs[a]);
+        }
+        reads.add(add(new Op.LoadAt(t, input, orZero(acc), guard)));
+        begin = end;
+        ends.add(end);
+      }
+      if (reads.isEmpty()) { // an empty result: the kernel never runs
+        return add(new Op.Convert(t, DType.I32, i32(0)));
+      }
+      int v = reads.get(reads.size() - 1);
+      for (int j = reads.size() - 2; j >= 0; j--) {
+        int before = compare(CompareFn.LT, index(axis), ends.get(j));
+        v = add(new Op.Select(t, before, reads.get(j), v));
+      }
+      return v;
+    }
+
+    /** Start index operand {@code s} clamped into {@code [0, hi]}, as I32 (the reference's). */
+    private int clampedStart(Var s, int hi, String op) {
+      if (hi == 0) { // the window spans the axis
+        return i32(0);
+      }
+      DType it = s.aval().dtype();
+      int v = scalar(s, op);
+      v = binary(BinaryFn.MIN, it, binary(BinaryFn.MAX, it, v, constant(it, 0)), constant(it, hi));
+      return it == DType.I32 ? v : add(new Op.Convert(DType.I32, it, v));
+    }
+
+    /** {@code out[c] = x[c + clamp(start, 0, dim - size)]}. */
+    private int dynamicSlice(List<Var> in, int[] sizes) {
+      Var x = in.get(0);
+      int input = indexedInput(x, "dynamic_slice");
+      int[] xd = x.aval().shape().dims();
+      int[] xs = rowMajorStrides(xd);
+      int acc = -1;
+      for (int a = 0; a < domain.length; a++) {
+        int start = clampedStart(in.get(a + 1), xd[a] - sizes[a], "dynamic_slice");
+        int c = xd[a] == sizes[a] ? index(a) : binary(BinaryFn.ADD, DType.I32, index(a), start);
+        acc = addTerm(acc, c, xs[a]);
+      }
+      return add(new Op.LoadAt(x.aval().dtype(), input, orZero(acc), -1));
+    }
+
+    /** {@code update[c - start]} inside the (clamped) window, {@code x[c]} elsewhere. */
+    private int dynamicUpdateSlice(List<Var> in) {
+      Var x = in.get(0);
+      Var u = in.get(1);
+      indexedInput(x, "dynamic_update_slice");
+      int input = indexedInput(u, "dynamic_update_slice");
+      int[] xd = x.aval().shape().dims();
+      int[] ud = u.aval().shape().dims();
+      int[] us = rowMajorStrides(ud);
+      int guard = -1;
+      int acc = -1;
+      for (int a = 0; a < domain.length; a++) {
+        int start = clampedStart(in.get(a + 2), xd[a] - ud[a], "dynamic_update_slice");
+        int t = xd[a] == ud[a] ? index(a) : binary(BinaryFn.SUB, DType.I32, index(a), start);
+        guard = and(guard, and(compare(CompareFn.GE, t, 0), compare(CompareFn.LT, t, ud[a])));
+        acc = addTerm(acc, t, us[a]);
+      }
+      int read = add(new Op.LoadAt(u.aval().dtype(), input, orZero(acc), guard));
+      return guard < 0 ? read : add(new Op.Select(u.aval().dtype(), guard, read, domainValue(x)));
     }
   }
 

@@ -119,4 +119,33 @@ public sealed interface Op {
 
   /** Converts {@code arg} (of type {@code from}) to {@code type}, with Java's cast semantics. */
   record Convert(DType type, DType from, int arg) implements Op {}
+
+  /**
+   * The current point's coordinate along domain axis {@code axis}, as I32 (the domain has fewer
+   * than 2^31 points). With {@link Constant}, integer {@link Binary} ops and {@link LoadAt} it
+   * expresses index arithmetic: slices, padding, concatenation, dynamic windows, iota.
+   */
+  record Index(int axis) implements Op {
+    @Override
+    public DType type() {
+      return DType.I32;
+    }
+  }
+
+  /** An integer constant of type I32, I64 or BOOL (0 or 1). */
+  record Constant(DType type, long value) implements Op {
+    public Constant {
+      if (type.isFloating()) {
+        throw new IllegalArgumentException("integer constants only, got " + type);
+      }
+    }
+  }
+
+  /**
+   * Reads input {@code input} at the linear element index held by body value {@code index} (I32),
+   * where body value {@code guard} (BOOL) is true; elsewhere the value is 0 and no memory is read,
+   * so the index may then be out of range. {@code guard} -1: always read (the index must then be in
+   * range).
+   */
+  record LoadAt(DType type, int input, int index, int guard) implements Op {}
 }

@@ -459,6 +459,25 @@ public final class OpenClEmitter {
       case Op.Compare c -> "(uchar)(" + "v" + c.a() + compare(c.fn()) + "v" + c.b() + ")";
       case Op.Select sel -> "v" + sel.pred() + " ? v" + sel.a() + " : v" + sel.b();
       case Op.Convert c -> convert(c.from(), c.type(), "v" + c.arg());
+      case Op.Index x -> "c" + x.axis();
+      case Op.Constant c -> constant(c.type(), c.value());
+      case Op.LoadAt l -> {
+        String read = "in" + l.input() + "[v" + l.index() + "]";
+        // C's ?: evaluates only the chosen operand: a guarded-off index is never dereferenced.
+        yield l.guard() < 0
+            ? read
+            : "v" + l.guard() + " ? " + read + " : (" + type(l.type()) + ")0";
+      }
+    };
+  }
+
+  /** An integer literal of type {@code t} (I32, I64 or BOOL). */
+  private static String constant(DType t, long v) {
+    return switch (t) {
+      case I32 -> v == Integer.MIN_VALUE ? "(-2147483647 - 1)" : Long.toString(v);
+      case I64 -> v == Long.MIN_VALUE ? "(-9223372036854775807L - 1)" : v + "L";
+      case BOOL -> "(uchar)" + v;
+      default -> throw new AssertionError(t);
     };
   }
 
@@ -512,8 +531,10 @@ public final class OpenClEmitter {
       case SUB -> a + " - " + b;
       case MUL -> a + " * " + b;
       case DIV -> {
-        if (!fl) {
-          throw new UnsupportedKernelException("integer div");
+        // Integer division (C's, like Java's, truncates) is emitted for index arithmetic by
+        // positive constants; Lowering keeps the user's integer div on the host (zero divisors).
+        if (t == DType.BOOL) {
+          throw new UnsupportedKernelException(fn + " on " + t);
         }
         yield a + " / " + b;
       }

@@ -768,6 +768,26 @@ public final class PtxEmitter {
           yield dst;
         }
         case Op.Convert c -> convert(c.from(), c.type(), value[c.arg()]);
+        case Op.Index x -> coord[x.axis()];
+        case Op.Constant c -> {
+          String dst = regs.of(c.type());
+          ins("mov." + bits(c.type()) + " " + dst + ", " + c.value());
+          yield dst;
+        }
+        case Op.LoadAt l -> {
+          String dst = regs.of(l.type());
+          String addr = address(inBase.get(l.input()), value[l.index()], l.type());
+          String guard = "";
+          if (l.guard() >= 0) {
+            // A guarded-off load reads nothing (its index may be out of range) and yields 0.
+            String p = regs.pred();
+            ins("setp.ne.u32 " + p + ", " + value[l.guard()] + ", 0");
+            ins("mov." + bits(l.type()) + " " + dst + ", " + constant(l.type(), 0));
+            guard = "@" + p + " ";
+          }
+          ins(guard + "ld.global." + memory(l.type()) + " " + dst + ", [" + addr + "]");
+          yield dst;
+        }
       };
     }
 
@@ -921,7 +941,14 @@ public final class PtxEmitter {
         case ADD -> ins((fl ? "add.rn." : "add.") + ty + args);
         case SUB -> ins((fl ? "sub.rn." : "sub.") + ty + args);
         case MUL -> ins((fl ? "mul.rn." : "mul.lo.") + ty + args);
-        case DIV -> ins("div.rn." + floating(fn, t) + args);
+        case DIV -> {
+          // Integer division (truncating, as Java's) is emitted for index arithmetic by positive
+          // constants; Lowering keeps the user's integer div on the host (zero divisors).
+          if (t == DType.BOOL) {
+            throw new UnsupportedKernelException(fn + " on " + t);
+          }
+          ins((fl ? "div.rn." : "div.") + ty + args);
+        }
         case MAX -> ins("max." + ty + args);
         case MIN -> ins("min." + ty + args);
         case AND, OR, XOR -> {

@@ -39,6 +39,18 @@ class GpuChecksTest {
   }
 
   @Test
+  void layoutTimingsRunAndAgreeOnOpenCl() {
+    Backend b =
+        Backends.all().stream().filter(x -> x.name().equals("opencl")).findFirst().orElseThrow();
+    assumeTrue(b.isAvailable(), () -> "no OpenCL device: " + b.unavailableReason());
+    List<String> lines = LayoutTimings.run(b, 64, 2);
+    assertEquals(8, lines.size(), String.join("\n", lines));
+    for (String l : lines) {
+      assertTrue(!l.startsWith("MISMATCH"), l);
+    }
+  }
+
+  @Test
   void reportsAMissingCudaDriverClearly(@TempDir Path out) throws Exception {
     Backend b =
         Backends.all().stream().filter(x -> x.name().equals("cuda")).findFirst().orElseThrow();

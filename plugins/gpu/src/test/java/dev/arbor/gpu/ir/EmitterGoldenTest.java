@@ -113,6 +113,11 @@ class EmitterGoldenTest {
     return String.join(" ", r);
   }
 
+  /**
+   * Integer DIV (truncating, as Java's) is emitted for the layout primitives' index arithmetic; the
+   * user's integer {@code div} stays on the host ({@link Lowering} refuses it: the reference raises
+   * on a zero divisor).
+   */
   @Test
   void emittersRejectExactlyTheDocumentedOps() {
     Map<DType, String> openCl =
@@ -120,9 +125,9 @@ class EmitterGoldenTest {
             DType.F32, "NOT AND OR XOR SHIFT_LEFT SHIFT_RIGHT_LOGICAL",
             DType.F64, "NOT AND OR XOR SHIFT_LEFT SHIFT_RIGHT_LOGICAL",
             DType.I32,
-                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM",
+                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV POW ATAN2 REM",
             DType.I64,
-                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM",
+                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV POW ATAN2 REM",
             DType.BOOL,
                 "NEG ABS SIGN EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM SHIFT_LEFT SHIFT_RIGHT_LOGICAL");
     Map<DType, String> ptx =
@@ -130,15 +135,31 @@ class EmitterGoldenTest {
             DType.F32, "NOT AND OR XOR SHIFT_LEFT SHIFT_RIGHT_LOGICAL",
             DType.F64, "NOT AND OR XOR SHIFT_LEFT SHIFT_RIGHT_LOGICAL",
             DType.I32,
-                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM",
+                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV POW ATAN2 REM",
             DType.I64,
-                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM",
+                "EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV POW ATAN2 REM",
             DType.BOOL,
                 "NEG ABS SIGN EXP LOG LOG1P EXPM1 TANH LOGISTIC SIN COS SQRT RSQRT FLOOR CEIL ROUND ERF_INV DIV POW ATAN2 REM SHIFT_LEFT SHIFT_RIGHT_LOGICAL");
     for (DType t : DType.values()) {
       assertEquals(openCl.get(t), rejected(t, OpenClEmitter::emit), "OpenCL " + t);
       assertEquals(ptx.get(t), rejected(t, PtxEmitter::emit), "PTX " + t);
     }
+  }
+
+  @Test
+  void integerDivIsLeftToTheHost() {
+    var a = KernelCases.av(DType.I32, 8);
+    UnsupportedKernelException e =
+        assertThrows(
+            UnsupportedKernelException.class,
+            () ->
+                Lowering.loop(
+                    "arbor_div_i32",
+                    dev.arbor.core.primitives.Elementwise.DIV,
+                    dev.arbor.core.Params.EMPTY,
+                    List.of(a, a),
+                    List.of(a)));
+    assertTrue(e.getMessage().contains("integer div"), e.getMessage());
   }
 
   @Test

@@ -9,6 +9,8 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.primitives.Elementwise;
+import dev.arbor.core.primitives.Generators;
+import dev.arbor.core.primitives.Indexing;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.gpu.ir.Op.BinaryFn;
@@ -175,6 +177,57 @@ final class KernelCases {
             Params.EMPTY,
             List.of(av(DType.F64, 100), av(DType.F64, 100)),
             List.of(av(DType.F64, 100))));
+    // Layout primitives: index arithmetic, guarded loads (see PtxLayoutTest for their runs).
+    m.put(
+        "slice_f32",
+        Lowering.loop(
+            "arbor_slice_f32",
+            Indexing.SLICE,
+            Params.of(
+                "start", new int[] {1, 2}, "limit", new int[] {4, 7}, "strides", new int[] {1, 2}),
+            List.of(av(DType.F32, 5, 7)),
+            List.of(av(DType.F32, 3, 3))));
+    m.put(
+        "pad_interior_f64",
+        Lowering.loop(
+            "arbor_pad_f64",
+            Indexing.PAD,
+            Params.of(
+                "low", new int[] {1, 0}, "high", new int[] {2, 3}, "interior", new int[] {0, 1}),
+            List.of(av(DType.F64, 3, 5), av(DType.F64)),
+            List.of(av(DType.F64, 6, 12))));
+    m.put(
+        "concatenate_bool",
+        Lowering.loop(
+            "arbor_concatenate_bool",
+            Indexing.CONCATENATE,
+            Params.of("axis", 1),
+            List.of(av(DType.BOOL, 3, 2), av(DType.BOOL, 3, 0), av(DType.BOOL, 3, 4)),
+            List.of(av(DType.BOOL, 3, 6))));
+    m.put(
+        "iota_f32",
+        Lowering.loop(
+            "arbor_iota_f32",
+            Generators.IOTA,
+            Params.of("dtype", DType.F32, "shape", new int[] {3, 4}, "dimension", 1),
+            List.of(),
+            List.of(av(DType.F32, 3, 4))));
+    m.put(
+        "dynamic_slice_i32",
+        Lowering.loop(
+            "arbor_dynamic_slice_i32",
+            Indexing.DYNAMIC_SLICE,
+            Params.of("sizes", new int[] {2, 4}),
+            List.of(av(DType.I32, 5, 9), av(DType.I64), av(DType.I32)),
+            List.of(av(DType.I32, 2, 4))));
+    m.put(
+        "dynamic_update_slice_i64",
+        Lowering.loop(
+            "arbor_dynamic_update_slice_i64",
+            Indexing.DYNAMIC_UPDATE_SLICE,
+            Params.EMPTY,
+            List.of(av(DType.I64, 5, 9), av(DType.I64, 2, 4), av(DType.I32), av(DType.I64)),
+            List.of(av(DType.I64, 5, 9))));
     m.put("matmul_f32", new MatmulKernel("arbor_matmul_f32", DType.F32));
     m.put("matmul_f64", new MatmulKernel("arbor_matmul_f64", DType.F64));
     for (var shift :

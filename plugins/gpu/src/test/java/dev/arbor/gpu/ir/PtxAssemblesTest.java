@@ -180,6 +180,16 @@ class PtxAssemblesTest {
     return tests.stream();
   }
 
+  @TestFactory
+  Stream<DynamicTest> layoutKernelsAssemble() {
+    return PtxLayoutTest.cases().stream()
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.name(),
+                    () -> assertAssembles("layout", PtxEmitter.emit(PtxLayoutTest.kernel(c)))));
+  }
+
   @Test
   void ptxasCatchesABrokenKernel() throws Exception {
     // The check can fail: an instruction with a wrong operand type is rejected.

@@ -256,7 +256,13 @@ final class PtxInterpreter {
         }
         case "ld.param.u32" -> r[a[0].slot] = (int) args[(int) a[1].value];
         case "ld.param.u64" -> r[a[0].slot] = args[(int) a[1].value];
-        case "cvta.to.global.u64", "mov.u32", "mov.f32", "mov.f64", "mov.u64" ->
+        case "cvta.to.global.u64",
+            "mov.u32",
+            "mov.f32",
+            "mov.f64",
+            "mov.u64",
+            "mov.b32",
+            "mov.b64" ->
             r[a[0].slot] = value(r, a[1], tid, ctaid, launchBlock, launchGrid);
         case "add.s32" -> r[a[0].slot] = i32(v(r, a[1]) + v(r, a[2]));
         case "add.s64" -> r[a[0].slot] = v(r, a[1]) + v(r, a[2]);
@@ -278,7 +284,7 @@ final class PtxInterpreter {
         case "setp.lt.and.s32" ->
             r[a[0].slot] = i32(v(r, a[1])) < i32(v(r, a[2])) && v(r, a[3]) != 0 ? 1 : 0;
         case "and.pred" -> r[a[0].slot] = v(r, a[1]) != 0 && v(r, a[2]) != 0 ? 1 : 0;
-        case "selp.b32" -> r[a[0].slot] = i32(v(r, a[3]) != 0 ? v(r, a[1]) : v(r, a[2]));
+        // The loop kernels' index arithmetic (layout primitives, coordinates).
         case "fma.rn.f32" ->
             r[a[0].slot] =
                 Float.floatToRawIntBits(Math.fma(f(r, a[1]), f(r, a[2]), f(r, a[3])))
@@ -380,6 +386,10 @@ final class PtxInterpreter {
       case IMM -> o.value;
       default -> throw new IllegalStateException("operand kind " + o.kind);
     };
+  }
+
+  private static int u32(long[] r, Operand o) {
+    return (int) v(r, o);
   }
 
   private static long i32(long x) {

@@ -14,7 +14,11 @@ import dev.arbor.backend.Backends;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
+import dev.arbor.core.Params;
+import dev.arbor.core.Primitive;
 import dev.arbor.core.Var;
+import dev.arbor.core.primitives.Generators;
+import dev.arbor.core.primitives.Indexing;
 import dev.arbor.gpu.device.DeviceBackend;
 import dev.arbor.transform.jit.Fused;
 import dev.arbor.transform.jit.Fusion;
@@ -89,6 +93,70 @@ class OpenClBackendTest {
       }
     }
     assertTrue(clusters >= 2, "clusters in " + g);
+  }
+
+  @Test
+  void layoutPrimitivesRunAsDeviceKernels() {
+    AbstractValue x = new AbstractValue(Shape.of(4, 6), DType.F32);
+    AbstractValue s = new AbstractValue(Shape.of(), DType.F32);
+    AbstractValue i = new AbstractValue(Shape.of(), DType.I64);
+    AbstractValue u = new AbstractValue(Shape.of(2, 3), DType.F32);
+    record Use(Primitive p, Params params, List<AbstractValue> in, String plan) {}
+    List<Use> uses =
+        List.of(
+            new Use(
+                Indexing.SLICE,
+                Params.of(
+                    "start",
+                    new int[] {1, 0},
+                    "limit",
+                    new int[] {3, 6},
+                    "strides",
+                    new int[] {1, 2}),
+                List.of(x),
+                "loop kernel arbor_slice_f32"),
+            new Use(
+                Indexing.PAD,
+                Params.of(
+                    "low",
+                    new int[] {1, 0},
+                    "high",
+                    new int[] {0, 2},
+                    "interior",
+                    new int[] {1, 0}),
+                List.of(x, s),
+                "loop kernel arbor_pad_f32"),
+            new Use(
+                Indexing.CONCATENATE,
+                Params.of("axis", 1),
+                List.of(x, x),
+                "loop kernel arbor_concatenate_f32"),
+            new Use(
+                Generators.IOTA,
+                Params.of("dtype", DType.I64, "shape", new int[] {3, 5}, "dimension", 1),
+                List.of(),
+                "loop kernel arbor_iota_i64"),
+            new Use(
+                Indexing.DYNAMIC_SLICE,
+                Params.of("sizes", new int[] {2, 3}),
+                List.of(x, i, i),
+                "loop kernel arbor_dynamic_slice_f32"),
+            new Use(
+                Indexing.DYNAMIC_UPDATE_SLICE,
+                Params.EMPTY,
+                List.of(x, u, i, i),
+                "loop kernel arbor_dynamic_update_slice_f32"),
+            new Use(
+                Indexing.SQUEEZE,
+                Params.of("dims", new int[] {0}),
+                List.of(new AbstractValue(Shape.of(1, 6), DType.F32)),
+                "device copy"),
+            new Use(
+                Indexing.EXPAND_DIMS, Params.of("dims", new int[] {0}), List.of(x), "device copy"));
+    for (Use use : uses) {
+      assertTrue(cl.kernel(use.p()).isPresent(), use.p().name());
+      assertEquals(use.plan(), cl.plan(use.p(), use.params(), use.in()), use.p().name());
+    }
   }
 
   @Test
