@@ -97,6 +97,33 @@ class BufferPoolTest {
   }
 
   @Test
+  void idleBlocksOfOtherSizesAreFreedInsteadOfCollecting() {
+    // 8 MiB soft limit; 8 MiB of 4 MiB blocks come back to the pool; then a 2 MiB request: the
+    // footprint is over only because of idle blocks, which go instead of a collection.
+    BufferPool pool = new BufferPool(BufferPool.Source.NATIVE, 1024 * MIB, 512 * MIB, 8 * MIB);
+    BufferPool.Block a = pool.take(4 * MIB);
+    BufferPool.Block b = pool.take(4 * MIB);
+    pool.give(a);
+    pool.give(b);
+    assertEquals(8 * MIB, pool.pooledBytes());
+    BufferPool.Block c = pool.take(2 * MIB);
+    assertEquals(0, pool.collections(), "no collection: nothing handed out was over the limit");
+    assertTrue(pool.allocatedBytes() <= 8 * MIB, pool.allocatedBytes() + " bytes allocated");
+    assertEquals(4 * MIB, pool.pooledBytes(), "one idle 4 MiB block freed, one kept");
+    pool.give(c);
+    // Blocks handed out past the limit still collect.
+    List<BufferPool.Block> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      held.add(pool.take(4 * MIB));
+    }
+    assertTrue(
+        pool.collections() > 0, "handed-out blocks past the soft limit ask for a collection");
+    held.forEach(pool::give);
+    pool.trim();
+    assertEquals(0, pool.allocatedBytes());
+  }
+
+  @Test
   void aGrowingLiveSetDoesNotCollectOnEveryAllocation() {
     BufferPool pool = new BufferPool(BufferPool.Source.NATIVE, 1024 * MIB, 512 * MIB, 4 * MIB);
     List<BufferPool.Block> held = new ArrayList<>();
