@@ -697,45 +697,61 @@ public abstract class DeviceBackend implements Backend {
   }
 
   private List<Buffer> launchArg(ArgLaunch a, List<Buffer> in, AbstractValue outAval) {
-    DeviceBuffer out = allocate(outAval);
-    try {
-      ArgReduceKernel.Shape s = a.shape();
-      if (s.outputs() == 0) {
-        return List.of(out);
-      }
-      long group = loopGroupSize();
-      long global = (s.outputs() + group - 1) / group * group;
-      List<Device.Arg> args =
-          List.of(
-              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
-              new Device.Pointer(out.handle()),
-              new Device.Int(s.outputs()),
-              new Device.Int(s.length()),
-              new Device.Int(s.inner()));
-      synchronized (lock) {
-        device()
-            .launch(
-                program(a.source(), a.kernel().name()),
-                new long[] {global, 1, 1},
-                new long[] {group, 1, 1},
-                args);
-      }
-      return List.of(out);
-    } catch (RuntimeException e) {
-      out.release();
-      throw e;
-    }
+    ArgReduceKernel.Shape s = a.shape();
+    return launchItems(
+        a.source(),
+        a.kernel().name(),
+        in.subList(0, 1),
+        List.of(outAval),
+        s.outputs(),
+        s.outputs(),
+        s.length(),
+        s.inner());
   }
 
   private List<Buffer> launchThreefry(
       ThreefryLaunch t, List<Buffer> in, List<AbstractValue> outAvals) {
-    List<Buffer> outs = new ArrayList<>(2);
+    long size = outAvals.get(0).shape().size();
+    return launchItems(t.source(), t.kernel().name(), in, outAvals, size, (int) size);
+  }
+
+  private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
+    ScanKernel.Sizes s = c.sizes();
+    return launchItems(
+        c.source(),
+        c.kernel().name(),
+        in.subList(0, 1),
+        List.of(outAval),
+        s.lines(),
+        s.lines(),
+        s.n(),
+        s.inner());
+  }
+
+  private List<Buffer> launchGather(GatherLaunch g, List<Buffer> in, AbstractValue outAval) {
+    GatherKernel.Sizes s = g.sizes();
+    return launchItems(
+        g.source(), g.kernel().name(), in, List.of(outAval), s.items(), s.arguments());
+  }
+
+  /**
+   * Allocates {@code outAvals} and launches a one-dimensional kernel of {@code items} work items
+   * (rounded up to whole groups) with pointers to {@code in}, then to the outputs, then {@code
+   * ints} as arguments; nothing is launched for no items. The outputs are released if it fails.
+   */
+  private List<Buffer> launchItems(
+      String source,
+      String kernel,
+      List<Buffer> in,
+      List<AbstractValue> outAvals,
+      long items,
+      int... ints) {
+    List<Buffer> outs = new ArrayList<>(outAvals.size());
     try {
       for (AbstractValue a : outAvals) {
         outs.add(allocate(a));
       }
-      long size = outAvals.get(0).shape().size();
-      if (size == 0) {
+      if (items == 0) {
         return outs;
       }
       List<Device.Arg> args = new ArrayList<>();
@@ -745,83 +761,19 @@ public abstract class DeviceBackend implements Backend {
       for (Buffer b : outs) {
         args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
       }
-      args.add(new Device.Int((int) size));
+      for (int v : ints) {
+        args.add(new Device.Int(v));
+      }
       long group = loopGroupSize();
-      long global = (size + group - 1) / group * group;
+      long global = (items + group - 1) / group * group;
       synchronized (lock) {
         device()
             .launch(
-                program(t.source(), t.kernel().name()),
-                new long[] {global, 1, 1},
-                new long[] {group, 1, 1},
-                args);
+                program(source, kernel), new long[] {global, 1, 1}, new long[] {group, 1, 1}, args);
       }
       return outs;
     } catch (RuntimeException e) {
       outs.forEach(Buffer::release);
-      throw e;
-    }
-  }
-
-  private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
-    DeviceBuffer out = allocate(outAval);
-    try {
-      ScanKernel.Sizes s = c.sizes();
-      if (s.lines() == 0) {
-        return List.of(out);
-      }
-      long group = loopGroupSize();
-      long global = (s.lines() + group - 1) / group * group;
-      List<Device.Arg> args =
-          List.of(
-              new Device.Pointer(((DeviceBuffer) in.get(0)).handle()),
-              new Device.Pointer(out.handle()),
-              new Device.Int(s.lines()),
-              new Device.Int(s.n()),
-              new Device.Int(s.inner()));
-      synchronized (lock) {
-        device()
-            .launch(
-                program(c.source(), c.kernel().name()),
-                new long[] {global, 1, 1},
-                new long[] {group, 1, 1},
-                args);
-      }
-      return List.of(out);
-    } catch (RuntimeException e) {
-      out.release();
-      throw e;
-    }
-  }
-
-  private List<Buffer> launchGather(GatherLaunch g, List<Buffer> in, AbstractValue outAval) {
-    DeviceBuffer out = allocate(outAval);
-    try {
-      GatherKernel.Sizes s = g.sizes();
-      if (s.items() == 0) {
-        return List.of(out);
-      }
-      List<Device.Arg> args = new ArrayList<>();
-      for (Buffer b : in) {
-        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
-      }
-      args.add(new Device.Pointer(out.handle()));
-      for (int v : s.arguments()) {
-        args.add(new Device.Int(v));
-      }
-      long group = loopGroupSize();
-      long global = (s.items() + group - 1) / group * group;
-      synchronized (lock) {
-        device()
-            .launch(
-                program(g.source(), g.kernel().name()),
-                new long[] {global, 1, 1},
-                new long[] {group, 1, 1},
-                args);
-      }
-      return List.of(out);
-    } catch (RuntimeException e) {
-      out.release();
       throw e;
     }
   }
