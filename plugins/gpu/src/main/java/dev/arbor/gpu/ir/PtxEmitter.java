@@ -1063,6 +1063,41 @@ public final class PtxEmitter {
 
   // ------------------------------------------------------------------ threefry2x32
 
+  /**
+   * The global work-item index ({@code ctaid.x · ntid.x + tid.x}) of a one-dimensional launch;
+   * items at or past {@code count} branch to {@code $Ldone}.
+   */
+  private static String workItemBelow(Writer w, String count) {
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    String done = w.regs.pred();
+    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + count);
+    w.ins("@" + done + " bra $Ldone");
+    return gid;
+  }
+
+  /**
+   * The element index where line {@code gid} starts, for lines of {@code length} elements along an
+   * axis with {@code inner} elements after it: {@code (gid / inner) · length · inner + gid %
+   * inner}.
+   */
+  private static String lineStart(Writer w, String gid, String length, String inner) {
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String at = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + length);
+    w.ins("mad.lo.s32 " + at + ", " + q + ", " + inner + ", " + r);
+    return at;
+  }
+
   /** See {@link ThreefryKernel}: unrolled rounds on u32 registers. */
   private static String threefry(ThreefryKernel k) {
     Writer w = new Writer();
@@ -1073,17 +1108,7 @@ public final class PtxEmitter {
     }
     String n = w.regs.b32();
     w.ins("ld.param.u32 " + n + ", [n]");
-    String ctaid = w.regs.b32();
-    String ntid = w.regs.b32();
-    String tid = w.regs.b32();
-    String gid = w.regs.b32();
-    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
-    w.ins("mov.u32 " + ntid + ", %ntid.x");
-    w.ins("mov.u32 " + tid + ", %tid.x");
-    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
-    String done = w.regs.pred();
-    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
-    w.ins("@" + done + " bra $Ldone");
+    String gid = workItemBelow(w, n);
     String[] v = new String[4];
     for (int b = 0; b < 4; b++) {
       v[b] = w.regs.b32();
@@ -1139,24 +1164,8 @@ public final class PtxEmitter {
     w.ins("ld.param.u32 " + lines + ", [lines]");
     w.ins("ld.param.u32 " + n + ", [n]");
     w.ins("ld.param.u32 " + inner + ", [inner]");
-    String ctaid = w.regs.b32();
-    String ntid = w.regs.b32();
-    String tid = w.regs.b32();
-    String gid = w.regs.b32();
-    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
-    w.ins("mov.u32 " + ntid + ", %ntid.x");
-    w.ins("mov.u32 " + tid + ", %tid.x");
-    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
-    String done = w.regs.pred();
-    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + lines);
-    w.ins("@" + done + " bra $Ldone");
-    String q = w.regs.b32();
-    String r = w.regs.b32();
-    String at = w.regs.b32();
-    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
-    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
-    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
-    w.ins("mad.lo.s32 " + at + ", " + q + ", " + inner + ", " + r);
+    String gid = workItemBelow(w, lines);
+    String at = lineStart(w, gid, n, inner);
     String step = inner;
     if (k.reverse()) {
       String last = w.regs.b32();
@@ -1223,17 +1232,7 @@ public final class PtxEmitter {
         }) {
       w.ins("ld.param.u32 " + prm[0] + ", [" + prm[1] + "]");
     }
-    String ctaid = w.regs.b32();
-    String ntid = w.regs.b32();
-    String tid = w.regs.b32();
-    String gid = w.regs.b32();
-    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
-    w.ins("mov.u32 " + ntid + ", %ntid.x");
-    w.ins("mov.u32 " + tid + ", %tid.x");
-    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
-    String done = w.regs.pred();
-    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
-    w.ins("@" + done + " bra $Ldone");
+    String gid = workItemBelow(w, n);
     String col = gid;
     String part = null;
     if (k.scatter()) {
@@ -1378,24 +1377,8 @@ public final class PtxEmitter {
     w.ins("ld.param.u32 " + n + ", [n]");
     w.ins("ld.param.u32 " + len + ", [len]");
     w.ins("ld.param.u32 " + inner + ", [inner]");
-    String ctaid = w.regs.b32();
-    String ntid = w.regs.b32();
-    String tid = w.regs.b32();
-    String gid = w.regs.b32();
-    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
-    w.ins("mov.u32 " + ntid + ", %ntid.x");
-    w.ins("mov.u32 " + tid + ", %tid.x");
-    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
-    String done = w.regs.pred();
-    w.ins("setp.ge.s32 " + done + ", " + gid + ", " + n);
-    w.ins("@" + done + " bra $Ldone");
-    String q = w.regs.b32();
-    String r = w.regs.b32();
-    String base = w.regs.b32();
-    w.ins("div.u32 " + q + ", " + gid + ", " + inner);
-    w.ins("rem.u32 " + r + ", " + gid + ", " + inner);
-    w.ins("mul.lo.s32 " + q + ", " + q + ", " + len);
-    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
+    String gid = workItemBelow(w, n);
+    String base = lineStart(w, gid, len, inner);
     String b = w.regs.of(t);
     w.ins("ld.global." + memory(t) + " " + b + ", [" + w.address(in, base, t) + "]");
     String best = w.regs.b32();
