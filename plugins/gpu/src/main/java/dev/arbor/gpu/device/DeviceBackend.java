@@ -21,6 +21,7 @@ import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
 import dev.arbor.gpu.ir.PartialReduceKernel;
 import dev.arbor.gpu.ir.ScanKernel;
+import dev.arbor.gpu.ir.SortKernel;
 import dev.arbor.gpu.ir.ThreefryKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
@@ -42,11 +43,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
  * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
  * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
- * reads) and {@code dot_general}, and one generated kernel per fusion cluster ({@code fused}). Each
- * kernel is lowered to the GPU IR, emitted in the device's language by {@link #emit}, compiled once
- * per distinct source and cached. Where the device has a vendor BLAS ({@link Device#blas()},
- * cuBLAS) that supports a matmul's strides, {@code dot_general} runs there instead of on the tiled
- * matmul kernel.
+ * reads), {@code sort} (a bitonic network per line, {@link SortKernel}) and {@code dot_general},
+ * and one generated kernel per fusion cluster ({@code fused}). Each kernel is lowered to the GPU
+ * IR, emitted in the device's language by {@link #emit}, compiled once per distinct source and
+ * cached. Where the device has a vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a
+ * matmul's strides, {@code dot_general} runs there instead of on the tiled matmul kernel.
  *
  * <p>Long and full reductions run as tree reductions ({@link PartialReduceKernel#groupsFor}): a
  * first pass of per-group partials, then a combine pass where there is more than one group per
@@ -90,6 +91,10 @@ public abstract class DeviceBackend implements Backend {
 
   /** cumsum: one work item per line (see {@link ScanKernel}). */
   private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
+      implements Prepared {}
+
+  /** sort: one work group per line (see {@link SortKernel}). */
+  private record SortLaunch(SortKernel kernel, String source, SortKernel.Sizes sizes)
       implements Prepared {}
 
   /** threefry2x32: one work item per element (see {@link ThreefryKernel}). */
@@ -377,6 +382,7 @@ public abstract class DeviceBackend implements Backend {
             || isArgReduction(p)
             || isGather(p)
             || p.name().equals("cumsum")
+            || p.name().equals("sort")
             || p.name().equals("threefry2x32");
     if (!ours || !isAvailable()) {
       return Optional.empty();
@@ -416,6 +422,7 @@ public abstract class DeviceBackend implements Backend {
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
+          case SortLaunch o -> program(o.source(), o.kernel().name());
           case ThreefryLaunch t -> program(t.source(), t.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
@@ -447,6 +454,7 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
+      case SortLaunch o -> "sort kernel " + o.kernel().name() + " " + o.sizes();
       case ThreefryLaunch t -> "threefry kernel " + t.kernel().name();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
@@ -508,6 +516,11 @@ public abstract class DeviceBackend implements Backend {
         }
         ScanKernel k = ScanKernel.of(x, params.get("reverse", Boolean.class));
         return new ScanLaunch(k, emit(k), ScanKernel.sizes(x, params.intValue("axis")));
+      }
+      if (p.name().equals("sort")) {
+        // raw-bit moves and integer compares only: F64 operands need no F64 support
+        SortKernel k = SortKernel.of(in);
+        return new SortLaunch(k, emit(k), SortKernel.sizes(in.get(0), params.intValue("axis")));
       }
       if (isGather(p)) {
         requireType(in.get(0).dtype());
@@ -586,6 +599,7 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
       case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
       case ScanLaunch c -> launchScan(c, in, outAvals.get(0));
+      case SortLaunch o -> launchSort(o, in, outAvals);
       case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
@@ -790,6 +804,42 @@ public abstract class DeviceBackend implements Backend {
       return List.of(out);
     } catch (RuntimeException e) {
       out.release();
+      throw e;
+    }
+  }
+
+  private List<Buffer> launchSort(SortLaunch o, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(outAvals.size());
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      SortKernel.Sizes s = o.sizes();
+      if (s.lines() == 0) {
+        return outs;
+      }
+      List<Device.Arg> args = new ArrayList<>();
+      for (Buffer b : in) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      for (Buffer b : outs) {
+        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      }
+      args.add(new Device.Int(s.n()));
+      args.add(new Device.Int(s.inner()));
+      args.add(new Device.Int(s.padded()));
+      long group = SortKernel.GROUP;
+      synchronized (lock) {
+        device()
+            .launch(
+                program(o.source(), o.kernel().name()),
+                new long[] {s.lines() * group, 1, 1},
+                new long[] {group, 1, 1},
+                args);
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
       throw e;
     }
   }

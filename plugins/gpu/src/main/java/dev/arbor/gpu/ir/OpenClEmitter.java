@@ -33,6 +33,7 @@ public final class OpenClEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case SortKernel o -> sort(o);
       case ThreefryKernel t -> threefry(t);
     };
   }
@@ -87,6 +88,98 @@ public final class OpenClEmitter {
     s.append(" * inner;\n");
     s.append("    acc = acc + ").append(fl ? "(double)" : "").append("in[k];\n");
     s.append("    out[k] = ").append(fl ? "(" + ty + ")" : "").append("acc;\n");
+    s.append("  }\n");
+    s.append("}\n");
+    return s.toString();
+  }
+
+  // ------------------------------------------------------------------ sort
+
+  /** The integer type holding an element of {@code t} as raw bits. */
+  private static String bitsType(DType t) {
+    return switch (t.byteSize()) {
+      case 1 -> "uchar";
+      case 4 -> "int";
+      default -> "long";
+    };
+  }
+
+  /** See {@link SortKernel}: a bitonic network over (key, position) in local memory. */
+  private static String sort(SortKernel k) {
+    int m = k.types().size();
+    int group = SortKernel.GROUP;
+    String kt = k.wideKeys() ? "long" : "int";
+    String max = k.wideKeys() ? "0x7FFFFFFFFFFFFFFFL" : "0x7FFFFFFF";
+    StringBuilder s = new StringBuilder(header(false));
+    s.append("__kernel __attribute__((reqd_work_group_size(").append(group).append(", 1, 1)))\n");
+    s.append("void ").append(k.name()).append("(");
+    for (int o = 0; o < m; o++) {
+      s.append("__global const ").append(bitsType(k.types().get(o))).append("* restrict in");
+      s.append(o).append(", ");
+    }
+    for (int o = 0; o < m; o++) {
+      s.append("__global ").append(bitsType(k.types().get(o))).append("* restrict out");
+      s.append(o).append(", ");
+    }
+    s.append("const int n, const int inner, const int p) {\n");
+    s.append("  __local ").append(kt).append(" key[").append(SortKernel.MAX_LOCAL).append("];\n");
+    s.append("  __local int pos[").append(SortKernel.MAX_LOCAL).append("];\n");
+    s.append("  const int lid = get_local_id(0);\n");
+    s.append("  const int line = get_group_id(0);\n");
+    s.append("  const int base = (line / inner) * n * inner + line % inner;\n");
+    // keys as order-preserving signed integers, padded with (MAX, position) sentinels
+    s.append("  for (int j = lid; j < p; j += ").append(group).append(") {\n");
+    s.append("    ").append(kt).append(" v = ").append(max).append(";\n");
+    s.append("    if (j < n) {\n");
+    s.append("      v = in0[base + j * inner];\n");
+    switch (k.keys()) {
+      case F32 -> {
+        s.append("      v = v < 0 ? v ^ 0x7FFFFFFF : v;\n");
+        s.append("      if ((in0[base + j * inner] & 0x7FFFFFFF) > 0x7F800000) v = ");
+        s.append(max).append(";\n");
+      }
+      case F64 -> {
+        s.append("      v = v < 0 ? v ^ 0x7FFFFFFFFFFFFFFFL : v;\n");
+        s.append(
+            "      if ((in0[base + j * inner] & 0x7FFFFFFFFFFFFFFFL) > 0x7FF0000000000000L) v = ");
+        s.append(max).append(";\n");
+      }
+      default -> {}
+    }
+    s.append("    }\n");
+    s.append("    key[j] = v;\n");
+    s.append("    pos[j] = j;\n");
+    s.append("  }\n");
+    s.append("  barrier(CLK_LOCAL_MEM_FENCE);\n");
+    // the bitonic network; pairs compare by key, then position (distinct: stable)
+    s.append("  for (int size = 2; size <= p; size <<= 1) {\n");
+    s.append("    for (int stride = size >> 1; stride > 0; stride >>= 1) {\n");
+    s.append("      for (int t = lid; t < (p >> 1); t += ").append(group).append(") {\n");
+    s.append("        const int i = 2 * t - (t & (stride - 1));\n");
+    s.append("        const int l = i + stride;\n");
+    s.append("        const ").append(kt).append(" ka = key[i];\n");
+    s.append("        const ").append(kt).append(" kb = key[l];\n");
+    s.append("        const int ia = pos[i];\n");
+    s.append("        const int ib = pos[l];\n");
+    s.append("        const int after = ka > kb || (ka == kb && ia > ib);\n");
+    s.append("        const int descending = (i & size) != 0;\n");
+    s.append("        if (after != descending) {\n");
+    s.append("          key[i] = kb;\n");
+    s.append("          key[l] = ka;\n");
+    s.append("          pos[i] = ib;\n");
+    s.append("          pos[l] = ia;\n");
+    s.append("        }\n");
+    s.append("      }\n");
+    s.append("      barrier(CLK_LOCAL_MEM_FENCE);\n");
+    s.append("    }\n");
+    s.append("  }\n");
+    // every operand through the permutation
+    s.append("  for (int j = lid; j < n; j += ").append(group).append(") {\n");
+    s.append("    const int from = base + pos[j] * inner;\n");
+    s.append("    const int to = base + j * inner;\n");
+    for (int o = 0; o < m; o++) {
+      s.append("    out").append(o).append("[to] = in").append(o).append("[from];\n");
+    }
     s.append("  }\n");
     s.append("}\n");
     return s.toString();

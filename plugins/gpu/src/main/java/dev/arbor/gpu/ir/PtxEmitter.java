@@ -41,6 +41,7 @@ public final class PtxEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case SortKernel o -> sort(o);
       case ThreefryKernel t -> threefry(t);
     };
   }
@@ -1197,6 +1198,227 @@ public final class PtxEmitter {
     head.append(".visible .entry ").append(k.name()).append("(\n");
     head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
     head.append("\t.param .u32 lines,\n\t.param .u32 n,\n\t.param .u32 inner\n)\n{\n");
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  // ------------------------------------------------------------------ sort
+
+  /** The PTX memory type moving an element of {@code t} as raw bits. */
+  private static String rawMemory(DType t) {
+    return switch (t.byteSize()) {
+      case 1 -> "u8";
+      case 4 -> "u32";
+      default -> "u64";
+    };
+  }
+
+  /** A register for the raw bits of {@code t} (b32 for 1- and 4-byte types, b64 for 8). */
+  private static String rawRegister(Writer w, DType t) {
+    return t.byteSize() == 8 ? w.regs.b64() : w.regs.b32();
+  }
+
+  /**
+   * See {@link SortKernel}: one block per line; (key, position) pairs in shared memory, keys as
+   * order-preserving signed integers, a bitonic network compared by key then position, then every
+   * operand gathered through the positions as raw bits.
+   */
+  private static String sort(SortKernel k) {
+    Writer w = new Writer();
+    List<DType> types = k.types();
+    int m = types.size();
+    int group = SortKernel.GROUP;
+    boolean wide = k.wideKeys();
+    String kt = wide ? "s64" : "s32";
+    String kmem = wide ? "u64" : "u32";
+    int kbytes = wide ? 8 : 4;
+    String max = wide ? Long.toString(Long.MAX_VALUE) : Integer.toString(Integer.MAX_VALUE);
+    String[] in = new String[m];
+    String[] out = new String[m];
+    for (int o = 0; o < m; o++) {
+      in[o] = w.pointer("in" + o);
+    }
+    for (int o = 0; o < m; o++) {
+      out[o] = w.pointer("out" + o);
+    }
+    String n = w.regs.b32();
+    String inner = w.regs.b32();
+    String p = w.regs.b32();
+    w.ins("ld.param.u32 " + n + ", [n]");
+    w.ins("ld.param.u32 " + inner + ", [inner]");
+    w.ins("ld.param.u32 " + p + ", [p]");
+    String line = w.regs.b32();
+    String lid = w.regs.b32();
+    w.ins("mov.u32 " + line + ", %ctaid.x");
+    w.ins("mov.u32 " + lid + ", %tid.x");
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String base = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + line + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + line + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
+    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
+    String keys = w.regs.b32();
+    String pos = w.regs.b32();
+    w.ins("mov.u32 " + keys + ", skey");
+    w.ins("mov.u32 " + pos + ", spos");
+    String kType = wide ? "b64" : "b32";
+
+    // 1. keys as order-preserving signed integers, padded with (MAX, position) sentinels
+    String j = w.regs.b32();
+    w.ins("mov.u32 " + j + ", " + lid);
+    w.code.append("$Lload:\n");
+    String loaded = w.regs.pred();
+    w.ins("setp.ge.s32 " + loaded + ", " + j + ", " + p);
+    w.ins("@" + loaded + " bra $Lnetwork");
+    String key = wide ? w.regs.b64() : w.regs.b32();
+    w.ins("mov." + kType + " " + key + ", " + max);
+    String pad = w.regs.pred();
+    w.ins("setp.ge.s32 " + pad + ", " + j + ", " + n);
+    w.ins("@" + pad + " bra $Lstore");
+    String at = w.regs.b32();
+    w.ins("mad.lo.s32 " + at + ", " + j + ", " + inner + ", " + base);
+    DType kt0 = k.keys();
+    w.ins("ld.global." + rawMemory(kt0) + " " + key + ", [" + w.address(in[0], at, kt0) + "]");
+    if (kt0.isFloating()) {
+      // negative floats: flip all bits but the sign (b ^ ((b >> w-1) >>> 1)); NaN: MAX
+      int shift = wide ? 63 : 31;
+      String mask = wide ? w.regs.b64() : w.regs.b32();
+      String mag = wide ? w.regs.b64() : w.regs.b32();
+      String nan = w.regs.pred();
+      String inf =
+          wide
+              ? Long.toString(Double.doubleToRawLongBits(Double.POSITIVE_INFINITY))
+              : Integer.toString(Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
+      w.ins("and." + kType + " " + mag + ", " + key + ", " + max);
+      w.ins("setp.gt." + kt + " " + nan + ", " + mag + ", " + inf);
+      w.ins("shr." + kt + " " + mask + ", " + key + ", " + shift);
+      w.ins("shr." + (wide ? "u64 " : "u32 ") + mask + ", " + mask + ", 1");
+      w.ins("xor." + kType + " " + key + ", " + key + ", " + mask);
+      w.ins("selp." + kType + " " + key + ", " + max + ", " + key + ", " + nan);
+    }
+    w.code.append("$Lstore:\n");
+    String ka = w.regs.b32();
+    String ia = w.regs.b32();
+    w.ins("mad.lo.s32 " + ka + ", " + j + ", " + kbytes + ", " + keys);
+    w.ins("st.shared." + kmem + " [" + ka + "], " + key);
+    w.ins("mad.lo.s32 " + ia + ", " + j + ", 4, " + pos);
+    w.ins("st.shared.u32 [" + ia + "], " + j);
+    w.ins("add.s32 " + j + ", " + j + ", " + group);
+    w.ins("bra.uni $Lload");
+
+    // 2. the bitonic network over (key, position): distinct pairs, so the stable order
+    w.code.append("$Lnetwork:\n");
+    w.ins("bar.sync 0");
+    String half = w.regs.b32();
+    w.ins("shr.u32 " + half + ", " + p + ", 1");
+    String size = w.regs.b32();
+    w.ins("mov.u32 " + size + ", 2");
+    w.code.append("$Lstage:\n");
+    String sorted = w.regs.pred();
+    w.ins("setp.gt.s32 " + sorted + ", " + size + ", " + p);
+    w.ins("@" + sorted + " bra $Lgather");
+    String stride = w.regs.b32();
+    w.ins("shr.u32 " + stride + ", " + size + ", 1");
+    w.code.append("$Lstep:\n");
+    String staged = w.regs.pred();
+    w.ins("setp.eq.s32 " + staged + ", " + stride + ", 0");
+    w.ins("@" + staged + " bra $Lstaged");
+    String low = w.regs.b32();
+    w.ins("add.s32 " + low + ", " + stride + ", -1");
+    String t = w.regs.b32();
+    w.ins("mov.u32 " + t + ", " + lid);
+    w.code.append("$Lpair:\n");
+    String paired = w.regs.pred();
+    w.ins("setp.ge.s32 " + paired + ", " + t + ", " + half);
+    w.ins("@" + paired + " bra $Lpaired");
+    String i = w.regs.b32();
+    String twice = w.regs.b32();
+    String l = w.regs.b32();
+    w.ins("and.b32 " + i + ", " + t + ", " + low);
+    w.ins("shl.b32 " + twice + ", " + t + ", 1");
+    w.ins("sub.s32 " + i + ", " + twice + ", " + i);
+    w.ins("add.s32 " + l + ", " + i + ", " + stride);
+    String kaAt = w.regs.b32();
+    String kbAt = w.regs.b32();
+    String iaAt = w.regs.b32();
+    String ibAt = w.regs.b32();
+    w.ins("mad.lo.s32 " + kaAt + ", " + i + ", " + kbytes + ", " + keys);
+    w.ins("mad.lo.s32 " + kbAt + ", " + l + ", " + kbytes + ", " + keys);
+    w.ins("mad.lo.s32 " + iaAt + ", " + i + ", 4, " + pos);
+    w.ins("mad.lo.s32 " + ibAt + ", " + l + ", 4, " + pos);
+    String kav = wide ? w.regs.b64() : w.regs.b32();
+    String kbv = wide ? w.regs.b64() : w.regs.b32();
+    String iav = w.regs.b32();
+    String ibv = w.regs.b32();
+    w.ins("ld.shared." + kmem + " " + kav + ", [" + kaAt + "]");
+    w.ins("ld.shared." + kmem + " " + kbv + ", [" + kbAt + "]");
+    w.ins("ld.shared.u32 " + iav + ", [" + iaAt + "]");
+    w.ins("ld.shared.u32 " + ibv + ", [" + ibAt + "]");
+    String after = w.regs.pred();
+    String tie = w.regs.pred();
+    String later = w.regs.pred();
+    w.ins("setp.gt." + kt + " " + after + ", " + kav + ", " + kbv);
+    w.ins("setp.eq." + kt + " " + tie + ", " + kav + ", " + kbv);
+    w.ins("setp.gt.s32 " + later + ", " + iav + ", " + ibv);
+    w.ins("and.pred " + tie + ", " + tie + ", " + later); // the tie-break: position
+    w.ins("or.pred " + after + ", " + after + ", " + tie);
+    String dir = w.regs.b32();
+    String descending = w.regs.pred();
+    w.ins("and.b32 " + dir + ", " + i + ", " + size);
+    w.ins("setp.ne.s32 " + descending + ", " + dir + ", 0");
+    String swap = w.regs.pred();
+    w.ins("xor.pred " + swap + ", " + after + ", " + descending);
+    w.ins("@" + swap + " st.shared." + kmem + " [" + kaAt + "], " + kbv);
+    w.ins("@" + swap + " st.shared." + kmem + " [" + kbAt + "], " + kav);
+    w.ins("@" + swap + " st.shared.u32 [" + iaAt + "], " + ibv);
+    w.ins("@" + swap + " st.shared.u32 [" + ibAt + "], " + iav);
+    w.ins("add.s32 " + t + ", " + t + ", " + group);
+    w.ins("bra.uni $Lpair");
+    w.code.append("$Lpaired:\n");
+    w.ins("bar.sync 0");
+    w.ins("shr.u32 " + stride + ", " + stride + ", 1");
+    w.ins("bra.uni $Lstep");
+    w.code.append("$Lstaged:\n");
+    w.ins("shl.b32 " + size + ", " + size + ", 1");
+    w.ins("bra.uni $Lstage");
+
+    // 3. every operand through the permutation, as raw bits
+    w.code.append("$Lgather:\n");
+    w.ins("mov.u32 " + j + ", " + lid);
+    w.code.append("$Lcopy:\n");
+    String copied = w.regs.pred();
+    w.ins("setp.ge.s32 " + copied + ", " + j + ", " + n);
+    w.ins("@" + copied + " bra $Ldone");
+    String src = w.regs.b32();
+    String from = w.regs.b32();
+    String to = w.regs.b32();
+    w.ins("mad.lo.s32 " + ia + ", " + j + ", 4, " + pos);
+    w.ins("ld.shared.u32 " + src + ", [" + ia + "]");
+    w.ins("mad.lo.s32 " + from + ", " + src + ", " + inner + ", " + base);
+    w.ins("mad.lo.s32 " + to + ", " + j + ", " + inner + ", " + base);
+    for (int o = 0; o < m; o++) {
+      DType ty = types.get(o);
+      String v = rawRegister(w, ty);
+      w.ins("ld.global." + rawMemory(ty) + " " + v + ", [" + w.address(in[o], from, ty) + "]");
+      w.ins("st.global." + rawMemory(ty) + " [" + w.address(out[o], to, ty) + "], " + v);
+    }
+    w.ins("add.s32 " + j + ", " + j + ", " + group);
+    w.ins("bra.uni $Lcopy");
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    for (int o = 0; o < m; o++) {
+      head.append("\t.param .u64 in").append(o).append(",\n");
+    }
+    for (int o = 0; o < m; o++) {
+      head.append("\t.param .u64 out").append(o).append(",\n");
+    }
+    head.append("\t.param .u32 n,\n\t.param .u32 inner,\n\t.param .u32 p\n)\n");
+    head.append(".reqntid ").append(group).append(", 1, 1\n{\n");
+    head.append("\t.shared .align 8 .b8 skey[").append(SortKernel.MAX_LOCAL * kbytes);
+    head.append("];\n");
+    head.append("\t.shared .align 4 .b8 spos[").append(SortKernel.MAX_LOCAL * 4).append("];\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 

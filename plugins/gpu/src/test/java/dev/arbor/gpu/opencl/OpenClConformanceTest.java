@@ -319,6 +319,17 @@ class OpenClConformanceTest {
             Reductions.CUMSUM,
             Params.of("axis", 1, "reverse", true),
             List.of(new AbstractValue(Shape.of(6, 5, 4), DType.F32))));
+    AbstractValue keys = new AbstractValue(Shape.of(2, 3, 4), DType.F32);
+    AbstractValue ride = new AbstractValue(Shape.of(2, 3, 4), DType.I32);
+    assertEquals(
+        "sort kernel arbor_sort_f32_i32 Sizes[lines=8, n=3, inner=4, padded=4]",
+        cl.plan(dev.arbor.core.primitives.Sorting.SORT, Params.of("axis", 1), List.of(keys, ride)));
+    assertTrue(
+        cl.plan(
+                dev.arbor.core.primitives.Sorting.SORT,
+                Params.of("axis", 0),
+                List.of(new AbstractValue(Shape.of(5000), DType.F64)))
+            .startsWith("reference kernel on host: sort along an axis of 5000 elements"));
     AbstractValue u = new AbstractValue(Shape.of(7), DType.I32);
     assertEquals(
         "threefry kernel arbor_threefry2x32",
@@ -328,6 +339,7 @@ class OpenClConformanceTest {
         List.of(
             dev.arbor.core.primitives.Threefry.THREEFRY2X32,
             Reductions.CUMSUM,
+            dev.arbor.core.primitives.Sorting.SORT,
             dev.arbor.core.primitives.Indexing.GATHER,
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             Elementwise.SHIFT_LEFT,
