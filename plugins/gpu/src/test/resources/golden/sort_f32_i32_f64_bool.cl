@@ -7,27 +7,22 @@ void arbor_sort_f32_i32_f64_bool(__global const int* restrict in0, __global cons
   const int line = get_group_id(0);
   const int base = (line / inner) * n * inner + line % inner;
   for (int j = lid; j < p; j += 256) {
-    int v = 0x7FFFFFFF;
-    if (j < n) {
-      v = in0[base + j * inner];
-      v = v < 0 ? v ^ 0x7FFFFFFF : v;
-      if ((in0[base + j * inner] & 0x7FFFFFFF) > 0x7F800000) v = 0x7FFFFFFF;
-    }
-    key[j] = v;
+    key[j] = (j) < n ? ((in0[base + (j) * inner] & 0x7FFFFFFF) > 0x7F800000 ? 0x7FFFFFFF : in0[base + (j) * inner] < 0 ? in0[base + (j) * inner] ^ 0x7FFFFFFF : in0[base + (j) * inner]) : 0x7FFFFFFF;
     pos[j] = j;
   }
   barrier(CLK_LOCAL_MEM_FENCE);
-  for (int size = 2; size <= p; size <<= 1) {
-    for (int stride = size >> 1; stride > 0; stride >>= 1) {
+  for (int sz = 2; sz <= p; sz <<= 1) {
+    for (int stride = min(sz, p) >> 1; stride > 0; stride >>= 1) {
       for (int t = lid; t < (p >> 1); t += 256) {
         const int i = 2 * t - (t & (stride - 1));
+        const int size = sz;
         const int l = i + stride;
         const int ka = key[i];
         const int kb = key[l];
         const int ia = pos[i];
         const int ib = pos[l];
         const int after = ka > kb || (ka == kb && ia > ib);
-        const int descending = (i & size) != 0;
+        const int descending = ((i) & size) != 0;
         if (after != descending) {
           key[i] = kb;
           key[l] = ka;

@@ -7,25 +7,22 @@ void arbor_sort_i64(__global const long* restrict in0, __global long* restrict o
   const int line = get_group_id(0);
   const int base = (line / inner) * n * inner + line % inner;
   for (int j = lid; j < p; j += 256) {
-    long v = 0x7FFFFFFFFFFFFFFFL;
-    if (j < n) {
-      v = in0[base + j * inner];
-    }
-    key[j] = v;
+    key[j] = (j) < n ? ((long)in0[base + (j) * inner]) : 0x7FFFFFFFFFFFFFFFL;
     pos[j] = j;
   }
   barrier(CLK_LOCAL_MEM_FENCE);
-  for (int size = 2; size <= p; size <<= 1) {
-    for (int stride = size >> 1; stride > 0; stride >>= 1) {
+  for (int sz = 2; sz <= p; sz <<= 1) {
+    for (int stride = min(sz, p) >> 1; stride > 0; stride >>= 1) {
       for (int t = lid; t < (p >> 1); t += 256) {
         const int i = 2 * t - (t & (stride - 1));
+        const int size = sz;
         const int l = i + stride;
         const long ka = key[i];
         const long kb = key[l];
         const int ia = pos[i];
         const int ib = pos[l];
         const int after = ka > kb || (ka == kb && ia > ib);
-        const int descending = (i & size) != 0;
+        const int descending = ((i) & size) != 0;
         if (after != descending) {
           key[i] = kb;
           key[l] = ka;

@@ -93,8 +93,15 @@ public abstract class DeviceBackend implements Backend {
   private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
       implements Prepared {}
 
-  /** sort: one work group per line (see {@link SortKernel}). */
-  private record SortLaunch(SortKernel kernel, String source, SortKernel.Sizes sizes)
+  /**
+   * sort (see {@link SortKernel}): the kernels of its phases with their sources (one, LINE, or
+   * BLOCKS, STEP, MERGE, GATHER for long lines), and the launches.
+   */
+  private record SortLaunch(
+      Map<SortKernel.Phase, SortKernel> kernels,
+      Map<SortKernel.Phase, String> sources,
+      SortKernel.Sizes sizes,
+      List<SortKernel.Launch> launches)
       implements Prepared {}
 
   /** threefry2x32: one work item per element (see {@link ThreefryKernel}). */
@@ -422,7 +429,11 @@ public abstract class DeviceBackend implements Backend {
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
-          case SortLaunch o -> program(o.source(), o.kernel().name());
+          case SortLaunch o -> {
+            for (var k : o.kernels().entrySet()) {
+              program(o.sources().get(k.getKey()), k.getValue().name());
+            }
+          }
           case ThreefryLaunch t -> program(t.source(), t.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
@@ -454,7 +465,15 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
-      case SortLaunch o -> "sort kernel " + o.kernel().name() + " " + o.sizes();
+      case SortLaunch o ->
+          o.sizes().multiPass()
+              ? "sort kernels "
+                  + String.join(", ", o.kernels().values().stream().map(SortKernel::name).toList())
+                  + " ("
+                  + o.launches().size()
+                  + " launches) "
+                  + o.sizes()
+              : "sort kernel " + o.kernels().get(SortKernel.Phase.LINE).name() + " " + o.sizes();
       case ThreefryLaunch t -> "threefry kernel " + t.kernel().name();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
@@ -520,7 +539,22 @@ public abstract class DeviceBackend implements Backend {
       if (p.name().equals("sort")) {
         // raw-bit moves and integer compares only: F64 operands need no F64 support
         SortKernel k = SortKernel.of(in);
-        return new SortLaunch(k, emit(k), SortKernel.sizes(in.get(0), params.intValue("axis")));
+        SortKernel.Sizes sizes = SortKernel.sizes(in.get(0), params.intValue("axis"));
+        Map<SortKernel.Phase, SortKernel> kernels = new java.util.EnumMap<>(SortKernel.Phase.class);
+        Map<SortKernel.Phase, String> sources = new java.util.EnumMap<>(SortKernel.Phase.class);
+        for (SortKernel.Phase phase :
+            sizes.multiPass()
+                ? List.of(
+                    SortKernel.Phase.BLOCKS,
+                    SortKernel.Phase.STEP,
+                    SortKernel.Phase.MERGE,
+                    SortKernel.Phase.GATHER)
+                : List.of(SortKernel.Phase.LINE)) {
+          SortKernel pk = k.phase(phase);
+          kernels.put(phase, pk);
+          sources.put(phase, emit(pk));
+        }
+        return new SortLaunch(kernels, sources, sizes, SortKernel.launches(sizes));
       }
       if (isGather(p)) {
         requireType(in.get(0).dtype());
@@ -810,37 +844,65 @@ public abstract class DeviceBackend implements Backend {
 
   private List<Buffer> launchSort(SortLaunch o, List<Buffer> in, List<AbstractValue> outAvals) {
     List<Buffer> outs = new ArrayList<>(outAvals.size());
+    DeviceBuffer keys = null;
+    DeviceBuffer positions = null;
     try {
       for (AbstractValue a : outAvals) {
         outs.add(allocate(a));
       }
       SortKernel.Sizes s = o.sizes();
-      if (s.lines() == 0) {
+      if (o.launches().isEmpty()) {
         return outs;
       }
-      List<Device.Arg> args = new ArrayList<>();
-      for (Buffer b : in) {
-        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+      if (s.multiPass()) {
+        dev.arbor.array.Shape scratch = dev.arbor.array.Shape.of(s.lines() * s.padded());
+        boolean wide = o.kernels().get(SortKernel.Phase.BLOCKS).wideKeys();
+        keys = allocate(new AbstractValue(scratch, wide ? DType.I64 : DType.I32));
+        positions = allocate(new AbstractValue(scratch, DType.I32));
       }
-      for (Buffer b : outs) {
-        args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
-      }
-      args.add(new Device.Int(s.n()));
-      args.add(new Device.Int(s.inner()));
-      args.add(new Device.Int(s.padded()));
       long group = SortKernel.GROUP;
       synchronized (lock) {
-        device()
-            .launch(
-                program(o.source(), o.kernel().name()),
-                new long[] {s.lines() * group, 1, 1},
-                new long[] {group, 1, 1},
-                args);
+        for (SortKernel.Launch launch : o.launches()) {
+          List<Device.Arg> args = new ArrayList<>();
+          SortKernel.Phase phase = launch.phase();
+          if (phase == SortKernel.Phase.LINE || phase == SortKernel.Phase.GATHER) {
+            for (Buffer b : in) {
+              args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+            }
+            for (Buffer b : outs) {
+              args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+            }
+          } else if (phase == SortKernel.Phase.BLOCKS) {
+            args.add(new Device.Pointer(((DeviceBuffer) in.get(0)).handle()));
+          }
+          if (phase != SortKernel.Phase.LINE) {
+            if (phase != SortKernel.Phase.GATHER) {
+              args.add(new Device.Pointer(keys.handle()));
+            }
+            args.add(new Device.Pointer(positions.handle()));
+          }
+          for (int v : launch.ints()) {
+            args.add(new Device.Int(v));
+          }
+          device()
+              .launch(
+                  program(o.sources().get(phase), o.kernels().get(phase).name()),
+                  new long[] {launch.items(), 1, 1},
+                  new long[] {group, 1, 1},
+                  args);
+        }
       }
       return outs;
     } catch (RuntimeException e) {
       outs.forEach(Buffer::release);
       throw e;
+    } finally {
+      if (keys != null) {
+        keys.release();
+      }
+      if (positions != null) {
+        positions.release();
+      }
     }
   }
 

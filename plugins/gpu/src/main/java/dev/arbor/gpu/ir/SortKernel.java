@@ -2,52 +2,83 @@ package dev.arbor.gpu.ir;
 
 import dev.arbor.array.DType;
 import dev.arbor.core.AbstractValue;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code sort} along one axis (core's {@code Sorting.SORT}): every operand is permuted along the
- * axis by the stable sort of the first (the keys). One work group of {@link #GROUP} items per line
- * (the operands viewed as {@code [outer, n, inner]}, line {@code l} starting at {@code (l /
- * inner)·n·inner + l % inner}, stride {@code inner}):
+ * axis by the stable sort of the first (the keys). The operands are viewed as {@code [outer, n,
+ * inner]}: line {@code l} starts at {@code (l / inner)·n·inner + l % inner}, stride {@code inner}.
  *
  * <ol>
- *   <li>the items load the line's keys into local/shared memory as <em>order-preserving signed
- *       integers</em> with their positions {@code 0..n-1}, padded to {@code p} (a power of two)
- *       with sentinels {@code (MAX, position)}: integers (and BOOL's 0/1) are their own key; a
- *       float's bits {@code b} become {@code b ^ 0x7FF…F} when negative (so {@code -0.0 < 0.0} and
- *       negative floats order by magnitude reversed), and every NaN becomes {@code MAX} (NaN last,
- *       all NaNs equal) — {@link Double#compare}'s order as one integer compare;
- *   <li>a bitonic network sorts the {@code (key, position)} pairs, compared by key and then by
+ *   <li>The line's keys become <em>order-preserving signed integers</em> paired with their
+ *       positions {@code 0..n-1}, padded to {@code p} (a power of two) with sentinels {@code (MAX,
+ *       position)}: integers (and BOOL's 0/1) are their own key; a float's bits {@code b} become
+ *       {@code b ^ 0x7FF…F} when negative (so {@code -0.0 < 0.0} and negative floats order by
+ *       magnitude reversed), and every NaN becomes {@code MAX} (NaN last, all NaNs equal) — {@link
+ *       Double#compare}'s order as one integer compare.
+ *   <li>A bitonic network sorts the {@code (key, position)} pairs, compared by key and then by
  *       position. The pairs are all distinct, so the network (not stable in itself) yields the one
  *       order in which equal keys keep their positions' order: the stable sort, bit for bit the
  *       reference's. A sentinel's position is at least {@code n}, so it sorts after every real
- *       element, even one whose key is {@code MAX} (a NaN, {@code Long.MAX_VALUE});
- *   <li>the items gather every operand through the permutation: {@code out[j] = in[perm[j]]}, as
- *       raw bits (1, 4 or 8 bytes; no float arithmetic anywhere, so F64 needs no F64 support).
+ *       element, even one whose key is {@code MAX} (a NaN, {@code Long.MAX_VALUE}).
+ *   <li>Every operand is gathered through the permutation, {@code out[j] = in[perm[j]]}, as raw
+ *       bits (1, 4 or 8 bytes; no float arithmetic anywhere, so F64 needs no F64 support).
  * </ol>
  *
- * <p>Lines up to {@link #MAX_LOCAL} elements (the local arrays' size: 24 KiB for 64-bit keys) run
- * here; longer ones are refused ({@link UnsupportedKernelException}: reference fallback).
+ * <p>How the network runs depends on {@code p} (see {@link #launches}); {@link Phase} names the
+ * kernels:
  *
- * <p>Sizes are launch arguments (one program per operand type list). Launch: buffers {@code in0 …
- * in(m-1)}, {@code out0 … out(m-1)}; then {@code int n}, {@code int inner}, {@code int p} (the
- * padded length); {@code lines} work groups of {@link #GROUP} items.
+ * <ul>
+ *   <li>{@code p <= }{@link #MAX_LOCAL}: {@link Phase#LINE}, one work group of {@link #GROUP} items
+ *       per line does all three steps in local/shared memory. Buffers {@code in0 … in(m-1)}, {@code
+ *       out0 … out(m-1)}; ints {@code n, inner, p}; {@code lines} groups.
+ *   <li>longer lines run the same network in passes over global scratch arrays {@code key} ({@code
+ *       lines·p} keys) and {@code pos} ({@code lines·p} I32): {@link Phase#BLOCKS} sorts each block
+ *       of {@link #MAX_LOCAL} elements in local memory (the network's first stages, the blocks'
+ *       directions alternating as the network's do); then for each later stage {@code size = 2B,
+ *       4B, … p} ({@code B = MAX_LOCAL}), one {@link Phase#STEP} launch per stride {@code size/2 …
+ *       B} (one item per compare-exchange, in global memory) and one {@link Phase#MERGE} launch for
+ *       the strides {@code B/2 … 1} (each block in local memory); last {@link Phase#GATHER}, one
+ *       item per output element. With {@code L = log2(p/B)}: {@code L(L+1)/2 + L + 2} launches (56
+ *       for a line of 10⁶).
+ * </ul>
  *
  * @param name the entry point's name
  * @param types the operands' element types, the keys' first
+ * @param phase which kernel of the sort this is
  */
-public record SortKernel(String name, List<DType> types) implements GpuKernel {
+public record SortKernel(String name, List<DType> types, Phase phase) implements GpuKernel {
   /** Items per work group (a power of two). */
   public static final int GROUP = 256;
 
-  /** Longest line sorted in local memory (a power of two). */
+  /** Longest line sorted in local memory, and the block of the multi-pass sort (a power of 2). */
   public static final int MAX_LOCAL = 2048;
+
+  /** The kernels of a sort (see the class comment). */
+  public enum Phase {
+    /** A whole line in one work group. Buffers: in…, out…; ints n, inner, p. */
+    LINE,
+    /** Blocks of MAX_LOCAL sorted into scratch. Buffers: in0, key, pos; ints n, inner, p. */
+    BLOCKS,
+    /** One compare-exchange per item. Buffers: key, pos; ints p, size, stride, pairs. */
+    STEP,
+    /** Strides MAX_LOCAL/2 … 1 of one stage, per block. Buffers: key, pos; ints p, size. */
+    MERGE,
+    /** out[j] = in[pos[j]] per element. Buffers: in…, out…, pos; ints n, inner, p, total. */
+    GATHER
+  }
 
   public SortKernel {
     types = List.copyOf(types);
     if (types.isEmpty()) {
       throw new IllegalArgumentException("sort needs at least the keys");
     }
+  }
+
+  /** The whole-line kernel sorting operands of these types (the keys' first). */
+  public SortKernel(String name, List<DType> types) {
+    this(name, types, Phase.LINE);
   }
 
   /** The keys' element type. */
@@ -60,10 +91,65 @@ public record SortKernel(String name, List<DType> types) implements GpuKernel {
     return keys() == DType.I64 || keys() == DType.F64;
   }
 
-  /** The {@code [outer, n, inner]} view of one application and the padded length. */
-  public record Sizes(int lines, int n, int inner, int padded) {}
+  /** The kernel of {@code phase} for the same operand types. */
+  public SortKernel phase(Phase phase) {
+    String base =
+        name.endsWith("_" + this.phase.name().toLowerCase(java.util.Locale.ROOT))
+            ? name.substring(0, name.lastIndexOf('_'))
+            : name;
+    return new SortKernel(
+        phase == Phase.LINE ? base : base + "_" + phase.name().toLowerCase(java.util.Locale.ROOT),
+        types,
+        phase);
+  }
 
-  /** The kernel sorting {@code operands} (the keys first). */
+  /** The {@code [outer, n, inner]} view of one application and the padded length. */
+  public record Sizes(int lines, int n, int inner, int padded) {
+    /** Whether the lines are sorted in passes over global scratch arrays. */
+    public boolean multiPass() {
+      return padded > MAX_LOCAL;
+    }
+  }
+
+  /**
+   * One launch of a sort: the kernel's phase, the number of work items (a multiple of {@link
+   * #GROUP}) and the int arguments after the buffers.
+   */
+  public record Launch(Phase phase, long items, int... ints) {
+    @Override
+    public String toString() {
+      return phase + java.util.Arrays.toString(ints);
+    }
+  }
+
+  /** The launches sorting lines of these sizes, in order (none when there are no elements). */
+  public static List<Launch> launches(Sizes s) {
+    List<Launch> l = new ArrayList<>();
+    if (s.lines() == 0 || s.n() == 0) {
+      return l;
+    }
+    long lines = s.lines();
+    int p = s.padded();
+    if (!s.multiPass()) {
+      l.add(new Launch(Phase.LINE, lines * GROUP, s.n(), s.inner(), p));
+      return l;
+    }
+    long blocks = lines * (p / MAX_LOCAL);
+    l.add(new Launch(Phase.BLOCKS, blocks * GROUP, s.n(), s.inner(), p));
+    int pairs = (int) (lines * (p / 2));
+    for (int size = 2 * MAX_LOCAL; size <= p; size *= 2) {
+      for (int stride = size / 2; stride >= MAX_LOCAL; stride /= 2) {
+        l.add(new Launch(Phase.STEP, pairs, p, size, stride, pairs));
+      }
+      l.add(new Launch(Phase.MERGE, blocks * GROUP, p, size));
+    }
+    int total = s.lines() * s.n();
+    l.add(
+        new Launch(Phase.GATHER, (total + GROUP - 1L) / GROUP * GROUP, s.n(), s.inner(), p, total));
+    return l;
+  }
+
+  /** The whole-line kernel sorting {@code operands} (the keys first). */
   public static SortKernel of(List<AbstractValue> operands) {
     StringBuilder name = new StringBuilder("arbor_sort");
     List<DType> types = operands.stream().map(AbstractValue::dtype).toList();
@@ -73,27 +159,24 @@ public record SortKernel(String name, List<DType> types) implements GpuKernel {
     return new SortKernel(name.toString(), types);
   }
 
-  /** Launch sizes for {@code keys} sorted along {@code axis}; refuses lines over MAX_LOCAL. */
+  /** Launch sizes for {@code keys} sorted along {@code axis} (32-bit indices). */
   public static Sizes sizes(AbstractValue keys, int axis) {
     int[] d = keys.shape().dims();
     long size = keys.shape().size();
-    if (size > Integer.MAX_VALUE) {
-      throw new UnsupportedKernelException(keys + " has more than 2^31-1 elements");
-    }
     int n = d[axis];
-    if (n > MAX_LOCAL) {
+    int padded = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    if (n > (1 << 30)) {
+      throw new UnsupportedKernelException("sort along an axis of " + n + " elements");
+    }
+    long lines = n == 0 ? 0 : size / n;
+    if (size > Integer.MAX_VALUE || lines * padded > Integer.MAX_VALUE) {
       throw new UnsupportedKernelException(
-          "sort along an axis of "
-              + n
-              + " elements: the device sort takes lines up to "
-              + MAX_LOCAL
-              + " (one work group each)");
+          keys + " has more than 2^31-1 elements (padded to powers of two)");
     }
     long inner = 1;
     for (int k = axis + 1; k < d.length; k++) {
       inner *= d[k];
     }
-    int padded = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
-    return new Sizes(n == 0 ? 0 : (int) (size / n), n, (int) inner, padded);
+    return new Sizes((int) lines, n, (int) inner, padded);
   }
 }

@@ -271,6 +271,16 @@ final class KernelCases {
         new SortKernel(
             "arbor_sort_f32_i32_f64_bool", List.of(DType.F32, DType.I32, DType.F64, DType.BOOL)));
     m.put("sort_i64", new SortKernel("arbor_sort_i64", List.of(DType.I64)));
+    for (SortKernel.Phase phase :
+        List.of(
+            SortKernel.Phase.BLOCKS,
+            SortKernel.Phase.STEP,
+            SortKernel.Phase.MERGE,
+            SortKernel.Phase.GATHER)) {
+      SortKernel k =
+          new SortKernel("arbor_sort_f64_i32", List.of(DType.F64, DType.I32)).phase(phase);
+      m.put(k.name().substring("arbor_".length()), k);
+    }
     return m;
   }
 

@@ -189,9 +189,13 @@ class PtxAssemblesTest {
         List<DType> types = new ArrayList<>();
         types.add(t);
         types.addAll(rest);
-        SortKernel k = new SortKernel("sort_" + t.shortName() + "_" + rest.size(), types);
-        tests.add(
-            DynamicTest.dynamicTest(k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        for (SortKernel.Phase phase : SortKernel.Phase.values()) {
+          SortKernel k =
+              new SortKernel("sort_" + t.shortName() + "_" + rest.size(), types).phase(phase);
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
       }
     }
     return tests.stream();

@@ -113,36 +113,83 @@ class PtxSortTest {
     return b;
   }
 
-  /** Sorts {@code operands} along {@code axis} with the PTX kernel ({@code edit} on its text). */
+  /**
+   * Sorts {@code operands} along {@code axis} with the PTX kernels, launched as the backend
+   * launches them ({@link SortKernel#launches}); {@code edit} rewrites every kernel's text.
+   */
   static List<HostArray> runSortPtx(
       List<HostArray> operands, int axis, UnaryOperator<String> edit) {
     List<AbstractValue> avals = operands.stream().map(HostArray::aval).toList();
     SortKernel k = SortKernel.of(avals);
     SortKernel.Sizes s = SortKernel.sizes(avals.get(0), axis);
-    PtxInterpreter ptx = new PtxInterpreter(edit.apply(PtxEmitter.emit(k)));
+    int m = operands.size();
     List<PtxInterpreter.Global> globals = new ArrayList<>();
     List<ByteBuffer> outs = new ArrayList<>();
-    long[] args = new long[2 * operands.size() + 3];
-    for (int o = 0; o < operands.size(); o++) {
-      args[o] = BASE * (o + 1);
-      globals.add(new PtxInterpreter.Global(args[o], buffer(operands.get(o))));
+    long[] in = new long[m];
+    long[] out = new long[m];
+    for (int o = 0; o < m; o++) {
+      in[o] = BASE * (o + 1);
+      globals.add(new PtxInterpreter.Global(in[o], buffer(operands.get(o))));
     }
-    for (int o = 0; o < operands.size(); o++) {
+    for (int o = 0; o < m; o++) {
       HostArray h = operands.get(o);
       ByteBuffer b =
           ByteBuffer.allocate(Math.max(1, (int) h.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
       outs.add(b);
-      args[operands.size() + o] = BASE * (operands.size() + o + 1);
-      globals.add(new PtxInterpreter.Global(args[operands.size() + o], b));
+      out[o] = BASE * (m + o + 1);
+      globals.add(new PtxInterpreter.Global(out[o], b));
     }
-    args[2 * operands.size()] = s.n();
-    args[2 * operands.size() + 1] = s.inner();
-    args[2 * operands.size() + 2] = s.padded();
-    if (s.lines() > 0) {
-      ptx.launch(new int[] {s.lines(), 1, 1}, SortKernel.GROUP, args, globals);
+    // the scratch arrays of the multi-pass sort: exactly lines·p keys and positions
+    long scratch = (long) s.lines() * s.padded();
+    long gkey = BASE * (2 * m + 1);
+    long gpos = BASE * (2 * m + 2);
+    globals.add(
+        new PtxInterpreter.Global(
+            gkey,
+            ByteBuffer.allocate((int) Math.max(1, scratch * (k.wideKeys() ? 8 : 4)))
+                .order(ByteOrder.LITTLE_ENDIAN)));
+    globals.add(
+        new PtxInterpreter.Global(
+            gpos,
+            ByteBuffer.allocate((int) Math.max(1, scratch * 4)).order(ByteOrder.LITTLE_ENDIAN)));
+    for (SortKernel.Launch launch : SortKernel.launches(s)) {
+      SortKernel phase = k.phase(launch.phase());
+      PtxInterpreter ptx = new PtxInterpreter(edit.apply(PtxEmitter.emit(phase)));
+      List<Long> args = new ArrayList<>();
+      switch (launch.phase()) {
+        case LINE, GATHER -> {
+          for (long a : in) {
+            args.add(a);
+          }
+          for (long a : out) {
+            args.add(a);
+          }
+          if (launch.phase() == SortKernel.Phase.GATHER) {
+            args.add(gpos);
+          }
+        }
+        case BLOCKS -> {
+          args.add(in[0]);
+          args.add(gkey);
+          args.add(gpos);
+        }
+        case STEP, MERGE -> {
+          args.add(gkey);
+          args.add(gpos);
+        }
+      }
+      for (int v : launch.ints()) {
+        args.add((long) v);
+      }
+      assertEquals(0, launch.items() % SortKernel.GROUP, "whole work groups");
+      ptx.launch(
+          new int[] {(int) (launch.items() / SortKernel.GROUP), 1, 1},
+          SortKernel.GROUP,
+          args.stream().mapToLong(Long::longValue).toArray(),
+          globals);
     }
     List<HostArray> result = new ArrayList<>();
-    for (int o = 0; o < operands.size(); o++) {
+    for (int o = 0; o < m; o++) {
       HostArray h = HostArray.zeros(operands.get(o).aval());
       ByteBuffer b = outs.get(o);
       for (int i = 0; i < h.size(); i++) {
@@ -211,18 +258,37 @@ class PtxSortTest {
 
   @Test
   void longestLocalLine() {
-    // MAX_LOCAL elements: the padded length equals the line's, every stage of the network runs.
+    // MAX_LOCAL elements: the padded length equals the line's, one work group sorts it all.
     Random r = new Random(12);
     int[] s = {SortKernel.MAX_LOCAL};
+    assertEquals(
+        List.of(SortKernel.Phase.LINE),
+        SortKernel.launches(SortKernel.sizes(new AbstractValue(Shape.of(s), DType.F64), 0)).stream()
+            .map(SortKernel.Launch::phase)
+            .toList());
     for (DType t : List.of(DType.F64, DType.I32)) {
       check(List.of(keys(t, s, r), positions(s)), 0, x -> x);
     }
-    // the next length is refused (reference fallback), not silently truncated
-    assertThrows(
-        UnsupportedKernelException.class,
-        () ->
-            SortKernel.sizes(
-                new AbstractValue(Shape.of(2, SortKernel.MAX_LOCAL + 1), DType.F32), 1));
+  }
+
+  @Test
+  void longLinesSortInPasses() {
+    // Past MAX_LOCAL: blocks sorted in shared memory, global steps and block merges, a gather.
+    // 5000 pads to 8192 (stages 4096 and 8192: one and two global steps); two lines of 2049
+    // along a leading axis (strided lines, almost all padding in the second block).
+    Random r = new Random(15);
+    SortKernel.Sizes sizes = SortKernel.sizes(new AbstractValue(Shape.of(5000), DType.F32), 0);
+    assertEquals(
+        "[BLOCKS[5000, 1, 8192], STEP[8192, 4096, 2048, 4096], MERGE[8192, 4096],"
+            + " STEP[8192, 8192, 4096, 4096], STEP[8192, 8192, 2048, 4096], MERGE[8192, 8192],"
+            + " GATHER[5000, 1, 8192, 5000]]",
+        SortKernel.launches(sizes).toString());
+    for (DType t : List.of(DType.F32, DType.I64)) {
+      int[] s = {5000};
+      check(List.of(keys(t, s, r), positions(s), random(DType.BOOL, s, r)), 0, x -> x);
+    }
+    int[] s = {2049, 2};
+    check(List.of(keys(DType.F64, s, r), positions(s)), 0, x -> x);
   }
 
   @Test
@@ -230,21 +296,26 @@ class PtxSortTest {
     // The check can fail: with the position tie-break gone (or.pred becomes a copy of the key
     // comparison), equal keys leave the network in another order.
     // Small keys (no MAX_VALUE, which would tie with the padding) and 33 of them: many ties.
+    // One line in one work group, and one sorted in passes (every kernel edited).
     Random r = new Random(13);
-    int[] s = {33};
-    long[] small = new long[33];
-    for (int i = 0; i < small.length; i++) {
-      small[i] = r.nextInt(3);
+    for (int n : new int[] {33, 5000}) {
+      int[] s = {n};
+      long[] small = new long[n];
+      for (int i = 0; i < small.length; i++) {
+        small[i] = r.nextInt(3);
+      }
+      HostArray keys = HostArray.ofLongs(new AbstractValue(Shape.of(s), DType.I32), small);
+      List<HostArray> ops = List.of(keys, positions(s));
+      check(ops, 0, x -> x);
+      UnaryOperator<String> noTieBreak =
+          x -> {
+            if (!x.contains("or.pred")) {
+              return x; // GATHER: no comparison
+            }
+            return x.replaceFirst("or\\.pred (%p\\d+), (%p\\d+), (%p\\d+);", "mov.pred $1, $2;");
+          };
+      assertThrows(AssertionError.class, () -> check(ops, 0, noTieBreak));
     }
-    HostArray keys = HostArray.ofLongs(new AbstractValue(Shape.of(s), DType.I32), small);
-    List<HostArray> ops = List.of(keys, positions(s));
-    check(ops, 0, x -> x);
-    UnaryOperator<String> noTieBreak =
-        x -> {
-          assertTrue(x.contains("or.pred"), "the tie-break is where this test expects it");
-          return x.replaceFirst("or\\.pred (%p\\d+), (%p\\d+), (%p\\d+);", "mov.pred $1, $2;");
-        };
-    assertThrows(AssertionError.class, () -> check(ops, 0, noTieBreak));
   }
 
   @Test
