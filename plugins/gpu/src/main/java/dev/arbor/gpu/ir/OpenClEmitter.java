@@ -179,9 +179,8 @@ public final class OpenClEmitter {
       }
       default -> {}
     }
-    int size = k.phase() == SortKernel.Phase.LINE ? block : block;
-    s.append("  __local ").append(kt).append(" key[").append(size).append("];\n");
-    s.append("  __local int pos[").append(size).append("];\n");
+    s.append("  __local ").append(kt).append(" key[").append(block).append("];\n");
+    s.append("  __local int pos[").append(block).append("];\n");
     s.append("  const int lid = get_local_id(0);\n");
     String count;
     String offset;
