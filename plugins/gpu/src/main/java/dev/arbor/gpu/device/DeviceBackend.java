@@ -550,7 +550,10 @@ public abstract class DeviceBackend implements Backend {
                     SortKernel.Phase.MERGE,
                     SortKernel.Phase.GATHER)
                 : List.of(SortKernel.Phase.LINE)) {
-          SortKernel pk = k.phase(phase);
+          SortKernel pk =
+              phase == SortKernel.Phase.LINE
+                  ? k.line(SortKernel.lineCapacity(sizes))
+                  : k.phase(phase);
           kernels.put(phase, pk);
           sources.put(phase, emit(pk));
         }
@@ -860,7 +863,6 @@ public abstract class DeviceBackend implements Backend {
         keys = allocate(new AbstractValue(scratch, wide ? DType.I64 : DType.I32));
         positions = allocate(new AbstractValue(scratch, DType.I32));
       }
-      long group = SortKernel.GROUP;
       synchronized (lock) {
         for (SortKernel.Launch launch : o.launches()) {
           List<Device.Arg> args = new ArrayList<>();
@@ -888,7 +890,7 @@ public abstract class DeviceBackend implements Backend {
               .launch(
                   program(o.sources().get(phase), o.kernels().get(phase).name()),
                   new long[] {launch.items(), 1, 1},
-                  new long[] {group, 1, 1},
+                  new long[] {launch.group(), 1, 1},
                   args);
         }
       }

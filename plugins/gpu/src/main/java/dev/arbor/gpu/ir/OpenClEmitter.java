@@ -108,8 +108,8 @@ public final class OpenClEmitter {
   /** See {@link SortKernel}: a bitonic network over (key, position) pairs. */
   private static String sort(SortKernel k) {
     int m = k.types().size();
-    int group = SortKernel.GROUP;
-    int block = SortKernel.MAX_LOCAL;
+    int group = k.group();
+    int block = k.capacity(); // LINE: the longest padded line; else the block of the passes
     String kt = k.wideKeys() ? "long" : "int";
     StringBuilder s = new StringBuilder(header(false));
     if (k.phase() != SortKernel.Phase.STEP && k.phase() != SortKernel.Phase.GATHER) {

@@ -1307,8 +1307,8 @@ public final class PtxEmitter {
     Writer w = new Writer();
     List<DType> types = k.types();
     int m = types.size();
-    int group = SortKernel.GROUP;
-    int block = SortKernel.MAX_LOCAL;
+    int group = k.group();
+    int block = k.capacity(); // LINE: the longest padded line; else the block of the passes
     SortKernel.Phase phase = k.phase();
     boolean wide = k.wideKeys();
     DType keyType = wide ? DType.I64 : DType.I32; // a key's size in memory

@@ -4,6 +4,7 @@ import dev.arbor.array.DType;
 import dev.arbor.core.AbstractValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code sort} along one axis (core's {@code Sorting.SORT}): every operand is permuted along the
@@ -30,9 +31,13 @@ import java.util.List;
  * kernels:
  *
  * <ul>
- *   <li>{@code p <= }{@link #MAX_LOCAL}: {@link Phase#LINE}, one work group of {@link #GROUP} items
- *       per line does all three steps in local/shared memory. Buffers {@code in0 … in(m-1)}, {@code
- *       out0 … out(m-1)}; ints {@code n, inner, p}; {@code lines} groups.
+ *   <li>{@code p <= }{@link #MAX_LOCAL}: {@link Phase#LINE}, one work group per line does all three
+ *       steps in local/shared memory. Buffers {@code in0 … in(m-1)}, {@code out0 … out(m-1)}; ints
+ *       {@code n, inner, p}; {@code lines} groups. Its local arrays hold {@link #capacity} pairs
+ *       and its groups have {@link #group()} items: {@link #MAX_LOCAL} and {@link #GROUP} in
+ *       general, {@link #SMALL} and 32 (a warp) for lines of up to {@link #SMALL} (a group of 256
+ *       items with 24 KiB of local memory for a line of 10 would leave most of a multiprocessor
+ *       idle).
  *   <li>longer lines run the same network in passes over global scratch arrays {@code key} ({@code
  *       lines·p} keys) and {@code pos} ({@code lines·p} I32): {@link Phase#BLOCKS} sorts each block
  *       of {@link #MAX_LOCAL} elements in local memory (the network's first stages, the blocks'
@@ -47,13 +52,18 @@ import java.util.List;
  * @param name the entry point's name
  * @param types the operands' element types, the keys' first
  * @param phase which kernel of the sort this is
+ * @param capacity pairs in the local arrays (a power of two; LINE: the longest padded line)
  */
-public record SortKernel(String name, List<DType> types, Phase phase) implements GpuKernel {
+public record SortKernel(String name, List<DType> types, Phase phase, int capacity)
+    implements GpuKernel {
   /** Items per work group (a power of two). */
   public static final int GROUP = 256;
 
   /** Longest line sorted in local memory, and the block of the multi-pass sort (a power of 2). */
   public static final int MAX_LOCAL = 2048;
+
+  /** The capacity of the whole-line kernel for short lines (groups of 32 items). */
+  public static final int SMALL = 64;
 
   /** The kernels of a sort (see the class comment). */
   public enum Phase {
@@ -74,11 +84,22 @@ public record SortKernel(String name, List<DType> types, Phase phase) implements
     if (types.isEmpty()) {
       throw new IllegalArgumentException("sort needs at least the keys");
     }
+    if (Integer.bitCount(capacity) != 1 || capacity < 2 || capacity > MAX_LOCAL) {
+      throw new IllegalArgumentException("capacity must be a power of two in 2.." + MAX_LOCAL);
+    }
+    if (phase != Phase.LINE && capacity != MAX_LOCAL) {
+      throw new IllegalArgumentException(phase + " works on blocks of " + MAX_LOCAL);
+    }
   }
 
   /** The whole-line kernel sorting operands of these types (the keys' first). */
   public SortKernel(String name, List<DType> types) {
-    this(name, types, Phase.LINE);
+    this(name, types, Phase.LINE, MAX_LOCAL);
+  }
+
+  /** Items per work group: {@link #GROUP}, or half the capacity when that is less. */
+  public int group() {
+    return Math.min(GROUP, capacity / 2);
   }
 
   /** The keys' element type. */
@@ -91,16 +112,26 @@ public record SortKernel(String name, List<DType> types, Phase phase) implements
     return keys() == DType.I64 || keys() == DType.F64;
   }
 
-  /** The kernel of {@code phase} for the same operand types. */
+  /** The name without a phase or capacity suffix. */
+  private String baseName() {
+    return name.replaceFirst("_(blocks|step|merge|gather|\\d+)$", "");
+  }
+
+  /** The kernel of {@code phase} (LINE: of capacity MAX_LOCAL) for the same operand types. */
   public SortKernel phase(Phase phase) {
-    String base =
-        name.endsWith("_" + this.phase.name().toLowerCase(java.util.Locale.ROOT))
-            ? name.substring(0, name.lastIndexOf('_'))
-            : name;
-    return new SortKernel(
-        phase == Phase.LINE ? base : base + "_" + phase.name().toLowerCase(java.util.Locale.ROOT),
-        types,
-        phase);
+    String suffix = phase == Phase.LINE ? "" : "_" + phase.name().toLowerCase(Locale.ROOT);
+    return new SortKernel(baseName() + suffix, types, phase, MAX_LOCAL);
+  }
+
+  /** The whole-line kernel of {@code capacity} for the same operand types. */
+  public SortKernel line(int capacity) {
+    String suffix = capacity == MAX_LOCAL ? "" : "_" + capacity;
+    return new SortKernel(baseName() + suffix, types, Phase.LINE, capacity);
+  }
+
+  /** The capacity of the whole-line kernel for lines of these sizes. */
+  public static int lineCapacity(Sizes s) {
+    return s.padded() <= SMALL ? SMALL : MAX_LOCAL;
   }
 
   /** The {@code [outer, n, inner]} view of one application and the padded length. */
@@ -112,10 +143,15 @@ public record SortKernel(String name, List<DType> types, Phase phase) implements
   }
 
   /**
-   * One launch of a sort: the kernel's phase, the number of work items (a multiple of {@link
-   * #GROUP}) and the int arguments after the buffers.
+   * One launch of a sort: the kernel's phase and capacity, the number of work items (a multiple of
+   * {@link #group()}) and the int arguments after the buffers.
    */
-  public record Launch(Phase phase, long items, int... ints) {
+  public record Launch(Phase phase, int capacity, long items, int... ints) {
+    /** Items per work group. */
+    public int group() {
+      return Math.min(GROUP, capacity / 2);
+    }
+
     @Override
     public String toString() {
       return phase + java.util.Arrays.toString(ints);
@@ -131,21 +167,31 @@ public record SortKernel(String name, List<DType> types, Phase phase) implements
     long lines = s.lines();
     int p = s.padded();
     if (!s.multiPass()) {
-      l.add(new Launch(Phase.LINE, lines * GROUP, s.n(), s.inner(), p));
+      int capacity = lineCapacity(s);
+      l.add(
+          new Launch(
+              Phase.LINE, capacity, lines * Math.min(GROUP, capacity / 2), s.n(), s.inner(), p));
       return l;
     }
     long blocks = lines * (p / MAX_LOCAL);
-    l.add(new Launch(Phase.BLOCKS, blocks * GROUP, s.n(), s.inner(), p));
+    l.add(new Launch(Phase.BLOCKS, MAX_LOCAL, blocks * GROUP, s.n(), s.inner(), p));
     int pairs = (int) (lines * (p / 2));
     for (int size = 2 * MAX_LOCAL; size <= p; size *= 2) {
       for (int stride = size / 2; stride >= MAX_LOCAL; stride /= 2) {
-        l.add(new Launch(Phase.STEP, pairs, p, size, stride, pairs));
+        l.add(new Launch(Phase.STEP, MAX_LOCAL, pairs, p, size, stride, pairs));
       }
-      l.add(new Launch(Phase.MERGE, blocks * GROUP, p, size));
+      l.add(new Launch(Phase.MERGE, MAX_LOCAL, blocks * GROUP, p, size));
     }
     int total = s.lines() * s.n();
     l.add(
-        new Launch(Phase.GATHER, (total + GROUP - 1L) / GROUP * GROUP, s.n(), s.inner(), p, total));
+        new Launch(
+            Phase.GATHER,
+            MAX_LOCAL,
+            (total + GROUP - 1L) / GROUP * GROUP,
+            s.n(),
+            s.inner(),
+            p,
+            total));
     return l;
   }
 

@@ -271,6 +271,7 @@ final class KernelCases {
         new SortKernel(
             "arbor_sort_f32_i32_f64_bool", List.of(DType.F32, DType.I32, DType.F64, DType.BOOL)));
     m.put("sort_i64", new SortKernel("arbor_sort_i64", List.of(DType.I64)));
+    m.put("sort_bool_64", new SortKernel("arbor_sort_bool", List.of(DType.BOOL)).line(64));
     for (SortKernel.Phase phase :
         List.of(
             SortKernel.Phase.BLOCKS,

@@ -189,9 +189,12 @@ class PtxAssemblesTest {
         List<DType> types = new ArrayList<>();
         types.add(t);
         types.addAll(rest);
+        SortKernel line = new SortKernel("sort_" + t.shortName() + "_" + rest.size(), types);
+        List<SortKernel> kernels = new ArrayList<>(List.of(line.line(SortKernel.SMALL)));
         for (SortKernel.Phase phase : SortKernel.Phase.values()) {
-          SortKernel k =
-              new SortKernel("sort_" + t.shortName() + "_" + rest.size(), types).phase(phase);
+          kernels.add(line.phase(phase));
+        }
+        for (SortKernel k : kernels) {
           tests.add(
               DynamicTest.dynamicTest(
                   k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));

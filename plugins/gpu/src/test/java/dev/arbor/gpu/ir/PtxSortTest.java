@@ -153,7 +153,10 @@ class PtxSortTest {
             gpos,
             ByteBuffer.allocate((int) Math.max(1, scratch * 4)).order(ByteOrder.LITTLE_ENDIAN)));
     for (SortKernel.Launch launch : SortKernel.launches(s)) {
-      SortKernel phase = k.phase(launch.phase());
+      SortKernel phase =
+          launch.phase() == SortKernel.Phase.LINE
+              ? k.line(launch.capacity())
+              : k.phase(launch.phase());
       PtxInterpreter ptx = new PtxInterpreter(edit.apply(PtxEmitter.emit(phase)));
       List<Long> args = new ArrayList<>();
       switch (launch.phase()) {
@@ -181,10 +184,10 @@ class PtxSortTest {
       for (int v : launch.ints()) {
         args.add((long) v);
       }
-      assertEquals(0, launch.items() % SortKernel.GROUP, "whole work groups");
+      assertEquals(0, launch.items() % launch.group(), "whole work groups");
       ptx.launch(
-          new int[] {(int) (launch.items() / SortKernel.GROUP), 1, 1},
-          SortKernel.GROUP,
+          new int[] {(int) (launch.items() / launch.group()), 1, 1},
+          launch.group(),
           args.stream().mapToLong(Long::longValue).toArray(),
           globals);
     }

@@ -324,7 +324,7 @@ class OpenClConformanceTest {
     AbstractValue keys = new AbstractValue(Shape.of(2, 3, 4), DType.F32);
     AbstractValue ride = new AbstractValue(Shape.of(2, 3, 4), DType.I32);
     assertEquals(
-        "sort kernel arbor_sort_f32_i32 Sizes[lines=8, n=3, inner=4, padded=4]",
+        "sort kernel arbor_sort_f32_i32_64 Sizes[lines=8, n=3, inner=4, padded=4]",
         cl.plan(dev.arbor.core.primitives.Sorting.SORT, Params.of("axis", 1), List.of(keys, ride)));
     assertEquals(
         "sort kernels arbor_sort_f64_blocks, arbor_sort_f64_step, arbor_sort_f64_merge,"
