@@ -21,6 +21,7 @@ import dev.arbor.gpu.ir.MatmulKernel;
 import dev.arbor.gpu.ir.Op;
 import dev.arbor.gpu.ir.PartialReduceKernel;
 import dev.arbor.gpu.ir.ScanKernel;
+import dev.arbor.gpu.ir.SortKernel;
 import dev.arbor.gpu.ir.ThreefryKernel;
 import dev.arbor.gpu.ir.UnsupportedKernelException;
 import dev.arbor.transform.jit.Fused;
@@ -42,11 +43,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
  * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
  * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
- * reads) and {@code dot_general}, and one generated kernel per fusion cluster ({@code fused}). Each
- * kernel is lowered to the GPU IR, emitted in the device's language by {@link #emit}, compiled once
- * per distinct source and cached. Where the device has a vendor BLAS ({@link Device#blas()},
- * cuBLAS) that supports a matmul's strides, {@code dot_general} runs there instead of on the tiled
- * matmul kernel.
+ * reads), {@code sort} (a bitonic network per line, {@link SortKernel}) and {@code dot_general},
+ * and one generated kernel per fusion cluster ({@code fused}). Each kernel is lowered to the GPU
+ * IR, emitted in the device's language by {@link #emit}, compiled once per distinct source and
+ * cached. Where the device has a vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a
+ * matmul's strides, {@code dot_general} runs there instead of on the tiled matmul kernel.
  *
  * <p>Long and full reductions run as tree reductions ({@link PartialReduceKernel#groupsFor}): a
  * first pass of per-group partials, then a combine pass where there is more than one group per
@@ -90,6 +91,17 @@ public abstract class DeviceBackend implements Backend {
 
   /** cumsum: one work item per line (see {@link ScanKernel}). */
   private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
+      implements Prepared {}
+
+  /**
+   * sort (see {@link SortKernel}): the kernels of its phases with their sources (one, LINE, or
+   * BLOCKS, STEP, MERGE, GATHER for long lines), and the launches.
+   */
+  private record SortLaunch(
+      Map<SortKernel.Phase, SortKernel> kernels,
+      Map<SortKernel.Phase, String> sources,
+      SortKernel.Sizes sizes,
+      List<SortKernel.Launch> launches)
       implements Prepared {}
 
   /** threefry2x32: one work item per element (see {@link ThreefryKernel}). */
@@ -377,6 +389,7 @@ public abstract class DeviceBackend implements Backend {
             || isArgReduction(p)
             || isGather(p)
             || p.name().equals("cumsum")
+            || p.name().equals("sort")
             || p.name().equals("threefry2x32");
     if (!ours || !isAvailable()) {
       return Optional.empty();
@@ -416,6 +429,11 @@ public abstract class DeviceBackend implements Backend {
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
+          case SortLaunch o -> {
+            for (var k : o.kernels().entrySet()) {
+              program(o.sources().get(k.getKey()), k.getValue().name());
+            }
+          }
           case ThreefryLaunch t -> program(t.source(), t.kernel().name());
           case TreeLaunch t -> {
             program(t.partialSource(), t.partial().name());
@@ -447,6 +465,15 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
+      case SortLaunch o ->
+          o.sizes().multiPass()
+              ? "sort kernels "
+                  + String.join(", ", o.kernels().values().stream().map(SortKernel::name).toList())
+                  + " ("
+                  + o.launches().size()
+                  + " launches) "
+                  + o.sizes()
+              : "sort kernel " + o.kernels().get(SortKernel.Phase.LINE).name() + " " + o.sizes();
       case ThreefryLaunch t -> "threefry kernel " + t.kernel().name();
       case Copy c -> "device copy";
       case OnHost h -> "reference kernel on host: " + h.reason();
@@ -508,6 +535,29 @@ public abstract class DeviceBackend implements Backend {
         }
         ScanKernel k = ScanKernel.of(x, params.get("reverse", Boolean.class));
         return new ScanLaunch(k, emit(k), ScanKernel.sizes(x, params.intValue("axis")));
+      }
+      if (p.name().equals("sort")) {
+        // raw-bit moves and integer compares only: F64 operands need no F64 support
+        SortKernel k = SortKernel.of(in);
+        SortKernel.Sizes sizes = SortKernel.sizes(in.get(0), params.intValue("axis"));
+        Map<SortKernel.Phase, SortKernel> kernels = new java.util.EnumMap<>(SortKernel.Phase.class);
+        Map<SortKernel.Phase, String> sources = new java.util.EnumMap<>(SortKernel.Phase.class);
+        for (SortKernel.Phase phase :
+            sizes.multiPass()
+                ? List.of(
+                    SortKernel.Phase.BLOCKS,
+                    SortKernel.Phase.STEP,
+                    SortKernel.Phase.MERGE,
+                    SortKernel.Phase.GATHER)
+                : List.of(SortKernel.Phase.LINE)) {
+          SortKernel pk =
+              phase == SortKernel.Phase.LINE
+                  ? k.line(SortKernel.lineCapacity(sizes))
+                  : k.phase(phase);
+          kernels.put(phase, pk);
+          sources.put(phase, emit(pk));
+        }
+        return new SortLaunch(kernels, sources, sizes, SortKernel.launches(sizes));
       }
       if (isGather(p)) {
         requireType(in.get(0).dtype());
@@ -586,6 +636,7 @@ public abstract class DeviceBackend implements Backend {
       case ArgLaunch a -> launchArg(a, in, outAvals.get(0));
       case GatherLaunch g -> launchGather(g, in, outAvals.get(0));
       case ScanLaunch c -> launchScan(c, in, outAvals.get(0));
+      case SortLaunch o -> launchSort(o, in, outAvals);
       case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
       case Copy c -> {
@@ -775,6 +826,69 @@ public abstract class DeviceBackend implements Backend {
     } catch (RuntimeException e) {
       outs.forEach(Buffer::release);
       throw e;
+    }
+  }
+
+  private List<Buffer> launchSort(SortLaunch o, List<Buffer> in, List<AbstractValue> outAvals) {
+    List<Buffer> outs = new ArrayList<>(outAvals.size());
+    DeviceBuffer keys = null;
+    DeviceBuffer positions = null;
+    try {
+      for (AbstractValue a : outAvals) {
+        outs.add(allocate(a));
+      }
+      SortKernel.Sizes s = o.sizes();
+      if (o.launches().isEmpty()) {
+        return outs;
+      }
+      if (s.multiPass()) {
+        dev.arbor.array.Shape scratch = dev.arbor.array.Shape.of(s.lines() * s.padded());
+        boolean wide = o.kernels().get(SortKernel.Phase.BLOCKS).wideKeys();
+        keys = allocate(new AbstractValue(scratch, wide ? DType.I64 : DType.I32));
+        positions = allocate(new AbstractValue(scratch, DType.I32));
+      }
+      synchronized (lock) {
+        for (SortKernel.Launch launch : o.launches()) {
+          List<Device.Arg> args = new ArrayList<>();
+          SortKernel.Phase phase = launch.phase();
+          if (phase == SortKernel.Phase.LINE || phase == SortKernel.Phase.GATHER) {
+            for (Buffer b : in) {
+              args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+            }
+            for (Buffer b : outs) {
+              args.add(new Device.Pointer(((DeviceBuffer) b).handle()));
+            }
+          } else if (phase == SortKernel.Phase.BLOCKS) {
+            args.add(new Device.Pointer(((DeviceBuffer) in.get(0)).handle()));
+          }
+          if (phase != SortKernel.Phase.LINE) {
+            if (phase != SortKernel.Phase.GATHER) {
+              args.add(new Device.Pointer(keys.handle()));
+            }
+            args.add(new Device.Pointer(positions.handle()));
+          }
+          for (int v : launch.ints()) {
+            args.add(new Device.Int(v));
+          }
+          device()
+              .launch(
+                  program(o.sources().get(phase), o.kernels().get(phase).name()),
+                  new long[] {launch.items(), 1, 1},
+                  new long[] {launch.group(), 1, 1},
+                  args);
+        }
+      }
+      return outs;
+    } catch (RuntimeException e) {
+      outs.forEach(Buffer::release);
+      throw e;
+    } finally {
+      if (keys != null) {
+        keys.release();
+      }
+      if (positions != null) {
+        positions.release();
+      }
     }
   }
 

@@ -6,7 +6,8 @@ package dev.arbor.gpu.ir;
  * reduction), its tree-reduction form ({@link PartialReduceKernel}, then {@link CombineKernel}) and
  * {@link MatmulKernel} (tiled, batched), {@link ArgReduceKernel} (argmax/argmin: a reduction that
  * carries the index), {@link GatherKernel} (gather and a deterministic scatter_add), {@link
- * ScanKernel} (cumsum), {@link ThreefryKernel} (the threefry2x32 hash).
+ * ScanKernel} (cumsum), {@link SortKernel} (a stable sort along one axis), {@link ThreefryKernel}
+ * (the threefry2x32 hash).
  */
 public sealed interface GpuKernel
     permits LoopKernel,
@@ -16,6 +17,7 @@ public sealed interface GpuKernel
         ArgReduceKernel,
         GatherKernel,
         ScanKernel,
+        SortKernel,
         ThreefryKernel {
   /** The entry point's name in the emitted source. */
   String name();

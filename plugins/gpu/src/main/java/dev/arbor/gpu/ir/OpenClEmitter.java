@@ -1,6 +1,7 @@
 package dev.arbor.gpu.ir;
 
 import dev.arbor.array.DType;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,6 +34,7 @@ public final class OpenClEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case SortKernel o -> sort(o);
       case ThreefryKernel t -> threefry(t);
     };
   }
@@ -90,6 +92,218 @@ public final class OpenClEmitter {
     s.append("  }\n");
     s.append("}\n");
     return s.toString();
+  }
+
+  // ------------------------------------------------------------------ sort
+
+  /** The integer type holding an element of {@code t} as raw bits. */
+  private static String bitsType(DType t) {
+    return switch (t.byteSize()) {
+      case 1 -> "uchar";
+      case 4 -> "int";
+      default -> "long";
+    };
+  }
+
+  /** See {@link SortKernel}: a bitonic network over (key, position) pairs. */
+  private static String sort(SortKernel k) {
+    int m = k.types().size();
+    int group = k.group();
+    int block = k.capacity(); // LINE: the longest padded line; else the block of the passes
+    String kt = k.wideKeys() ? "long" : "int";
+    StringBuilder s = new StringBuilder(header(false));
+    if (k.phase() != SortKernel.Phase.STEP && k.phase() != SortKernel.Phase.GATHER) {
+      s.append("__kernel __attribute__((reqd_work_group_size(").append(group);
+      s.append(", 1, 1)))\n");
+    } else {
+      s.append("__kernel ");
+    }
+    s.append("void ").append(k.name()).append("(");
+    List<String> params = new ArrayList<>();
+    boolean operands = k.phase() == SortKernel.Phase.LINE || k.phase() == SortKernel.Phase.GATHER;
+    if (operands || k.phase() == SortKernel.Phase.BLOCKS) {
+      int ins = k.phase() == SortKernel.Phase.BLOCKS ? 1 : m;
+      for (int o = 0; o < ins; o++) {
+        params.add("__global const " + bitsType(k.types().get(o)) + "* restrict in" + o);
+      }
+    }
+    if (operands) {
+      for (int o = 0; o < m; o++) {
+        params.add("__global " + bitsType(k.types().get(o)) + "* restrict out" + o);
+      }
+    }
+    if (k.phase() == SortKernel.Phase.GATHER) {
+      params.add("__global const int* restrict gpos");
+    } else if (k.phase() != SortKernel.Phase.LINE) {
+      params.add("__global " + kt + "* restrict gkey");
+      params.add("__global int* restrict gpos");
+    }
+    switch (k.phase()) {
+      case LINE, BLOCKS -> params.addAll(List.of("const int n", "const int inner", "const int p"));
+      case STEP ->
+          params.addAll(
+              List.of("const int p", "const int size", "const int stride", "const int pairs"));
+      case MERGE -> params.addAll(List.of("const int p", "const int size"));
+      case GATHER ->
+          params.addAll(
+              List.of("const int n", "const int inner", "const int p", "const int total"));
+    }
+    s.append(String.join(", ", params)).append(") {\n");
+    switch (k.phase()) {
+      case STEP -> {
+        // one compare-exchange of the network, in global memory
+        s.append("  const int gid = get_global_id(0);\n");
+        s.append("  if (gid >= pairs) return;\n");
+        s.append("  const int line = gid / (p >> 1);\n");
+        s.append("  const int t = gid % (p >> 1);\n");
+        s.append("  const int i = 2 * t - (t & (stride - 1));\n");
+        s.append("  __global ").append(kt).append("* key = gkey + line * p;\n");
+        s.append("  __global int* pos = gpos + line * p;\n");
+        compareExchange(s, "  ", kt, "i");
+        s.append("}\n");
+        return s.toString();
+      }
+      case GATHER -> {
+        s.append("  const int gid = get_global_id(0);\n");
+        s.append("  if (gid >= total) return;\n");
+        s.append("  const int line = gid / n;\n");
+        s.append("  const int j = gid % n;\n");
+        s.append("  const int base = (line / inner) * n * inner + line % inner;\n");
+        s.append("  const int from = base + gpos[line * p + j] * inner;\n");
+        s.append("  const int to = base + j * inner;\n");
+        for (int o = 0; o < m; o++) {
+          s.append("  out").append(o).append("[to] = in").append(o).append("[from];\n");
+        }
+        s.append("}\n");
+        return s.toString();
+      }
+      default -> {}
+    }
+    s.append("  __local ").append(kt).append(" key[").append(block).append("];\n");
+    s.append("  __local int pos[").append(block).append("];\n");
+    s.append("  const int lid = get_local_id(0);\n");
+    String count;
+    String offset;
+    if (k.phase() == SortKernel.Phase.LINE) {
+      s.append("  const int line = get_group_id(0);\n");
+      s.append("  const int base = (line / inner) * n * inner + line % inner;\n");
+      count = "p";
+      offset = "0";
+    } else {
+      // group g: block g % (p / B) of line g / (p / B); off = the block's first position
+      s.append("  const int blocks = p / ").append(block).append(";\n");
+      s.append("  const int line = get_group_id(0) / blocks;\n");
+      s.append("  const int off = (get_group_id(0) % blocks) * ").append(block).append(";\n");
+      count = Integer.toString(block);
+      offset = "off";
+    }
+    s.append("  for (int j = lid; j < ").append(count).append("; j += ").append(group);
+    s.append(") {\n");
+    if (k.phase() == SortKernel.Phase.MERGE) {
+      s.append("    key[j] = gkey[line * p + off + j];\n");
+      s.append("    pos[j] = gpos[line * p + off + j];\n");
+    } else {
+      if (k.phase() == SortKernel.Phase.BLOCKS) {
+        s.append("    const int base = (line / inner) * n * inner + line % inner;\n");
+      }
+      String at = k.phase() == SortKernel.Phase.LINE ? "j" : "off + j";
+      s.append("    key[j] = ").append(mappedKey(k, at)).append(";\n");
+      s.append("    pos[j] = ").append(at).append(";\n");
+    }
+    s.append("  }\n");
+    s.append("  barrier(CLK_LOCAL_MEM_FENCE);\n");
+    // the network's stages (LINE: all; BLOCKS: up to B; MERGE: one, strides below B)
+    String first = k.phase() == SortKernel.Phase.MERGE ? "size" : "2";
+    String last = k.phase() == SortKernel.Phase.MERGE ? "size" : count;
+    s.append("  for (int sz = ").append(first).append("; sz <= ").append(last);
+    s.append("; sz <<= 1) {\n");
+    s.append("    for (int stride = min(sz, ").append(count).append(") >> 1; stride > 0;");
+    s.append(" stride >>= 1) {\n");
+    s.append("      for (int t = lid; t < (").append(count).append(" >> 1); t += ").append(group);
+    s.append(") {\n");
+    s.append("        const int i = 2 * t - (t & (stride - 1));\n");
+    s.append("        const int size = sz;\n");
+    compareExchange(s, "        ", kt, offset.equals("0") ? "i" : "off + i");
+    s.append("      }\n");
+    s.append("      barrier(CLK_LOCAL_MEM_FENCE);\n");
+    s.append("    }\n");
+    s.append("  }\n");
+    if (k.phase() == SortKernel.Phase.LINE) {
+      // every operand through the permutation
+      s.append("  for (int j = lid; j < n; j += ").append(group).append(") {\n");
+      s.append("    const int from = base + pos[j] * inner;\n");
+      s.append("    const int to = base + j * inner;\n");
+      for (int o = 0; o < m; o++) {
+        s.append("    out").append(o).append("[to] = in").append(o).append("[from];\n");
+      }
+      s.append("  }\n");
+    } else {
+      s.append("  for (int j = lid; j < ").append(block).append("; j += ").append(group);
+      s.append(") {\n");
+      s.append("    gkey[line * p + off + j] = key[j];\n");
+      s.append("    gpos[line * p + off + j] = pos[j];\n");
+      s.append("  }\n");
+    }
+    s.append("}\n");
+    return s.toString();
+  }
+
+  /**
+   * The key of position {@code at} of the line at {@code base} as an order-preserving signed
+   * integer; {@code (MAX)} past {@code n} (the padding).
+   */
+  private static String mappedKey(SortKernel k, String at) {
+    String x = "in0[base + (" + at + ") * inner]";
+    String max = k.wideKeys() ? "0x7FFFFFFFFFFFFFFFL" : "0x7FFFFFFF";
+    String key =
+        switch (k.keys()) {
+          // negative floats: all bits but the sign flipped; every NaN: MAX
+          case F32 ->
+              "("
+                  + x
+                  + " & 0x7FFFFFFF) > 0x7F800000 ? "
+                  + max
+                  + " : "
+                  + x
+                  + " < 0 ? "
+                  + x
+                  + " ^ 0x7FFFFFFF : "
+                  + x;
+          case F64 ->
+              "("
+                  + x
+                  + " & 0x7FFFFFFFFFFFFFFFL) > 0x7FF0000000000000L ? "
+                  + max
+                  + " : "
+                  + x
+                  + " < 0 ? "
+                  + x
+                  + " ^ 0x7FFFFFFFFFFFFFFFL : "
+                  + x;
+          default -> "(" + (k.wideKeys() ? "long" : "int") + ")" + x;
+        };
+    return "(" + at + ") < n ? (" + key + ") : " + max;
+  }
+
+  /**
+   * Compare-exchanges {@code key/pos[i]} and {@code [i + stride]} of the network's stage {@code
+   * size}: ascending unless bit {@code size} of the position {@code dir} in the line is set. Pairs
+   * compare by key, then position (all distinct: the stable order).
+   */
+  private static void compareExchange(StringBuilder s, String in, String kt, String dir) {
+    s.append(in).append("const int l = i + stride;\n");
+    s.append(in).append("const ").append(kt).append(" ka = key[i];\n");
+    s.append(in).append("const ").append(kt).append(" kb = key[l];\n");
+    s.append(in).append("const int ia = pos[i];\n");
+    s.append(in).append("const int ib = pos[l];\n");
+    s.append(in).append("const int after = ka > kb || (ka == kb && ia > ib);\n");
+    s.append(in).append("const int descending = ((").append(dir).append(") & size) != 0;\n");
+    s.append(in).append("if (after != descending) {\n");
+    s.append(in).append("  key[i] = kb;\n");
+    s.append(in).append("  key[l] = ka;\n");
+    s.append(in).append("  pos[i] = ib;\n");
+    s.append(in).append("  pos[l] = ia;\n");
+    s.append(in).append("}\n");
   }
 
   // ------------------------------------------------------------------ gather / scatter_add

@@ -41,6 +41,7 @@ public final class PtxEmitter {
       case ArgReduceKernel a -> argReduce(a);
       case GatherKernel g -> gather(g);
       case ScanKernel c -> scan(c);
+      case SortKernel o -> sort(o);
       case ThreefryKernel t -> threefry(t);
     };
   }
@@ -1207,6 +1208,439 @@ public final class PtxEmitter {
     head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
     head.append("\t.param .u32 lines,\n\t.param .u32 n,\n\t.param .u32 inner\n)\n{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  // ------------------------------------------------------------------ sort
+
+  /** The PTX memory type moving an element of {@code t} as raw bits. */
+  private static String rawMemory(DType t) {
+    return switch (t.byteSize()) {
+      case 1 -> "u8";
+      case 4 -> "u32";
+      default -> "u64";
+    };
+  }
+
+  /** A register for the raw bits of {@code t} (b32 for 1- and 4-byte types, b64 for 8). */
+  private static String rawRegister(Writer w, DType t) {
+    return t.byteSize() == 8 ? w.regs.b64() : w.regs.b32();
+  }
+
+  /** The global thread index ({@code ctaid·ntid + tid}) in a new register. */
+  private static String globalId(Writer w) {
+    String ctaid = w.regs.b32();
+    String ntid = w.regs.b32();
+    String tid = w.regs.b32();
+    String gid = w.regs.b32();
+    w.ins("mov.u32 " + ctaid + ", %ctaid.x");
+    w.ins("mov.u32 " + ntid + ", %ntid.x");
+    w.ins("mov.u32 " + tid + ", %tid.x");
+    w.ins("mad.lo.s32 " + gid + ", " + ctaid + ", " + ntid + ", " + tid);
+    return gid;
+  }
+
+  /** Loads the named {@code .u32} parameters into new registers. */
+  private static String[] intParams(Writer w, String... names) {
+    String[] r = new String[names.length];
+    for (int i = 0; i < names.length; i++) {
+      r[i] = w.regs.b32();
+      w.ins("ld.param.u32 " + r[i] + ", [" + names[i] + "]");
+    }
+    return r;
+  }
+
+  /** {@code (line / inner)·n·inner + line % inner}: the first element of a line. */
+  private static String lineBase(Writer w, String line, String n, String inner) {
+    String q = w.regs.b32();
+    String r = w.regs.b32();
+    String base = w.regs.b32();
+    w.ins("div.u32 " + q + ", " + line + ", " + inner);
+    w.ins("rem.u32 " + r + ", " + line + ", " + inner);
+    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
+    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
+    return base;
+  }
+
+  /**
+   * The compare-exchange of positions {@code i} and {@code i + stride} of stage {@code size} (see
+   * {@link SortKernel}), at the given addresses in {@code space} ({@code shared} or {@code
+   * global}): pairs compare by key, then position; the pair is swapped when it is out of the
+   * stage's order, descending where bit {@code size} of {@code dir} (the position in the line) is
+   * set.
+   */
+  private static void compareExchange(
+      Writer w,
+      String space,
+      boolean wide,
+      String[] at, // key i, key l, pos i, pos l
+      String dir,
+      String size) {
+    String kt = wide ? "s64" : "s32";
+    String kmem = wide ? "u64" : "u32";
+    String ka = wide ? w.regs.b64() : w.regs.b32();
+    String kb = wide ? w.regs.b64() : w.regs.b32();
+    String ia = w.regs.b32();
+    String ib = w.regs.b32();
+    w.ins("ld." + space + "." + kmem + " " + ka + ", [" + at[0] + "]");
+    w.ins("ld." + space + "." + kmem + " " + kb + ", [" + at[1] + "]");
+    w.ins("ld." + space + ".u32 " + ia + ", [" + at[2] + "]");
+    w.ins("ld." + space + ".u32 " + ib + ", [" + at[3] + "]");
+    String after = w.regs.pred();
+    String tie = w.regs.pred();
+    String later = w.regs.pred();
+    w.ins("setp.gt." + kt + " " + after + ", " + ka + ", " + kb);
+    w.ins("setp.eq." + kt + " " + tie + ", " + ka + ", " + kb);
+    w.ins("setp.gt.s32 " + later + ", " + ia + ", " + ib);
+    w.ins("and.pred " + tie + ", " + tie + ", " + later); // the tie-break: position
+    w.ins("or.pred " + after + ", " + after + ", " + tie);
+    String bit = w.regs.b32();
+    String descending = w.regs.pred();
+    w.ins("and.b32 " + bit + ", " + dir + ", " + size);
+    w.ins("setp.ne.s32 " + descending + ", " + bit + ", 0");
+    String swap = w.regs.pred();
+    w.ins("xor.pred " + swap + ", " + after + ", " + descending);
+    w.ins("@" + swap + " st." + space + "." + kmem + " [" + at[0] + "], " + kb);
+    w.ins("@" + swap + " st." + space + "." + kmem + " [" + at[1] + "], " + ka);
+    w.ins("@" + swap + " st." + space + ".u32 [" + at[2] + "], " + ib);
+    w.ins("@" + swap + " st." + space + ".u32 [" + at[3] + "], " + ia);
+  }
+
+  /**
+   * See {@link SortKernel}: (key, position) pairs, keys as order-preserving signed integers, a
+   * bitonic network compared by key then position, every operand gathered through the positions as
+   * raw bits. LINE, BLOCKS and MERGE run the network in shared memory (one block per line or per
+   * block of {@link SortKernel#MAX_LOCAL}), STEP one compare-exchange per thread in global memory,
+   * GATHER one output element per thread.
+   */
+  private static String sort(SortKernel k) {
+    Writer w = new Writer();
+    List<DType> types = k.types();
+    int m = types.size();
+    int group = k.group();
+    int block = k.capacity(); // LINE: the longest padded line; else the block of the passes
+    SortKernel.Phase phase = k.phase();
+    boolean wide = k.wideKeys();
+    DType keyType = wide ? DType.I64 : DType.I32; // a key's size in memory
+    String kmem = wide ? "u64" : "u32";
+    String kType = wide ? "b64" : "b32";
+    int kbytes = keyType.byteSize();
+    String max = wide ? Long.toString(Long.MAX_VALUE) : Integer.toString(Integer.MAX_VALUE);
+    List<String> pointers = new ArrayList<>();
+    boolean operands = phase == SortKernel.Phase.LINE || phase == SortKernel.Phase.GATHER;
+    if (operands || phase == SortKernel.Phase.BLOCKS) {
+      for (int o = 0; o < (phase == SortKernel.Phase.BLOCKS ? 1 : m); o++) {
+        pointers.add("in" + o);
+      }
+    }
+    if (operands) {
+      for (int o = 0; o < m; o++) {
+        pointers.add("out" + o);
+      }
+    }
+    if (phase == SortKernel.Phase.GATHER) {
+      pointers.add("gpos");
+    } else if (phase != SortKernel.Phase.LINE) {
+      pointers.add("gkey");
+      pointers.add("gpos");
+    }
+    List<String> ints =
+        switch (phase) {
+          case LINE, BLOCKS -> List.of("n", "inner", "p");
+          case STEP -> List.of("p", "size", "stride", "pairs");
+          case MERGE -> List.of("p", "size");
+          case GATHER -> List.of("n", "inner", "p", "total");
+        };
+    java.util.Map<String, String> ptr = new java.util.HashMap<>();
+    for (String name : pointers) {
+      ptr.put(name, w.pointer(name));
+    }
+    String[] iv = intParams(w, ints.toArray(String[]::new));
+    java.util.Map<String, String> arg = new java.util.HashMap<>();
+    for (int i = 0; i < iv.length; i++) {
+      arg.put(ints.get(i), iv[i]);
+    }
+    String p = arg.get("p");
+    boolean local = phase != SortKernel.Phase.STEP && phase != SortKernel.Phase.GATHER;
+    if (phase == SortKernel.Phase.STEP) {
+      // one compare-exchange of the network in global memory
+      String gid = globalId(w);
+      String done = w.regs.pred();
+      w.ins("setp.ge.s32 " + done + ", " + gid + ", " + arg.get("pairs"));
+      w.ins("@" + done + " bra $Ldone");
+      String half = w.regs.b32();
+      String line = w.regs.b32();
+      String t = w.regs.b32();
+      w.ins("shr.u32 " + half + ", " + p + ", 1");
+      w.ins("div.u32 " + line + ", " + gid + ", " + half);
+      w.ins("rem.u32 " + t + ", " + gid + ", " + half);
+      String low = w.regs.b32();
+      String i = w.regs.b32();
+      String twice = w.regs.b32();
+      w.ins("add.s32 " + low + ", " + arg.get("stride") + ", -1");
+      w.ins("and.b32 " + i + ", " + t + ", " + low);
+      w.ins("shl.b32 " + twice + ", " + t + ", 1");
+      w.ins("sub.s32 " + i + ", " + twice + ", " + i);
+      String gi = w.regs.b32();
+      String gl = w.regs.b32();
+      w.ins("mad.lo.s32 " + gi + ", " + line + ", " + p + ", " + i);
+      w.ins("add.s32 " + gl + ", " + gi + ", " + arg.get("stride"));
+      String[] at = {
+        w.address(ptr.get("gkey"), gi, keyType),
+        w.address(ptr.get("gkey"), gl, keyType),
+        w.address(ptr.get("gpos"), gi, DType.I32),
+        w.address(ptr.get("gpos"), gl, DType.I32)
+      };
+      compareExchange(w, "global", wide, at, i, arg.get("size"));
+    } else if (phase == SortKernel.Phase.GATHER) {
+      String gid = globalId(w);
+      String done = w.regs.pred();
+      w.ins("setp.ge.s32 " + done + ", " + gid + ", " + arg.get("total"));
+      w.ins("@" + done + " bra $Ldone");
+      String n = arg.get("n");
+      String inner = arg.get("inner");
+      String line = w.regs.b32();
+      String j = w.regs.b32();
+      w.ins("div.u32 " + line + ", " + gid + ", " + n);
+      w.ins("rem.u32 " + j + ", " + gid + ", " + n);
+      String base = lineBase(w, line, n, inner);
+      String at = w.regs.b32();
+      w.ins("mad.lo.s32 " + at + ", " + line + ", " + p + ", " + j);
+      String src = w.regs.b32();
+      w.ins("ld.global.u32 " + src + ", [" + w.address(ptr.get("gpos"), at, DType.I32) + "]");
+      copyOperands(w, types, ptr, src, j, inner, base);
+    } else {
+      String lid = w.regs.b32();
+      w.ins("mov.u32 " + lid + ", %tid.x");
+      String keys = w.regs.b32();
+      String pos = w.regs.b32();
+      w.ins("mov.u32 " + keys + ", skey");
+      w.ins("mov.u32 " + pos + ", spos");
+      String line = w.regs.b32();
+      String count = p;
+      String off = null; // the block's first position in its line (BLOCKS, MERGE)
+      if (phase == SortKernel.Phase.LINE) {
+        w.ins("mov.u32 " + line + ", %ctaid.x");
+      } else {
+        String g = w.regs.b32();
+        String blocks = w.regs.b32();
+        w.ins("mov.u32 " + g + ", %ctaid.x");
+        w.ins("shr.u32 " + blocks + ", " + p + ", " + Integer.numberOfTrailingZeros(block));
+        w.ins("div.u32 " + line + ", " + g + ", " + blocks);
+        off = w.regs.b32();
+        w.ins("rem.u32 " + off + ", " + g + ", " + blocks);
+        w.ins("shl.b32 " + off + ", " + off + ", " + Integer.numberOfTrailingZeros(block));
+        count = w.regs.b32();
+        w.ins("mov.u32 " + count + ", " + block);
+      }
+      String base =
+          phase == SortKernel.Phase.MERGE
+              ? null
+              : lineBase(w, line, arg.get("n"), arg.get("inner"));
+      String scratch = null; // line·p + off: the block's first element in the scratch arrays
+      if (off != null) {
+        scratch = w.regs.b32();
+        w.ins("mad.lo.s32 " + scratch + ", " + line + ", " + p + ", " + off);
+      }
+
+      // 1. the pairs into shared memory: keys mapped and padded, or the scratch block
+      String j = w.regs.b32();
+      w.ins("mov.u32 " + j + ", " + lid);
+      w.code.append("$Lload:\n");
+      String loaded = w.regs.pred();
+      w.ins("setp.ge.s32 " + loaded + ", " + j + ", " + count);
+      w.ins("@" + loaded + " bra $Lnetwork");
+      String key = wide ? w.regs.b64() : w.regs.b32();
+      String position = j;
+      if (phase == SortKernel.Phase.MERGE) {
+        String e = w.regs.b32();
+        w.ins("add.s32 " + e + ", " + scratch + ", " + j);
+        position = w.regs.b32();
+        w.ins(
+            "ld.global." + kmem + " " + key + ", [" + w.address(ptr.get("gkey"), e, keyType) + "]");
+        w.ins("ld.global.u32 " + position + ", [" + w.address(ptr.get("gpos"), e, DType.I32) + "]");
+      } else {
+        if (off != null) {
+          position = w.regs.b32();
+          w.ins("add.s32 " + position + ", " + off + ", " + j);
+        }
+        w.ins("mov." + kType + " " + key + ", " + max);
+        String pad = w.regs.pred();
+        w.ins("setp.ge.s32 " + pad + ", " + position + ", " + arg.get("n"));
+        w.ins("@" + pad + " bra $Lstore");
+        String at = w.regs.b32();
+        w.ins("mad.lo.s32 " + at + ", " + position + ", " + arg.get("inner") + ", " + base);
+        DType kt0 = k.keys();
+        w.ins(
+            "ld.global."
+                + rawMemory(kt0)
+                + " "
+                + key
+                + ", ["
+                + w.address(ptr.get("in0"), at, kt0)
+                + "]");
+        if (kt0.isFloating()) {
+          // negative floats: flip all bits but the sign (b ^ ((b >> w-1) >>> 1)); NaN: MAX
+          String skt = wide ? "s64" : "s32";
+          String mask = wide ? w.regs.b64() : w.regs.b32();
+          String mag = wide ? w.regs.b64() : w.regs.b32();
+          String nan = w.regs.pred();
+          String inf =
+              wide
+                  ? Long.toString(Double.doubleToRawLongBits(Double.POSITIVE_INFINITY))
+                  : Integer.toString(Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
+          w.ins("and." + kType + " " + mag + ", " + key + ", " + max);
+          w.ins("setp.gt." + skt + " " + nan + ", " + mag + ", " + inf);
+          w.ins("shr." + skt + " " + mask + ", " + key + ", " + (wide ? 63 : 31));
+          w.ins("shr." + (wide ? "u64 " : "u32 ") + mask + ", " + mask + ", 1");
+          w.ins("xor." + kType + " " + key + ", " + key + ", " + mask);
+          w.ins("selp." + kType + " " + key + ", " + max + ", " + key + ", " + nan);
+        }
+        w.code.append("$Lstore:\n");
+      }
+      String ka = w.regs.b32();
+      String ia = w.regs.b32();
+      w.ins("mad.lo.s32 " + ka + ", " + j + ", " + kbytes + ", " + keys);
+      w.ins("st.shared." + kmem + " [" + ka + "], " + key);
+      w.ins("mad.lo.s32 " + ia + ", " + j + ", 4, " + pos);
+      w.ins("st.shared.u32 [" + ia + "], " + position);
+      w.ins("add.s32 " + j + ", " + j + ", " + group);
+      w.ins("bra.uni $Lload");
+
+      // 2. the network's stages (LINE: all; BLOCKS: up to B; MERGE: one, strides below B)
+      w.code.append("$Lnetwork:\n");
+      w.ins("bar.sync 0");
+      String half = w.regs.b32();
+      w.ins("shr.u32 " + half + ", " + count + ", 1");
+      String size = w.regs.b32();
+      if (phase == SortKernel.Phase.MERGE) {
+        w.ins("mov.u32 " + size + ", " + arg.get("size"));
+      } else {
+        w.ins("mov.u32 " + size + ", 2");
+      }
+      String last = phase == SortKernel.Phase.MERGE ? arg.get("size") : count;
+      w.code.append("$Lstage:\n");
+      String sorted = w.regs.pred();
+      w.ins("setp.gt.s32 " + sorted + ", " + size + ", " + last);
+      w.ins("@" + sorted + " bra $Lsorted");
+      String stride = w.regs.b32();
+      w.ins("min.s32 " + stride + ", " + size + ", " + count);
+      w.ins("shr.u32 " + stride + ", " + stride + ", 1");
+      w.code.append("$Lstep:\n");
+      String staged = w.regs.pred();
+      w.ins("setp.eq.s32 " + staged + ", " + stride + ", 0");
+      w.ins("@" + staged + " bra $Lstaged");
+      String low = w.regs.b32();
+      w.ins("add.s32 " + low + ", " + stride + ", -1");
+      String t = w.regs.b32();
+      w.ins("mov.u32 " + t + ", " + lid);
+      w.code.append("$Lpair:\n");
+      String paired = w.regs.pred();
+      w.ins("setp.ge.s32 " + paired + ", " + t + ", " + half);
+      w.ins("@" + paired + " bra $Lpaired");
+      String i = w.regs.b32();
+      String twice = w.regs.b32();
+      String l = w.regs.b32();
+      w.ins("and.b32 " + i + ", " + t + ", " + low);
+      w.ins("shl.b32 " + twice + ", " + t + ", 1");
+      w.ins("sub.s32 " + i + ", " + twice + ", " + i);
+      w.ins("add.s32 " + l + ", " + i + ", " + stride);
+      String[] at = {w.regs.b32(), w.regs.b32(), w.regs.b32(), w.regs.b32()};
+      w.ins("mad.lo.s32 " + at[0] + ", " + i + ", " + kbytes + ", " + keys);
+      w.ins("mad.lo.s32 " + at[1] + ", " + l + ", " + kbytes + ", " + keys);
+      w.ins("mad.lo.s32 " + at[2] + ", " + i + ", 4, " + pos);
+      w.ins("mad.lo.s32 " + at[3] + ", " + l + ", 4, " + pos);
+      String dir = i;
+      if (off != null) {
+        dir = w.regs.b32();
+        w.ins("add.s32 " + dir + ", " + off + ", " + i);
+      }
+      compareExchange(w, "shared", wide, at, dir, size);
+      w.ins("add.s32 " + t + ", " + t + ", " + group);
+      w.ins("bra.uni $Lpair");
+      w.code.append("$Lpaired:\n");
+      w.ins("bar.sync 0");
+      w.ins("shr.u32 " + stride + ", " + stride + ", 1");
+      w.ins("bra.uni $Lstep");
+      w.code.append("$Lstaged:\n");
+      w.ins("shl.b32 " + size + ", " + size + ", 1");
+      w.ins("bra.uni $Lstage");
+
+      // 3. LINE: every operand through the permutation; else the block back to scratch
+      w.code.append("$Lsorted:\n");
+      w.ins("mov.u32 " + j + ", " + lid);
+      w.code.append("$Lcopy:\n");
+      String copied = w.regs.pred();
+      w.ins("setp.ge.s32 " + copied + ", " + j + ", " + (off == null ? arg.get("n") : count));
+      w.ins("@" + copied + " bra $Ldone");
+      if (off == null) {
+        String src = w.regs.b32();
+        w.ins("mad.lo.s32 " + ia + ", " + j + ", 4, " + pos);
+        w.ins("ld.shared.u32 " + src + ", [" + ia + "]");
+        copyOperands(w, types, ptr, src, j, arg.get("inner"), base);
+      } else {
+        String e = w.regs.b32();
+        String kv = wide ? w.regs.b64() : w.regs.b32();
+        String pv = w.regs.b32();
+        w.ins("mad.lo.s32 " + ka + ", " + j + ", " + kbytes + ", " + keys);
+        w.ins("ld.shared." + kmem + " " + kv + ", [" + ka + "]");
+        w.ins("mad.lo.s32 " + ia + ", " + j + ", 4, " + pos);
+        w.ins("ld.shared.u32 " + pv + ", [" + ia + "]");
+        w.ins("add.s32 " + e + ", " + scratch + ", " + j);
+        w.ins("st.global." + kmem + " [" + w.address(ptr.get("gkey"), e, keyType) + "], " + kv);
+        w.ins("st.global.u32 [" + w.address(ptr.get("gpos"), e, DType.I32) + "], " + pv);
+      }
+      w.ins("add.s32 " + j + ", " + j + ", " + group);
+      w.ins("bra.uni $Lcopy");
+    }
+    w.code.append("$Ldone:\n");
+    w.ins("ret");
+    StringBuilder head = new StringBuilder(PRELUDE);
+    head.append(".visible .entry ").append(k.name()).append("(\n");
+    List<String> decl = new ArrayList<>();
+    for (String name : pointers) {
+      decl.add("\t.param .u64 " + name);
+    }
+    for (String name : ints) {
+      decl.add("\t.param .u32 " + name);
+    }
+    head.append(String.join(",\n", decl)).append("\n)\n");
+    if (local) {
+      head.append(".reqntid ").append(group).append(", 1, 1\n{\n");
+      head.append("\t.shared .align 8 .b8 skey[").append(block * kbytes).append("];\n");
+      head.append("\t.shared .align 4 .b8 spos[").append(block * 4).append("];\n");
+    } else {
+      head.append("{\n");
+    }
+    return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
+  }
+
+  /** {@code out_o[base + to·inner] = in_o[base + from·inner]} for every operand, as raw bits. */
+  private static void copyOperands(
+      Writer w,
+      List<DType> types,
+      java.util.Map<String, String> ptr,
+      String from,
+      String to,
+      String inner,
+      String base) {
+    String src = w.regs.b32();
+    String dst = w.regs.b32();
+    w.ins("mad.lo.s32 " + src + ", " + from + ", " + inner + ", " + base);
+    w.ins("mad.lo.s32 " + dst + ", " + to + ", " + inner + ", " + base);
+    for (int o = 0; o < types.size(); o++) {
+      DType ty = types.get(o);
+      String v = rawRegister(w, ty);
+      w.ins(
+          "ld.global."
+              + rawMemory(ty)
+              + " "
+              + v
+              + ", ["
+              + w.address(ptr.get("in" + o), src, ty)
+              + "]");
+      w.ins(
+          "st.global." + rawMemory(ty) + " [" + w.address(ptr.get("out" + o), dst, ty) + "], " + v);
+    }
   }
 
   // ------------------------------------------------------------------ gather / scatter_add

@@ -64,7 +64,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *   <li>{@code indexing} (only when named): the index, scan and hash kernels — gather of embedding
  *       rows, the deterministic scatter_add of their gradient (checked bit for bit against the
  *       reference), cumsum and argmax along either axis of a square matrix (cumsum checked bit for
- *       bit), threefry2x32 and erf_inv — timed (best of 10) against {@code -x}.
+ *       bit), sort (an argsort) of the matrix's rows and of one long line (checked bit for bit),
+ *       threefry2x32 and erf_inv — timed (best of 10) against {@code -x}.
  * </ul>
  *
  * <p>Usage: {@code GpuChecks OUT_DIR [section,section,...]}. Exit status 0 when every check passed,
@@ -866,6 +867,7 @@ public final class GpuChecks {
       double a = best(reps, () -> dev.arbor.core.primitives.Reductions.ARGMAX.bind1(ap, m));
       timed("argmax [" + n + ", " + n + "] F32 axis " + axis, a, 4.0 * n * n);
     }
+    sorts(b, r, reps, hm, m);
     int len = small ? 1 << 16 : 1 << 24;
     long[] bits = new long[len];
     for (int i = 0; i < len; i++) {
@@ -887,6 +889,57 @@ public final class GpuChecks {
     timed("erf_inv " + len + " F32", ei, 8.0 * len);
     double neg = best(reps, () -> Ops.neg(ev));
     timed("-x " + len + " F32 (the copy-like floor)", neg, 8.0 * len);
+  }
+
+  /**
+   * {@code sort} with positions riding along (an argsort): the rows of the square matrix {@code hm}
+   * (lines of {@code n}: one work group each up to 2048, else the multi-pass network) and one line
+   * of 2^20 (2^14 small) F32 with ties, NaNs and signed zeros (multi-pass); each checked bit for
+   * bit against the reference.
+   */
+  private void sorts(Backend b, Random r, int reps, HostArray hm, Tensor m) {
+    var sort = dev.arbor.core.primitives.Sorting.SORT;
+    int n = hm.aval().shape().dim(0);
+    int line = small ? 1 << 14 : 1 << 20;
+    double[] v = new double[line];
+    double[] special = {Double.NaN, -0.0, 0.0, Double.NEGATIVE_INFINITY};
+    for (int i = 0; i < line; i++) {
+      v[i] = r.nextInt(10) == 0 ? special[r.nextInt(4)] : (float) r.nextGaussian();
+    }
+    HostArray hl = HostArray.ofDoubles(new AbstractValue(Shape.of(line), DType.F32), v);
+    for (HostArray keys : List.of(hm, hl)) {
+      int[] dims = keys.aval().shape().dims();
+      long[] at = new long[keys.size()];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = i;
+      }
+      HostArray hp = HostArray.ofLongs(new AbstractValue(keys.aval().shape(), DType.I32), at);
+      Tensor k = keys == hm ? m : on(b, keys);
+      Tensor positions = on(b, hp);
+      Params p = Params.of("axis", dims.length - 1);
+      String what = "sort " + keys.aval() + " + positions, last axis";
+      double t = best(reps, () -> sort.bind(List.of(k, positions), p).get(1));
+      timed(what, t, 16.0 * keys.size());
+      List<HostArray> want =
+          sort.referenceKernel().apply(List.of(keys, hp), p, List.of(keys.aval(), hp.aval()));
+      List<Tensor> got = sort.bind(List.of(k, positions), p);
+      boolean same = true;
+      for (int o = 0; o < 2; o++) {
+        HostArray g = ((dev.arbor.core.ConcreteTensor) got.get(o)).host();
+        HostArray w = want.get(o);
+        for (int i = 0; i < w.size() && same; i++) {
+          same =
+              o == 0
+                  ? Float.floatToRawIntBits((float) w.getDouble(i))
+                      == Float.floatToRawIntBits((float) g.getDouble(i))
+                  : w.getLong(i) == g.getLong(i);
+        }
+      }
+      figure("indexing", what + " equals the reference bit for bit", same ? 1 : 0, "bool", null);
+      if (!same) {
+        fail("indexing", what + " differs from the reference");
+      }
+    }
   }
 
   private static double[] toDoubles(float[] f) {

@@ -266,6 +266,22 @@ final class KernelCases {
     m.put("cumsum_f32", new ScanKernel("arbor_cumsum_f32", DType.F32, false));
     m.put("cumsum_reverse_i64", new ScanKernel("arbor_cumsum_reverse_i64", DType.I64, true));
     m.put("threefry2x32", new ThreefryKernel("arbor_threefry2x32"));
+    m.put(
+        "sort_f32_i32_f64_bool",
+        new SortKernel(
+            "arbor_sort_f32_i32_f64_bool", List.of(DType.F32, DType.I32, DType.F64, DType.BOOL)));
+    m.put("sort_i64", new SortKernel("arbor_sort_i64", List.of(DType.I64)));
+    m.put("sort_bool_64", new SortKernel("arbor_sort_bool", List.of(DType.BOOL)).line(64));
+    for (SortKernel.Phase phase :
+        List.of(
+            SortKernel.Phase.BLOCKS,
+            SortKernel.Phase.STEP,
+            SortKernel.Phase.MERGE,
+            SortKernel.Phase.GATHER)) {
+      SortKernel k =
+          new SortKernel("arbor_sort_f64_i32", List.of(DType.F64, DType.I32)).phase(phase);
+      m.put(k.name().substring("arbor_".length()), k);
+    }
     return m;
   }
 

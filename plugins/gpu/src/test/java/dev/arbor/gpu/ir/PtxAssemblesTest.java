@@ -181,6 +181,30 @@ class PtxAssemblesTest {
   }
 
   @TestFactory
+  Stream<DynamicTest> sortsAssemblePerKeyType() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (DType t : DType.values()) {
+      for (List<DType> rest :
+          List.of(List.<DType>of(), List.of(DType.I32, DType.BOOL, DType.F64))) {
+        List<DType> types = new ArrayList<>();
+        types.add(t);
+        types.addAll(rest);
+        SortKernel line = new SortKernel("sort_" + t.shortName() + "_" + rest.size(), types);
+        List<SortKernel> kernels = new ArrayList<>(List.of(line.line(SortKernel.SMALL)));
+        for (SortKernel.Phase phase : SortKernel.Phase.values()) {
+          kernels.add(line.phase(phase));
+        }
+        for (SortKernel k : kernels) {
+          tests.add(
+              DynamicTest.dynamicTest(
+                  k.name(), () -> assertAssembles(k.name(), PtxEmitter.emit(k))));
+        }
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
   Stream<DynamicTest> layoutKernelsAssemble() {
     return PtxLayoutTest.cases().stream()
         .map(

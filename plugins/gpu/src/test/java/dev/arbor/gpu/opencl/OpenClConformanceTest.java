@@ -86,7 +86,9 @@ class OpenClConformanceTest {
         int at = i;
         int out = k;
         assertTrue(
-            Math.abs(w[i] - x[i]) <= tol || (Double.isNaN(w[i]) && Double.isNaN(x[i])),
+            w[i] == x[i] // equal infinities
+                || Math.abs(w[i] - x[i]) <= tol
+                || (Double.isNaN(w[i]) && Double.isNaN(x[i])),
             () ->
                 what + " output " + out + "[" + at + "]: opencl " + x[at] + ", reference " + w[at]);
       }
@@ -319,6 +321,18 @@ class OpenClConformanceTest {
             Reductions.CUMSUM,
             Params.of("axis", 1, "reverse", true),
             List.of(new AbstractValue(Shape.of(6, 5, 4), DType.F32))));
+    AbstractValue keys = new AbstractValue(Shape.of(2, 3, 4), DType.F32);
+    AbstractValue ride = new AbstractValue(Shape.of(2, 3, 4), DType.I32);
+    assertEquals(
+        "sort kernel arbor_sort_f32_i32_64 Sizes[lines=8, n=3, inner=4, padded=4]",
+        cl.plan(dev.arbor.core.primitives.Sorting.SORT, Params.of("axis", 1), List.of(keys, ride)));
+    assertEquals(
+        "sort kernels arbor_sort_f64_blocks, arbor_sort_f64_step, arbor_sort_f64_merge,"
+            + " arbor_sort_f64_gather (7 launches) Sizes[lines=1, n=5000, inner=1, padded=8192]",
+        cl.plan(
+            dev.arbor.core.primitives.Sorting.SORT,
+            Params.of("axis", 0),
+            List.of(new AbstractValue(Shape.of(5000), DType.F64))));
     AbstractValue u = new AbstractValue(Shape.of(7), DType.I32);
     assertEquals(
         "threefry kernel arbor_threefry2x32",
@@ -328,6 +342,7 @@ class OpenClConformanceTest {
         List.of(
             dev.arbor.core.primitives.Threefry.THREEFRY2X32,
             Reductions.CUMSUM,
+            dev.arbor.core.primitives.Sorting.SORT,
             dev.arbor.core.primitives.Indexing.GATHER,
             dev.arbor.core.primitives.Indexing.SCATTER_ADD,
             Elementwise.SHIFT_LEFT,
@@ -336,6 +351,51 @@ class OpenClConformanceTest {
             Reductions.ARGMAX,
             Reductions.ARGMIN)) {
       assertTrue(cl.kernel(p).isPresent(), p.name());
+    }
+  }
+
+  @Test
+  void longSortsRunInPassesAndMatchTheReference() {
+    // Lines past SortKernel.MAX_LOCAL (2048) run the multi-pass network; the positions riding
+    // along must be the reference's exactly (the stable order), the keys too. Lines of 5000 (one),
+    // 2500 (three, along the last axis) and 4100 (two, strided along the first).
+    Random r = new Random(21);
+    double[] pool = {
+      -0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1.5, -1.5
+    };
+    int[][] shapes = {{5000}, {3, 2500}, {4100, 2}};
+    int[] axes = {0, 1, 0};
+    for (DType t : List.of(DType.F32, DType.F64, DType.I32, DType.I64)) {
+      for (int c = 0; c < shapes.length; c++) {
+        int[] shape = shapes[c];
+        int n = shape.length == 1 ? shape[0] : shape[0] * shape[1];
+        double[] k = new double[n];
+        double[] at = new double[n];
+        for (int i = 0; i < n; i++) {
+          k[i] =
+              t.isFloating() && r.nextInt(3) == 0
+                  ? pool[r.nextInt(pool.length)]
+                  : r.nextInt(40) - 20;
+          at[i] = i;
+        }
+        Tensor keys = Ops.astype(Tensor.fromArray(k, shape), t);
+        Tensor positions = Ops.astype(Tensor.fromArray(at, shape), DType.I32);
+        int axis = axes[c];
+        assertTrue(
+            cl.plan(
+                    dev.arbor.core.primitives.Sorting.SORT,
+                    Params.of("axis", axis),
+                    List.of(
+                        new AbstractValue(Shape.of(shape), t),
+                        new AbstractValue(Shape.of(shape), DType.I32)))
+                .startsWith("sort kernels "),
+            "multi-pass");
+        agree(
+            "sort " + t.shortName() + Shape.of(shape) + " axis " + axis,
+            0,
+            x -> dev.arbor.core.primitives.Sorting.sort(x, axis),
+            List.of(keys, positions));
+      }
     }
   }
 
