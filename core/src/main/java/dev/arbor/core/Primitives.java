@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 public final class Primitives {
   private static final Map<String, Primitive> BY_NAME = new ConcurrentHashMap<>();
   private static final List<String> PROBLEMS = new CopyOnWriteArrayList<>();
-  private static final String[] CORE =
+  static final String[] CORE =
       new String[] {
         "dev.arbor.core.primitives.Elementwise",
         "dev.arbor.core.primitives.Structural",
@@ -32,7 +32,18 @@ public final class Primitives {
         "dev.arbor.core.primitives.Indexing",
         "dev.arbor.core.primitives.Sorting",
         "dev.arbor.core.primitives.Generators",
-        "dev.arbor.core.primitives.Threefry"
+        "dev.arbor.core.primitives.Threefry",
+        "dev.arbor.core.primitives.Convolution",
+        "dev.arbor.core.primitives.StopGradient",
+        // Higher-order primitives: listed too, so that names are complete (./arbor info, plugin
+        // name clashes) before their first use.
+        "dev.arbor.transform.Cond",
+        "dev.arbor.transform.WhileLoop",
+        "dev.arbor.transform.Scan",
+        "dev.arbor.transform.Checkpoint",
+        "dev.arbor.transform.CustomJvpCall",
+        "dev.arbor.transform.CustomVjpCall",
+        "dev.arbor.transform.jit.Fused"
       };
 
   /** Per thread: the plugin class loader whose declarations are being collected, not listed. */
