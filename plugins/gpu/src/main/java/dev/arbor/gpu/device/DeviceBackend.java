@@ -43,7 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
  * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
  * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
- * reads), {@code sort} (a bitonic network per line, {@link SortKernel}) and {@code dot_general},
+ * reads), {@code sort} (a bitonic network per line, {@link SortKernel}), {@code dot_general} and
+ * {@code conv_general} (an im2col loop kernel into scratch, then the matmul: {@code ConvLaunch}),
  * and one generated kernel per fusion cluster ({@code fused}). Each kernel is lowered to the GPU
  * IR, emitted in the device's language by {@link #emit}, compiled once per distinct source and
  * cached. Where the device has a vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a

@@ -21,8 +21,9 @@ import java.util.Map;
 /**
  * Turns core graphs into GPU IR: a fusion cluster's sub-graph (the {@code graph} parameter of a
  * {@code fused} equation) or one eager primitive into a {@link LoopKernel}; a {@code dot_general}
- * into a {@link MatmulKernel} with its {@link MatmulShape}. Anything it cannot express raises
- * {@link UnsupportedKernelException}, and the backend falls back to the reference kernel.
+ * into a {@link MatmulKernel} with its {@link MatmulShape}; a {@code conv_general} into an im2col
+ * loop kernel ({@link #im2col}) and a matmul view ({@link #convMatmul}). Anything it cannot express
+ * raises {@link UnsupportedKernelException}, and the backend falls back to the reference kernel.
  *
  * <p>Primitives are recognised by name, so the table below is the whole contract: elementwise
  * primitives map to {@link Op}s, {@code broadcast_in_dim} and {@code transpose} to strided loads,
