@@ -43,7 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
  * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
  * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
- * reads), {@code sort} (a bitonic network per line, {@link SortKernel}) and {@code dot_general},
+ * reads), {@code sort} (a bitonic network per line, {@link SortKernel}), {@code dot_general} and
+ * {@code conv_general} (an im2col loop kernel into scratch, then the matmul: {@code ConvLaunch}),
  * and one generated kernel per fusion cluster ({@code fused}). Each kernel is lowered to the GPU
  * IR, emitted in the device's language by {@link #emit}, compiled once per distinct source and
  * cached. Where the device has a vendor BLAS ({@link Device#blas()}, cuBLAS) that supports a
@@ -115,6 +116,15 @@ public abstract class DeviceBackend implements Backend {
       implements Prepared {}
 
   private record BlasLaunch(DType type, Lowering.MatmulShape shape) implements Prepared {}
+
+  /**
+   * conv_general: the im2col loop kernel writing the patch matrix {@code patches} to scratch (null
+   * where the input is the patch matrix already, {@link Lowering#im2colIsIdentity}), then {@code
+   * gemm} (a {@link MatmulLaunch} or {@link BlasLaunch}) of patches and kernel into the output.
+   */
+  private record ConvLaunch(
+      LoopLaunch im2col, AbstractValue patches, Prepared gemm, Lowering.MatmulShape shape)
+      implements Prepared {}
 
   private record Copy() implements Prepared {}
 
@@ -385,6 +395,7 @@ public abstract class DeviceBackend implements Backend {
         p == Fused.FUSED
             || Lowering.isLoopPrimitive(p)
             || p.name().equals("dot_general")
+            || p.name().equals("conv_general")
             || isCopy(p)
             || isArgReduction(p)
             || isGather(p)
@@ -426,6 +437,14 @@ public abstract class DeviceBackend implements Backend {
         switch (pr) {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
+          case ConvLaunch c -> {
+            if (c.im2col() != null) {
+              program(c.im2col().source(), c.im2col().kernel().name());
+            }
+            if (c.gemm() instanceof MatmulLaunch m) {
+              program(m.source(), m.kernel().name());
+            }
+          }
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
@@ -462,6 +481,17 @@ public abstract class DeviceBackend implements Backend {
               + (t.combine() == null ? ")" : ", then " + t.combine().name() + ")");
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
+      case ConvLaunch c ->
+          (c.im2col() == null
+                  ? "conv as one matmul (1x1 kernel, stride 1, no padding): "
+                  : "conv: im2col loop kernel "
+                      + c.im2col().kernel().name()
+                      + " to scratch "
+                      + c.patches()
+                      + ", then ")
+              + (c.gemm() instanceof MatmulLaunch m
+                  ? "matmul kernel " + m.kernel().name() + " " + m.shape()
+                  : device().blas().description() + " gemm " + c.shape());
       case ArgLaunch a -> "index reduction " + a.kernel().name() + " " + a.shape();
       case GatherLaunch g -> "index kernel " + g.kernel().name() + " " + g.sizes();
       case ScanLaunch c -> "scan kernel " + c.kernel().name() + " " + c.sizes();
@@ -514,6 +544,9 @@ public abstract class DeviceBackend implements Backend {
           return new BlasLaunch(t, shape);
         }
         return new MatmulLaunch(k, emit(k), shape);
+      }
+      if (p.name().equals("conv_general")) {
+        return prepareConv(p, params, in);
       }
       if (isArgReduction(p)) {
         requireType(in.get(0).dtype());
@@ -596,6 +629,37 @@ public abstract class DeviceBackend implements Backend {
     }
   }
 
+  /** conv_general as im2col + matmul (see {@link ConvLaunch}). */
+  private Prepared prepareConv(Primitive p, Params params, List<AbstractValue> in) {
+    AbstractValue x = in.get(0);
+    AbstractValue kernel = in.get(1);
+    DType t = x.dtype();
+    if (t != kernel.dtype() || !t.isFloating()) {
+      throw new UnsupportedKernelException("conv_general of " + in);
+    }
+    requireType(t);
+    AbstractValue out = p.abstractEval(in, params).get(0);
+    if (out.shape().size() > Integer.MAX_VALUE) {
+      throw new UnsupportedKernelException("conv_general output " + out + " over 2^31 elements");
+    }
+    Lowering.MatmulShape shape = Lowering.convMatmul(kernel, out);
+    AbstractValue patches = new AbstractValue(dev.arbor.array.Shape.of(shape.m(), shape.k()), t);
+    LoopLaunch im2col = null;
+    if (!Lowering.im2colIsIdentity(params, kernel)) {
+      LoopKernel k = Lowering.im2col("arbor_im2col_" + t.shortName(), params, x, kernel, out);
+      im2col = new LoopLaunch(k, emit(k));
+    }
+    Blas blas = device().blas();
+    Prepared gemm;
+    if (blas != null && blas.supports(t, shape)) {
+      gemm = new BlasLaunch(t, shape);
+    } else {
+      MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
+      gemm = new MatmulLaunch(k, emit(k), shape);
+    }
+    return new ConvLaunch(im2col, patches, gemm, shape);
+  }
+
   /** Primitives that keep the row-major data and change only the shape: a buffer copy. */
   private static boolean isCopy(Primitive p) {
     String n = p.name();
@@ -639,6 +703,7 @@ public abstract class DeviceBackend implements Backend {
       case SortLaunch o -> launchSort(o, in, outAvals);
       case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
+      case ConvLaunch c -> launchConv(c, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
         long b = bytes(outAvals.get(0));
@@ -915,6 +980,39 @@ public abstract class DeviceBackend implements Backend {
     } catch (RuntimeException e) {
       out.release();
       throw e;
+    }
+  }
+
+  /**
+   * Runs the im2col kernel into scratch (released after the matmul is queued: work runs in launch
+   * order), then the matmul into the output. No contraction (C = 0, or an empty kernel window)
+   * gives zeros, uploaded; an empty output launches nothing.
+   */
+  private List<Buffer> launchConv(ConvLaunch c, List<Buffer> in, AbstractValue outAval) {
+    Lowering.MatmulShape s = c.shape();
+    if (s.m() == 0 || s.n() == 0) {
+      return List.of(allocate(outAval));
+    }
+    if (s.k() == 0) {
+      return List.of(upload(HostArray.ofDoubles(outAval, new double[s.m() * s.n()])));
+    }
+    Buffer patches = null;
+    try {
+      Buffer a = in.get(0);
+      if (c.im2col() != null) {
+        patches = launchLoop(c.im2col(), in.subList(0, 1), List.of(c.patches())).get(0);
+        a = patches;
+      }
+      List<Buffer> operands = List.of(a, in.get(1));
+      return switch (c.gemm()) {
+        case MatmulLaunch m -> launchMatmul(m, operands, outAval);
+        case BlasLaunch b -> launchBlas(b, operands, outAval);
+        default -> throw new AssertionError(c.gemm());
+      };
+    } finally {
+      if (patches != null) {
+        patches.release();
+      }
     }
   }
 

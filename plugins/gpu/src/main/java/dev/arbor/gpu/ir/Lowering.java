@@ -21,8 +21,9 @@ import java.util.Map;
 /**
  * Turns core graphs into GPU IR: a fusion cluster's sub-graph (the {@code graph} parameter of a
  * {@code fused} equation) or one eager primitive into a {@link LoopKernel}; a {@code dot_general}
- * into a {@link MatmulKernel} with its {@link MatmulShape}. Anything it cannot express raises
- * {@link UnsupportedKernelException}, and the backend falls back to the reference kernel.
+ * into a {@link MatmulKernel} with its {@link MatmulShape}; a {@code conv_general} into an im2col
+ * loop kernel ({@link #im2col}) and a matmul view ({@link #convMatmul}). Anything it cannot express
+ * raises {@link UnsupportedKernelException}, and the backend falls back to the reference kernel.
  *
  * <p>Primitives are recognised by name, so the table below is the whole contract: elementwise
  * primitives map to {@link Op}s, {@code broadcast_in_dim} and {@code transpose} to strided loads,
@@ -488,6 +489,50 @@ public final class Lowering {
       return add(new Op.LoadAt(x.aval().dtype(), input, orZero(acc), -1));
     }
 
+    /**
+     * The im2col read over domain {@code [N, OH, OW, KH, KW, C]}: {@code x[n, oh*sh + kh - top,
+     * ow*sw + kw - left, c]}, zero outside {@code x}.
+     */
+    private int im2col(Var x, int[] strides, int[] padding) {
+      int input = indexedInput(x, "conv_general");
+      DType t = x.aval().dtype();
+      int zero = unique(new Op.Convert(t, DType.I32, i32(0)));
+      if (x.aval().shape().size() == 0) {
+        return zero; // every point reads padding (or the domain is empty)
+      }
+      int[] xd = x.aval().shape().dims();
+      int[] xs = rowMajorStrides(xd);
+      int guard = -1;
+      int acc = addTerm(-1, index(0), xs[0]);
+      for (int a = 0; a < 2; a++) {
+        int out = 1 + a; // oh or ow
+        int tap = 3 + a; // kh or kw
+        int low = padding[2 * a]; // top or left
+        int extent = xd[1 + a];
+        int c = shift(addTerm(addTerm(-1, index(out), strides[a]), index(tap), 1), -low);
+        if (low > 0) { // the smallest coordinate is -low
+          guard = and(guard, compare(CompareFn.GE, c, 0));
+        }
+        if ((domain[out] - 1L) * strides[a] + domain[tap] - 1L - low >= extent) {
+          guard = and(guard, compare(CompareFn.LT, c, extent));
+        }
+        acc = addTerm(acc, c, xs[1 + a]);
+      }
+      acc = addTerm(acc, index(5), 1);
+      int read = add(new Op.LoadAt(t, input, orZero(acc), guard));
+      return guard < 0 ? read : add(new Op.Select(t, guard, read, zero));
+    }
+
+    /** {@code c + delta} in I32 ({@code c} itself when {@code delta} is 0). */
+    private int shift(int c, long delta) {
+      if (delta == 0) {
+        return c;
+      }
+      return delta > 0
+          ? binary(BinaryFn.ADD, DType.I32, c, i32(delta))
+          : binary(BinaryFn.SUB, DType.I32, c, i32(-delta));
+    }
+
     /** {@code update[c - start]} inside the (clamped) window, {@code x[c]} elsewhere. */
     private int dynamicUpdateSlice(List<Var> in) {
       Var x = in.get(0);
@@ -508,6 +553,69 @@ public final class Lowering {
       int read = add(new Op.LoadAt(u.aval().dtype(), input, orZero(acc), guard));
       return guard < 0 ? read : add(new Op.Select(u.aval().dtype(), guard, read, domainValue(x)));
     }
+  }
+
+  // ------------------------------------------------------------------ conv_general
+
+  /**
+   * Whether a {@code conv_general} of this kernel shape, strides and padding reads its input as the
+   * patch matrix already: a 1x1 kernel with stride 1 and no padding, where {@code x} viewed as
+   * {@code [N·H·W, C]} is the im2col matrix and no {@link #im2col} kernel runs.
+   */
+  public static boolean im2colIsIdentity(Params p, AbstractValue kernel) {
+    int[] kd = kernel.shape().dims();
+    int[] s = p.ints("strides");
+    int[] pad = p.ints("padding");
+    return kd[0] == 1
+        && kd[1] == 1
+        && s[0] == 1
+        && s[1] == 1
+        && pad[0] == 0
+        && pad[1] == 0
+        && pad[2] == 0
+        && pad[3] == 0;
+  }
+
+  /**
+   * The im2col kernel of a {@code conv_general} (NHWC input {@code x}, HWIO {@code kernel}, output
+   * {@code out}): a loop over the patch domain {@code [N, OH, OW, KH, KW, C]} whose point reads
+   * {@code x[n, oh*sh + kh - top, ow*sw + kw - left, c]}, or zero where that lies outside {@code x}
+   * (a guarded load; guards only on the sides some point can cross). Its one output, stored
+   * row-major, is the patch matrix {@code [N·OH·OW, KH·KW·C]} whose product with the kernel viewed
+   * as {@code [KH·KW·C, O]} ({@link #convMatmul}) is the NHWC output.
+   */
+  public static LoopKernel im2col(
+      String name, Params p, AbstractValue x, AbstractValue kernel, AbstractValue out) {
+    if (x.shape().size() > Integer.MAX_VALUE) {
+      throw new UnsupportedKernelException("'conv_general' of " + x + ": over 2^31 points");
+    }
+    int[] xd = x.shape().dims();
+    int[] kd = kernel.shape().dims();
+    int[] od = out.shape().dims();
+    int[] dom = {xd[0], od[1], od[2], kd[0], kd[1], xd[3]};
+    Var xv = new Var(x);
+    Builder b = new Builder(List.of(xv), dom);
+    int v = b.im2col(xv, p.ints("strides"), p.ints("padding"));
+    return new LoopKernel(name, dom, new int[0], List.of(x.dtype()), b.body, List.of(v), null);
+  }
+
+  /**
+   * The matmul of a {@code conv_general} after {@link #im2col}: the patch matrix {@code [N·OH·OW,
+   * KH·KW·C]} times the HWIO kernel read as {@code [KH·KW·C, O]}, giving {@code [N·OH·OW, O]}: the
+   * NHWC output's own layout.
+   */
+  public static MatmulShape convMatmul(AbstractValue kernel, AbstractValue out) {
+    int[] kd = kernel.shape().dims();
+    int[] od = out.shape().dims();
+    long m = (long) od[0] * od[1] * od[2];
+    long k = (long) kd[0] * kd[1] * kd[2];
+    long patches = m * k;
+    if (m > Integer.MAX_VALUE || k > Integer.MAX_VALUE || patches > Integer.MAX_VALUE) {
+      throw new UnsupportedKernelException(
+          "'conv_general' patch matrix of " + m + " x " + k + " has more than 2^31-1 elements");
+    }
+    int o = kd[3];
+    return new MatmulShape(1, (int) m, o, (int) k, 0, (int) k, 1, 0, o, 1);
   }
 
   static int[] rowMajorStrides(int[] dims) {

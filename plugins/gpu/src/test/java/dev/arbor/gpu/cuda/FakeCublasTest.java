@@ -18,6 +18,7 @@ import dev.arbor.backend.HostArray;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Params;
+import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.gpu.GpuException;
 import dev.arbor.gpu.device.Native;
@@ -256,6 +257,58 @@ class FakeCublasTest {
         }
       }
     }
+  }
+
+  @Test
+  void convolutionsRunTheirMatmulOnCublas() {
+    // 1x1, stride 1, no padding: the input is the patch matrix; one cuBLAS call and no launch.
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      HostArray x = host(t, new int[] {2, 3, 5, 4}, 1);
+      HostArray k = host(t, new int[] {1, 1, 4, 3}, 2);
+      Params p = Params.of("strides", new int[] {1, 1}, "padding", new int[4]);
+      List<AbstractValue> in = List.of(x.aval(), k.aval());
+      String plan = cuda.plan(Convolution.CONV_GENERAL, p, in);
+      assertTrue(
+          plan.startsWith("conv as one matmul (1x1 kernel, stride 1, no padding): cuBLAS"), plan);
+      AbstractValue out = Convolution.CONV_GENERAL.abstractEval(in, p).get(0);
+      double[] want =
+          Convolution.CONV_GENERAL
+              .referenceKernel()
+              .apply(List.of(x, k), p, List.of(out))
+              .get(0)
+              .toDoubles();
+      long before = calls();
+      long launched = launches();
+      Tensor y = Convolution.CONV_GENERAL.bind1(p, on(cuda, x), on(cuda, k));
+      assertEquals(before + 1, calls(), "one cuBLAS call");
+      assertEquals(launched, launches(), "no kernel launched");
+      assertArrayEquals(want, y.toDoubleArray(), t == DType.F32 ? 1e-5 : 1e-12);
+    }
+    // A padded 3x3: the im2col kernel into scratch, then cuBLAS with M = N*OH*OW = 25, K = 18,
+    // N = O = 4 (cuBLAS's m and n swapped for column-major). The fake driver does not run the
+    // im2col kernel (PtxConvTest runs its PTX); the launch and the call are checked here.
+    HostArray xh = host(DType.F32, new int[] {1, 5, 5, 2}, 3);
+    HostArray kh = host(DType.F32, new int[] {3, 3, 2, 4}, 4);
+    Tensor x = on(cuda, xh);
+    Tensor k = on(cuda, kh);
+    Params p = Params.of("strides", new int[] {1, 1}, "padding", new int[] {1, 1, 1, 1});
+    String plan = cuda.plan(Convolution.CONV_GENERAL, p, List.of(xh.aval(), kh.aval()));
+    assertTrue(plan.startsWith("conv: im2col loop kernel arbor_im2col_f32 to scratch"), plan);
+    assertTrue(plan.contains("then cuBLAS"), plan);
+    long live = cuda.liveBuffers();
+    long before = calls();
+    long launched = launches();
+    Tensor y = Convolution.CONV_GENERAL.bind1(p, x, k);
+    assertEquals(launched + 1, launches(), "the im2col kernel");
+    assertEquals(before + 1, calls(), "one cuBLAS call");
+    long[] call = last();
+    assertArrayEquals(new long[] {4, 25, 18}, new long[] {call[2], call[3], call[4]});
+    assertEquals(live + 1, cuda.liveBuffers(), "the scratch went back to the pool");
+    // A failing gemm releases scratch and output.
+    Native.call(setError, 13);
+    assertThrows(GpuException.class, () -> Convolution.CONV_GENERAL.bind1(p, x, k));
+    assertEquals(live + 1, cuda.liveBuffers(), "scratch and output went back to the pool");
+    java.lang.ref.Reference.reachabilityFence(y);
   }
 
   static double[] ones(int n) {

@@ -66,6 +66,10 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *       reference), cumsum and argmax along either axis of a square matrix (cumsum checked bit for
  *       bit), sort (an argsort) of the matrix's rows and of one long line (checked bit for bit),
  *       threefry2x32 and erf_inv — timed (best of 10) against {@code -x}.
+ *   <li>{@code conv} (only when named): {@code conv_general} (im2col + matmul) on three F32 convnet
+ *       layers (3x3 SAME, 3x3 stride 2, 1x1), TFLOP/s and the route {@code plan} names, 64 sampled
+ *       outputs of each against the exact sum; a jitted input-and-kernel gradient, timed; forward
+ *       and gradients of a small strided, asymmetrically padded case against the reference backend.
  * </ul>
  *
  * <p>Usage: {@code GpuChecks OUT_DIR [section,section,...]}. Exit status 0 when every check passed,
@@ -129,6 +133,7 @@ public final class GpuChecks {
           case "fused" -> fused();
           case "mlp" -> mlp();
           case "indexing" -> indexing(b);
+          case "conv" -> conv(b);
           default -> fail(s, "unknown section");
         }
       } catch (Throwable e) {
@@ -940,6 +945,169 @@ public final class GpuChecks {
         fail("indexing", what + " differs from the reference");
       }
     }
+  }
+
+  /**
+   * conv_general: three F32 layers timed (best of 10) with 64 sampled outputs each against the
+   * exact sum (bound 2e-4 of the sum of |terms|: F32 accumulation passes, TF32 would not); the
+   * jitted gradient of {@code sum(tanh(conv))} w.r.t. input and kernel of the first, timed; forward
+   * and gradients of a small strided, asymmetrically padded case against the reference backend.
+   */
+  private void conv(Backend b) {
+    int reps = 10;
+    Random r = new Random(6);
+    int n = small ? 2 : 32;
+    int hw = small ? 12 : 56;
+    int c = small ? 8 : 64;
+    int[][][] layers = {
+      // x, kernel, strides
+      {{n, hw, hw, c}, {3, 3, c, c}, {1, 1}},
+      {{n, hw, hw, c}, {3, 3, c, 2 * c}, {2, 2}},
+      {{n, hw / 2, hw / 2, 2 * c}, {1, 1, 2 * c, 4 * c}, {1, 1}},
+    };
+    var conv = dev.arbor.core.primitives.Convolution.CONV_GENERAL;
+    Tensor firstX = null;
+    Tensor firstK = null;
+    int[] firstPad = null;
+    for (int[][] l : layers) {
+      int[] xd = l[0];
+      int[] kd = l[1];
+      int[] st = l[2];
+      int[] pad =
+          dev.arbor.core.primitives.Convolution.samePadding(
+              xd[1], xd[2], kd[0], kd[1], st[0], st[1]);
+      Params p = Params.of("strides", st, "padding", pad);
+      HostArray hx =
+          HostArray.ofDoubles(new AbstractValue(Shape.of(xd), DType.F32), gaussians(r, xd));
+      HostArray hk =
+          HostArray.ofDoubles(new AbstractValue(Shape.of(kd), DType.F32), gaussians(r, kd));
+      Tensor x = on(b, hx);
+      Tensor k = on(b, hk);
+      if (firstX == null) {
+        firstX = x;
+        firstK = k;
+        firstPad = pad;
+      }
+      AbstractValue out = conv.abstractEval(List.of(hx.aval(), hk.aval()), p).get(0);
+      int[] od = out.shape().dims();
+      String what =
+          "conv " + hx.aval() + " x " + hk.aval() + " strides " + Arrays.toString(st) + " SAME";
+      String plan = ((DeviceBackend) b).plan(conv, p, List.of(hx.aval(), hk.aval()));
+      double t = best(reps, () -> conv.bind1(p, x, k));
+      double flops = 2.0 * out.shape().size() * kd[0] * kd[1] * kd[2];
+      figure(
+          "conv",
+          what,
+          t * 1e3,
+          "ms",
+          String.format(Locale.ROOT, "%.2f TFLOP/s; %s", flops / t / 1e12, plan));
+      double[] got = conv.bind1(p, x, k).toDoubleArray();
+      double worst = 0;
+      for (int s = 0; s < 64; s++) {
+        int at = r.nextInt(got.length);
+        int o = at % od[3];
+        int rest = at / od[3];
+        int ow = rest % od[2];
+        rest /= od[2];
+        int oh = rest % od[1];
+        int nn = rest / od[1];
+        double sum = 0;
+        double mag = 0;
+        for (int u = 0; u < kd[0]; u++) {
+          for (int v = 0; v < kd[1]; v++) {
+            int ih = oh * st[0] + u - pad[0];
+            int iw = ow * st[1] + v - pad[2];
+            if (ih < 0 || ih >= xd[1] || iw < 0 || iw >= xd[2]) {
+              continue;
+            }
+            for (int ci = 0; ci < kd[2]; ci++) {
+              double term =
+                  hx.getDouble(((nn * xd[1] + ih) * xd[2] + iw) * xd[3] + ci)
+                      * hk.getDouble(((u * kd[1] + v) * kd[2] + ci) * kd[3] + o);
+              sum += term;
+              mag += Math.abs(term);
+            }
+          }
+        }
+        worst = Math.max(worst, Math.abs(got[at] - sum) / (mag + 1e-30));
+      }
+      figure("conv", what + " sampled error / sum|terms|", worst, "rel", null);
+      if (!(worst <= 2e-4)) {
+        fail("conv", what + ": a sampled output is off by " + worst + " of its terms' magnitude");
+      }
+    }
+    int[] pad = firstPad;
+    Function<List<Tensor>, List<Tensor>> grad =
+        Arbor.jit(
+            Arbor.grad(
+                (List<Tensor> q) ->
+                    Ops.sum(
+                        Ops.tanh(
+                            dev.arbor.core.primitives.Convolution.conv(
+                                q.get(0), q.get(1), new int[] {1, 1}, pad)))));
+    List<Tensor> args = List.of(firstX, firstK);
+    double tg = best(reps, () -> grad.apply(args).get(1));
+    figure(
+        "conv",
+        "jit grad of sum(tanh(conv)) w.r.t. input and kernel, first layer",
+        tg * 1e3,
+        "ms",
+        null);
+    // Small: forward and gradients against the reference backend.
+    int[] xs = {2, 9, 11, 3};
+    int[] ks = {3, 3, 3, 4};
+    int[] st = {2, 2};
+    int[] sp = {0, 1, 2, 1};
+    HostArray hx =
+        HostArray.ofDoubles(new AbstractValue(Shape.of(xs), DType.F32), gaussians(r, xs));
+    HostArray hk =
+        HostArray.ofDoubles(new AbstractValue(Shape.of(ks), DType.F32), gaussians(r, ks));
+    Function<List<Tensor>, List<Tensor>> f =
+        q -> {
+          List<Tensor> o = new ArrayList<>();
+          o.add(dev.arbor.core.primitives.Convolution.conv(q.get(0), q.get(1), st, sp));
+          o.addAll(
+              Arbor.grad(
+                      (List<Tensor> v) ->
+                          Ops.sum(
+                              Ops.tanh(
+                                  dev.arbor.core.primitives.Convolution.conv(
+                                      v.get(0), v.get(1), st, sp))))
+                  .apply(q));
+          return o;
+        };
+    Backend ref = Backends.get("reference");
+    List<Tensor> got = f.apply(List.of(on(b, hx), on(b, hk)));
+    List<Tensor> want = f.apply(List.of(on(ref, hx), on(ref, hk)));
+    double worst = 0;
+    for (int i = 0; i < want.size(); i++) {
+      double[] g = got.get(i).toDoubleArray();
+      double[] w = want.get(i).toDoubleArray();
+      for (int j = 0; j < w.length; j++) {
+        worst = Math.max(worst, Math.abs(g[j] - w[j]) / Math.max(1, Math.abs(w[j])));
+      }
+    }
+    figure(
+        "conv",
+        "small strided conv, forward and grads vs reference, max error / max(1, |ref|)",
+        worst,
+        "rel",
+        null);
+    if (!(worst <= 1e-4)) {
+      fail("conv", "small conv or its gradients differ from the reference by " + worst);
+    }
+  }
+
+  private static double[] gaussians(Random r, int[] dims) {
+    int n = 1;
+    for (int d : dims) {
+      n *= d;
+    }
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return v;
   }
 
   private static double[] toDoubles(float[] f) {

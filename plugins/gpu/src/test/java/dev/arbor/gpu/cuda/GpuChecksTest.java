@@ -27,12 +27,12 @@ class GpuChecksTest {
     assumeTrue(b.isAvailable(), () -> "no OpenCL device: " + b.unavailableReason());
     int rc =
         new GpuChecks(out, "opencl", true)
-            .run(new LinkedHashSet<>(List.of("math", "sgemm", "fused", "mlp", "indexing")));
+            .run(new LinkedHashSet<>(List.of("math", "sgemm", "fused", "mlp", "indexing", "conv")));
     String summary = Files.readString(out.resolve("summary.txt"));
     assertEquals(0, rc, summary);
     assertTrue(summary.contains("ALL CHECKS PASSED"), summary);
     String results = Files.readString(out.resolve("results.jsonl"));
-    for (String s : List.of("math", "sgemm", "fused", "mlp", "indexing")) {
+    for (String s : List.of("math", "sgemm", "fused", "mlp", "indexing", "conv")) {
       assertTrue(
           results.contains("\"section\":\"" + s + "\""), s + " wrote no figure:\n" + results);
     }

@@ -196,6 +196,15 @@ final class KernelCases {
                 "low", new int[] {1, 0}, "high", new int[] {2, 3}, "interior", new int[] {0, 1}),
             List.of(av(DType.F64, 3, 5), av(DType.F64)),
             List.of(av(DType.F64, 6, 12))));
+    // conv_general's im2col: guarded reads over [N, OH, OW, KH, KW, C] (see PtxConvTest).
+    m.put(
+        "im2col_f32",
+        Lowering.im2col(
+            "arbor_im2col_f32",
+            Params.of("strides", new int[] {2, 2}, "padding", new int[] {2, 1, -1, 3}),
+            av(DType.F32, 2, 13, 13, 3),
+            av(DType.F32, 5, 3, 3, 4),
+            av(DType.F32, 2, 6, 7, 4)));
     m.put(
         "concatenate_bool",
         Lowering.loop(

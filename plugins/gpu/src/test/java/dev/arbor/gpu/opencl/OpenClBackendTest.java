@@ -1,5 +1,6 @@
 package dev.arbor.gpu.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,9 +18,11 @@ import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Var;
+import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Indexing;
 import dev.arbor.gpu.device.DeviceBackend;
+import dev.arbor.testkit.PrimitiveCases;
 import dev.arbor.transform.jit.Fused;
 import dev.arbor.transform.jit.Fusion;
 import dev.arbor.transform.jit.Jit;
@@ -157,6 +160,49 @@ class OpenClBackendTest {
       assertTrue(cl.kernel(use.p()).isPresent(), use.p().name());
       assertEquals(use.plan(), cl.plan(use.p(), use.params(), use.in()), use.p().name());
     }
+  }
+
+  @Test
+  void convolutionsPlanDeviceKernels() {
+    assertTrue(cl.kernel(Convolution.CONV_GENERAL).isPresent());
+    // The testkit's forward convolutions and those their transpose rules bind, F32 and F64.
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      for (int[][] sp : PrimitiveCases.convSpecs()) {
+        List<AbstractValue> in =
+            List.of(new AbstractValue(Shape.of(sp[0]), t), new AbstractValue(Shape.of(sp[1]), t));
+        String plan = cl.plan(Convolution.CONV_GENERAL, PrimitiveCases.convParams(sp), in);
+        String mm = "matmul kernel arbor_matmul_" + t.shortName();
+        boolean identity =
+            sp[1][0] == 1
+                && sp[1][1] == 1
+                && java.util.Arrays.equals(sp[2], new int[] {1, 1})
+                && java.util.Arrays.equals(sp[3], new int[4]);
+        String want =
+            identity
+                ? "conv as one matmul (1x1 kernel, stride 1, no padding): " + mm
+                : "conv: im2col loop kernel arbor_im2col_" + t.shortName();
+        assertTrue(plan.startsWith(want), plan);
+        assertTrue(plan.contains(mm), plan);
+      }
+    }
+    long before = cl.liveBuffers();
+    try (var scope = Arbor.scope()) {
+      assertTrue(scope != null);
+      Tensor x = Tensor.fromArray(new double[] {1, 2, 3, 4, 5, 6}, 1, 2, 3, 1).to("opencl");
+      Tensor k = Tensor.fromArray(new double[] {1, -1}, 1, 2, 1, 1).to("opencl");
+      Tensor y = Convolution.conv(x, k, new int[] {1, 2}, new int[] {0, 0, 1, 0});
+      // out[0, i, j] = x[i, 2j - 1] - x[i, 2j]: columns -1 (zero) and 1 read with the kernel.
+      assertArrayEquals(new double[] {-1, -1, -4, -1}, y.toDoubleArray());
+      // No contraction (C = 0): zeros, as the reference gives.
+      Tensor e =
+          Convolution.conv(
+              Tensor.zeros(1, 3, 3, 0).to("opencl"),
+              Tensor.zeros(2, 2, 0, 2).to("opencl"),
+              new int[] {1, 1},
+              new int[] {0, 0, 0, 0});
+      assertArrayEquals(new double[8], e.toDoubleArray());
+    }
+    assertEquals(before, cl.liveBuffers(), "scratch and outputs go back to the pool");
   }
 
   @Test

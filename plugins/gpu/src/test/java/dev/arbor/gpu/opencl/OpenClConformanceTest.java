@@ -14,6 +14,7 @@ import dev.arbor.backend.Backends;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.ConcreteTensor;
 import dev.arbor.core.Params;
+import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Elementwise;
 import dev.arbor.core.primitives.Reductions;
 import dev.arbor.gpu.device.DeviceBackend;
@@ -496,6 +497,55 @@ class OpenClConformanceTest {
               random(r, t, 9, 5),
               random(r, t, 9, 3)));
     }
+  }
+
+  /**
+   * conv_general forward and its gradients with respect to input and kernel (the transpose rules'
+   * convolutions, with interior padding, flips and negative padding) on the device, eager and under
+   * jit, against the reference: strides 1 and 2, SAME, asymmetric and negative padding, 1x1.
+   */
+  @TestFactory
+  Stream<DynamicTest> convolutionAndItsGradients() {
+    int[][][] specs = {
+      {{2, 7, 7, 3}, {3, 3, 3, 4}, {1, 1}, {1, 1, 1, 1}},
+      {{1, 9, 11, 2}, {3, 3, 2, 5}, {2, 2}, Convolution.samePadding(9, 11, 3, 3, 2, 2)},
+      {{1, 9, 9, 3}, {3, 3, 3, 3}, {1, 1}, {-1, 2, -2, 0}},
+      {{2, 13, 12, 2}, {5, 3, 2, 3}, {2, 3}, {2, 1, 0, 3}},
+      {{3, 5, 7, 8}, {1, 1, 8, 3}, {1, 1}, {0, 0, 0, 0}},
+    };
+    List<DynamicTest> tests = new ArrayList<>();
+    Random r = new Random(12);
+    for (DType t : List.of(DType.F32, DType.F64)) {
+      for (int[][] sp : specs) {
+        Tensor x = random(r, t, sp[0]);
+        Tensor k = random(r, t, sp[1]);
+        String what =
+            "conv "
+                + t.shortName()
+                + java.util.Arrays.toString(sp[0])
+                + " x "
+                + java.util.Arrays.toString(sp[1])
+                + " strides "
+                + java.util.Arrays.toString(sp[2])
+                + " padding "
+                + java.util.Arrays.toString(sp[3]);
+        Function<List<Tensor>, Tensor> loss =
+            q -> Ops.sum(Ops.tanh(Convolution.conv(q.get(0), q.get(1), sp[2], sp[3])));
+        Function<List<Tensor>, List<Tensor>> f =
+            q -> {
+              List<Tensor> out = new ArrayList<>();
+              out.add(Convolution.conv(q.get(0), q.get(1), sp[2], sp[3]));
+              out.addAll(Arbor.grad(loss).apply(q));
+              return out;
+            };
+        double rtol = t == DType.F32 ? 1e-4 : 1e-11;
+        tests.add(DynamicTest.dynamicTest(what, () -> agree(what, rtol, f, List.of(x, k))));
+        tests.add(
+            DynamicTest.dynamicTest(
+                what + " under jit", () -> agree(what, rtol, Arbor.jit(f), List.of(x, k))));
+      }
+    }
+    return tests.stream();
   }
 
   static Tensor mlpLoss(List<Tensor> p, List<Tensor> d) {
