@@ -1249,18 +1249,6 @@ public final class PtxEmitter {
     return r;
   }
 
-  /** {@code (line / inner)·n·inner + line % inner}: the first element of a line. */
-  private static String lineBase(Writer w, String line, String n, String inner) {
-    String q = w.regs.b32();
-    String r = w.regs.b32();
-    String base = w.regs.b32();
-    w.ins("div.u32 " + q + ", " + line + ", " + inner);
-    w.ins("rem.u32 " + r + ", " + line + ", " + inner);
-    w.ins("mul.lo.s32 " + q + ", " + q + ", " + n);
-    w.ins("mad.lo.s32 " + base + ", " + q + ", " + inner + ", " + r);
-    return base;
-  }
-
   /**
    * The compare-exchange of positions {@code i} and {@code i + stride} of stage {@code size} (see
    * {@link SortKernel}), at the given addresses in {@code space} ({@code shared} or {@code
@@ -1402,7 +1390,7 @@ public final class PtxEmitter {
       String j = w.regs.b32();
       w.ins("div.u32 " + line + ", " + gid + ", " + n);
       w.ins("rem.u32 " + j + ", " + gid + ", " + n);
-      String base = lineBase(w, line, n, inner);
+      String base = lineStart(w, line, n, inner);
       String at = w.regs.b32();
       w.ins("mad.lo.s32 " + at + ", " + line + ", " + p + ", " + j);
       String src = w.regs.b32();
@@ -1435,7 +1423,7 @@ public final class PtxEmitter {
       String base =
           phase == SortKernel.Phase.MERGE
               ? null
-              : lineBase(w, line, arg.get("n"), arg.get("inner"));
+              : lineStart(w, line, arg.get("n"), arg.get("inner"));
       String scratch = null; // line·p + off: the block's first element in the scratch arrays
       if (off != null) {
         scratch = w.regs.b32();
