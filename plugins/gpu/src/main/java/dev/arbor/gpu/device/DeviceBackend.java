@@ -15,6 +15,7 @@ import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
 import dev.arbor.gpu.ir.GatherKernel;
 import dev.arbor.gpu.ir.GpuKernel;
+import dev.arbor.gpu.ir.LineSizes;
 import dev.arbor.gpu.ir.LoopKernel;
 import dev.arbor.gpu.ir.Lowering;
 import dev.arbor.gpu.ir.MatmulKernel;
@@ -91,7 +92,7 @@ public abstract class DeviceBackend implements Backend {
       implements Prepared {}
 
   /** cumsum: one work item per line (see {@link ScanKernel}). */
-  private record ScanLaunch(ScanKernel kernel, String source, ScanKernel.Sizes sizes)
+  private record ScanLaunch(ScanKernel kernel, String source, LineSizes sizes)
       implements Prepared {}
 
   /**
@@ -129,7 +130,7 @@ public abstract class DeviceBackend implements Backend {
   private record Copy() implements Prepared {}
 
   /** argmax/argmin: one work item per output (see {@link ArgReduceKernel}). */
-  private record ArgLaunch(ArgReduceKernel kernel, String source, ArgReduceKernel.Shape shape)
+  private record ArgLaunch(ArgReduceKernel kernel, String source, LineSizes shape)
       implements Prepared {}
 
   private record OnHost(String reason) implements Prepared {}
@@ -813,14 +814,14 @@ public abstract class DeviceBackend implements Backend {
   }
 
   private List<Buffer> launchArg(ArgLaunch a, List<Buffer> in, AbstractValue outAval) {
-    ArgReduceKernel.Shape s = a.shape();
+    LineSizes s = a.shape();
     return launchItems(
         a.source(),
         a.kernel().name(),
         in.subList(0, 1),
         List.of(outAval),
-        s.outputs(),
-        s.outputs(),
+        s.lines(),
+        s.lines(),
         s.length(),
         s.inner());
   }
@@ -832,7 +833,7 @@ public abstract class DeviceBackend implements Backend {
   }
 
   private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
-    ScanKernel.Sizes s = c.sizes();
+    LineSizes s = c.sizes();
     return launchItems(
         c.source(),
         c.kernel().name(),
@@ -840,7 +841,7 @@ public abstract class DeviceBackend implements Backend {
         List.of(outAval),
         s.lines(),
         s.lines(),
-        s.n(),
+        s.length(),
         s.inner());
   }
 

@@ -30,9 +30,6 @@ public record ArgReduceKernel(String name, DType type, DType index, boolean max)
     }
   }
 
-  /** The {@code [outer, length, inner]} view of an argmax/argmin application, as launch sizes. */
-  public record Shape(int outputs, int length, int inner) {}
-
   /** The kernel and its launch sizes for {@code argmax}/{@code argmin} with these parameters. */
   public static ArgReduceKernel of(String primitive, Params p, AbstractValue x) {
     DType index = p.get("index_dtype", DType.class);
@@ -43,19 +40,8 @@ public record ArgReduceKernel(String name, DType type, DType index, boolean max)
         primitive.equals("argmax"));
   }
 
-  /** The launch sizes for {@code x} reduced along {@code axis} (32-bit indices). */
-  public static Shape shape(AbstractValue x, int axis) {
-    int[] d = x.shape().dims();
-    long size = x.shape().size();
-    if (size > Integer.MAX_VALUE) {
-      throw new UnsupportedKernelException(x + " has more than 2^31-1 elements");
-    }
-    long inner = 1;
-    for (int k = axis + 1; k < d.length; k++) {
-      inner *= d[k];
-    }
-    int length = d[axis];
-    int outputs = length == 0 ? 0 : (int) (size / length);
-    return new Shape(outputs, length, (int) inner);
+  /** The launch sizes for {@code x} reduced along {@code axis}: one work item per line. */
+  public static LineSizes shape(AbstractValue x, int axis) {
+    return LineSizes.of(x, axis);
   }
 }

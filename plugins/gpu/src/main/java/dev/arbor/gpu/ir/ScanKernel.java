@@ -27,27 +27,14 @@ public record ScanKernel(String name, DType type, boolean reverse) implements Gp
     }
   }
 
-  /** The {@code [outer, n, inner]} view of one application, as launch sizes. */
-  public record Sizes(int lines, int n, int inner) {}
-
   /** The kernel for {@code cumsum} of {@code x}. */
   public static ScanKernel of(AbstractValue x, boolean reverse) {
     return new ScanKernel(
         "arbor_cumsum_" + (reverse ? "reverse_" : "") + x.dtype().shortName(), x.dtype(), reverse);
   }
 
-  /** Launch sizes for {@code x} scanned along {@code axis} (32-bit indices). */
-  public static Sizes sizes(AbstractValue x, int axis) {
-    int[] d = x.shape().dims();
-    long size = x.shape().size();
-    if (size > Integer.MAX_VALUE) {
-      throw new UnsupportedKernelException(x + " has more than 2^31-1 elements");
-    }
-    long inner = 1;
-    for (int k = axis + 1; k < d.length; k++) {
-      inner *= d[k];
-    }
-    int n = d[axis];
-    return new Sizes(n == 0 ? 0 : (int) (size / n), n, (int) inner);
+  /** Launch sizes for {@code x} scanned along {@code axis}: one work item per line. */
+  public static LineSizes sizes(AbstractValue x, int axis) {
+    return LineSizes.of(x, axis);
   }
 }

@@ -207,22 +207,16 @@ public record SortKernel(String name, List<DType> types, Phase phase, int capaci
 
   /** Launch sizes for {@code keys} sorted along {@code axis} (32-bit indices). */
   public static Sizes sizes(AbstractValue keys, int axis) {
-    int[] d = keys.shape().dims();
-    long size = keys.shape().size();
-    int n = d[axis];
-    int padded = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    LineSizes l = LineSizes.of(keys, axis);
+    int n = l.length();
     if (n > (1 << 30)) {
       throw new UnsupportedKernelException("sort along an axis of " + n + " elements");
     }
-    long lines = n == 0 ? 0 : size / n;
-    if (size > Integer.MAX_VALUE || lines * padded > Integer.MAX_VALUE) {
+    int padded = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    if ((long) l.lines() * padded > Integer.MAX_VALUE) {
       throw new UnsupportedKernelException(
           keys + " has more than 2^31-1 elements (padded to powers of two)");
     }
-    long inner = 1;
-    for (int k = axis + 1; k < d.length; k++) {
-      inner *= d[k];
-    }
-    return new Sizes((int) lines, n, (int) inner, padded);
+    return new Sizes(l.lines(), n, l.inner(), padded);
   }
 }

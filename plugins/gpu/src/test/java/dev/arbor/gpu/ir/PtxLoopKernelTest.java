@@ -275,7 +275,7 @@ class PtxLoopKernelTest {
   static long[] runArgPtx(String prim, HostArray x, int axis, DType index, String edit) {
     ArgReduceKernel k =
         ArgReduceKernel.of(prim, Params.of("axis", axis, "index_dtype", index), x.aval());
-    ArgReduceKernel.Shape s = ArgReduceKernel.shape(x.aval(), axis);
+    LineSizes s = ArgReduceKernel.shape(x.aval(), axis);
     String text = PtxEmitter.emit(k);
     PtxInterpreter ptx =
         new PtxInterpreter(edit == null ? text : text.replace(edit, "@%p999 " + edit));
@@ -286,15 +286,15 @@ class PtxLoopKernelTest {
       put(in, i, t, t.isFloating() ? x.getDouble(i) : 0, x.getLong(i));
     }
     ByteBuffer out =
-        ByteBuffer.allocate(Math.max(1, s.outputs() * index.byteSize()))
+        ByteBuffer.allocate(Math.max(1, s.lines() * index.byteSize()))
             .order(ByteOrder.LITTLE_ENDIAN);
     int block = 32;
     ptx.launch(
-        new int[] {(s.outputs() + block - 1) / block, 1, 1},
+        new int[] {(s.lines() + block - 1) / block, 1, 1},
         block,
-        new long[] {BASE, 2 * BASE, s.outputs(), s.length(), s.inner()},
+        new long[] {BASE, 2 * BASE, s.lines(), s.length(), s.inner()},
         List.of(new PtxInterpreter.Global(BASE, in), new PtxInterpreter.Global(2 * BASE, out)));
-    long[] r = new long[s.outputs()];
+    long[] r = new long[s.lines()];
     for (int o = 0; o < r.length; o++) {
       r[o] = index == DType.I32 ? out.getInt(4 * o) : out.getLong(8 * o);
     }
@@ -588,7 +588,7 @@ class PtxLoopKernelTest {
   /** cumsum of {@code x} as the PTX {@link ScanKernel} (of direction {@code kernelReverse}). */
   static HostArray runScanPtx(HostArray x, int axis, boolean kernelReverse) {
     ScanKernel k = ScanKernel.of(x.aval(), kernelReverse);
-    ScanKernel.Sizes s = ScanKernel.sizes(x.aval(), axis);
+    LineSizes s = ScanKernel.sizes(x.aval(), axis);
     PtxInterpreter ptx = new PtxInterpreter(PtxEmitter.emit(k));
     DType t = x.dtype();
     ByteBuffer in =
@@ -603,7 +603,7 @@ class PtxLoopKernelTest {
       ptx.launch(
           new int[] {(s.lines() + block - 1) / block, 1, 1},
           block,
-          new long[] {BASE, 2 * BASE, s.lines(), s.n(), s.inner()},
+          new long[] {BASE, 2 * BASE, s.lines(), s.length(), s.inner()},
           List.of(new PtxInterpreter.Global(BASE, in), new PtxInterpreter.Global(2 * BASE, out)));
     }
     HostArray h = HostArray.zeros(x.aval());

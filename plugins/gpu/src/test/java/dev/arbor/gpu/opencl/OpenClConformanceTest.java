@@ -299,7 +299,7 @@ class OpenClConformanceTest {
           cl.plan(Elementwise.ERF_INV, Params.EMPTY, List.of(new AbstractValue(Shape.of(10), t))));
     }
     assertEquals(
-        "index reduction arbor_argmax_f32_i64 Shape[outputs=8, length=3, inner=4]",
+        "index reduction arbor_argmax_f32_i64 LineSizes[lines=8, length=3, inner=4]",
         cl.plan(
             Reductions.ARGMAX,
             Params.of("axis", 1, "index_dtype", DType.I64),
@@ -317,7 +317,7 @@ class OpenClConformanceTest {
             axis0,
             List.of(x, idx, new AbstractValue(Shape.of(4, 5), DType.F32))));
     assertEquals(
-        "scan kernel arbor_cumsum_reverse_f32 Sizes[lines=24, n=5, inner=4]",
+        "scan kernel arbor_cumsum_reverse_f32 LineSizes[lines=24, length=5, inner=4]",
         cl.plan(
             Reductions.CUMSUM,
             Params.of("axis", 1, "reverse", true),
