@@ -11,6 +11,7 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.Structural;
 import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
 import dev.arbor.gpu.ir.GatherKernel;
@@ -30,6 +31,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code transpose}, reductions, {@code reshape}/{@code squeeze}/{@code expand_dims} (a buffer
  * copy), the layout primitives ({@code slice}, {@code pad}, {@code concatenate}, {@code iota},
  * {@code dynamic_slice}, {@code dynamic_update_slice}: loop kernels computing where each point
- * reads), {@code sort} (a bitonic network per line, {@link SortKernel}), {@code dot_general} and
+ * reads), {@code sort} (a bitonic network per line, {@link SortKernel}), {@code dot_general}
+ * (operands whose axes do not flatten are first transposed into scratch: {@code DotLaunch}) and
  * {@code conv_general} (an im2col loop kernel into scratch, then the matmul: {@code ConvLaunch}),
  * and one generated kernel per fusion cluster ({@code fused}). Each kernel is lowered to the GPU
  * IR, emitted in the device's language by {@link #emit}, compiled once per distinct source and
@@ -56,8 +59,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * output.
  *
  * <p>Where the IR or the emitter cannot express a primitive application (an integer matmul, an
- * integer {@code div}, a {@code dot_general} whose axes do not flatten), the kernel runs the
- * primitive's reference kernel on host copies and warns once: slower, never wrong.
+ * integer {@code div}), the kernel runs the primitive's reference kernel on host copies and warns
+ * once: slower, never wrong.
  *
  * <p>Thread-safe: every driver call happens under one lock per backend.
  */
@@ -125,6 +128,20 @@ public abstract class DeviceBackend implements Backend {
    */
   private record ConvLaunch(
       LoopLaunch im2col, AbstractValue patches, Prepared gemm, Lowering.MatmulShape shape)
+      implements Prepared {}
+
+  /**
+   * dot_general whose operands are first transposed to flattening layouts ({@code xt}/{@code yt},
+   * null where an operand is used as it is, into scratch of {@code xa}/{@code ya}), or whose
+   * contraction is empty (zeros); then {@code gemm}.
+   */
+  private record DotLaunch(
+      LoopLaunch xt,
+      AbstractValue xa,
+      LoopLaunch yt,
+      AbstractValue ya,
+      Prepared gemm,
+      Lowering.MatmulShape shape)
       implements Prepared {}
 
   private record Copy() implements Prepared {}
@@ -438,6 +455,16 @@ public abstract class DeviceBackend implements Backend {
         switch (pr) {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
+          case DotLaunch d -> {
+            for (LoopLaunch l : new LoopLaunch[] {d.xt(), d.yt()}) {
+              if (l != null) {
+                program(l.source(), l.kernel().name());
+              }
+            }
+            if (d.gemm() instanceof MatmulLaunch m) {
+              program(m.source(), m.kernel().name());
+            }
+          }
           case ConvLaunch c -> {
             if (c.im2col() != null) {
               program(c.im2col().source(), c.im2col().kernel().name());
@@ -482,6 +509,18 @@ public abstract class DeviceBackend implements Backend {
               + (t.combine() == null ? ")" : ", then " + t.combine().name() + ")");
       case MatmulLaunch m -> "matmul kernel " + m.kernel().name() + " " + m.shape();
       case BlasLaunch b -> device().blas().description() + " gemm " + b.shape();
+      case DotLaunch d ->
+          (d.shape().k() == 0
+                  ? "dot_general with an empty contraction: zeros"
+                  : "dot_general: "
+                      + (d.xt() == null ? "" : "lhs transposed by " + d.xt().kernel().name() + ", ")
+                      + (d.yt() == null ? "" : "rhs transposed by " + d.yt().kernel().name() + ", ")
+                      + "then ")
+              + (d.shape().k() == 0
+                  ? ""
+                  : d.gemm() instanceof MatmulLaunch m
+                      ? "matmul kernel " + m.kernel().name() + " " + m.shape()
+                      : device().blas().description() + " gemm " + d.shape());
       case ConvLaunch c ->
           (c.im2col() == null
                   ? "conv as one matmul (1x1 kernel, stride 1, no padding): "
@@ -535,16 +574,7 @@ public abstract class DeviceBackend implements Backend {
           throw new UnsupportedKernelException("mixed operand types " + in);
         }
         requireType(t);
-        MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
-        Lowering.MatmulShape shape = Lowering.matmul(params, in.get(0), in.get(1));
-        if (shape.k() == 0) {
-          throw new UnsupportedKernelException("empty contraction");
-        }
-        Blas blas = device().blas();
-        if (blas != null && blas.supports(t, shape)) {
-          return new BlasLaunch(t, shape);
-        }
-        return new MatmulLaunch(k, emit(k), shape);
+        return prepareDot(t, params, in.get(0), in.get(1));
       }
       if (p.name().equals("conv_general")) {
         return prepareConv(p, params, in);
@@ -630,6 +660,120 @@ public abstract class DeviceBackend implements Backend {
     }
   }
 
+  /**
+   * dot_general as one matmul: directly when each axis group flattens to one stride; otherwise the
+   * operands are first transposed on the device (loop kernels into scratch) to [batch, free,
+   * contracting] and [batch, contracting, free], which always flatten. The output's axis order
+   * ([batch, lhs free, rhs free]) does not depend on the operands' layouts. An empty contraction
+   * gives zeros.
+   */
+  private Prepared prepareDot(DType t, Params params, AbstractValue x, AbstractValue y) {
+    LoopLaunch xt = null;
+    LoopLaunch yt = null;
+    AbstractValue xa = x;
+    AbstractValue ya = y;
+    Lowering.MatmulShape shape;
+    try {
+      shape = Lowering.matmul(params, x, y);
+    } catch (UnsupportedKernelException notFlat) {
+      int[] lb = params.ints("lhs_batch");
+      int[] lc = params.ints("lhs_contract");
+      int[] rb = params.ints("rhs_batch");
+      int[] rc = params.ints("rhs_contract");
+      int[] lf = freeAxes(x.shape().rank(), lb, lc);
+      int[] rf = freeAxes(y.shape().rank(), rb, rc);
+      int[] px = concat(lb, lf, lc);
+      int[] py = concat(rb, rc, rf);
+      xa = permuted(x, px);
+      ya = permuted(y, py);
+      xt = transposeLaunch(x, xa, px);
+      yt = transposeLaunch(y, ya, py);
+      int nb = lb.length;
+      Params canonical =
+          Params.of(
+              "lhs_batch",
+              range(0, nb),
+              "lhs_contract",
+              range(nb + lf.length, x.shape().rank()),
+              "rhs_batch",
+              range(0, nb),
+              "rhs_contract",
+              range(nb, nb + rc.length));
+      shape = Lowering.matmul(canonical, xa, ya);
+    }
+    Blas blas = device().blas();
+    Prepared gemm;
+    if (blas != null && blas.supports(t, shape)) {
+      gemm = new BlasLaunch(t, shape);
+    } else {
+      MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
+      gemm = new MatmulLaunch(k, emit(k), shape);
+    }
+    if (xt == null && yt == null && shape.k() != 0) {
+      return gemm;
+    }
+    return new DotLaunch(xt, xa, yt, ya, gemm, shape);
+  }
+
+  private LoopLaunch transposeLaunch(AbstractValue from, AbstractValue to, int[] perm) {
+    if (Arrays.equals(perm, range(0, perm.length))) {
+      return null;
+    }
+    LoopKernel k =
+        Lowering.loop(
+            KernelNames.of(Structural.TRANSPOSE, List.of(to)),
+            Structural.TRANSPOSE,
+            Params.of("perm", perm),
+            List.of(from),
+            List.of(to));
+    return new LoopLaunch(k, emit(k));
+  }
+
+  private static AbstractValue permuted(AbstractValue a, int[] perm) {
+    int[] d = a.shape().dims();
+    int[] out = new int[perm.length];
+    for (int i = 0; i < perm.length; i++) {
+      out[i] = d[perm[i]];
+    }
+    return new AbstractValue(dev.arbor.array.Shape.of(out), a.dtype());
+  }
+
+  private static int[] freeAxes(int rank, int[] batch, int[] contract) {
+    boolean[] used = new boolean[rank];
+    for (int a : batch) {
+      used[a] = true;
+    }
+    for (int a : contract) {
+      used[a] = true;
+    }
+    int[] f = new int[rank - batch.length - contract.length];
+    int j = 0;
+    for (int a = 0; a < rank; a++) {
+      if (!used[a]) {
+        f[j++] = a;
+      }
+    }
+    return f;
+  }
+
+  private static int[] concat(int[]... parts) {
+    int[] r = new int[Arrays.stream(parts).mapToInt(q -> q.length).sum()];
+    int j = 0;
+    for (int[] q : parts) {
+      System.arraycopy(q, 0, r, j, q.length);
+      j += q.length;
+    }
+    return r;
+  }
+
+  private static int[] range(int from, int to) {
+    int[] r = new int[to - from];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = from + i;
+    }
+    return r;
+  }
+
   /** conv_general as im2col + matmul (see {@link ConvLaunch}). */
   private Prepared prepareConv(Primitive p, Params params, List<AbstractValue> in) {
     AbstractValue x = in.get(0);
@@ -704,6 +848,7 @@ public abstract class DeviceBackend implements Backend {
       case SortLaunch o -> launchSort(o, in, outAvals);
       case ThreefryLaunch t -> launchThreefry(t, in, outAvals);
       case BlasLaunch b -> launchBlas(b, in, outAvals.get(0));
+      case DotLaunch d -> launchDot(d, in, outAvals.get(0));
       case ConvLaunch c -> launchConv(c, in, outAvals.get(0));
       case Copy c -> {
         DeviceBuffer out = allocate(outAvals.get(0));
@@ -989,6 +1134,36 @@ public abstract class DeviceBackend implements Backend {
    * order), then the matmul into the output. No contraction (C = 0, or an empty kernel window)
    * gives zeros, uploaded; an empty output launches nothing.
    */
+  private List<Buffer> launchDot(DotLaunch d, List<Buffer> in, AbstractValue outAval) {
+    Lowering.MatmulShape s = d.shape();
+    if (s.batch() == 0 || s.m() == 0 || s.n() == 0) {
+      return List.of(allocate(outAval));
+    }
+    if (s.k() == 0) {
+      return List.of(
+          upload(HostArray.ofDoubles(outAval, new double[(int) outAval.shape().size()])));
+    }
+    Buffer a = null;
+    Buffer b = null;
+    try {
+      a = d.xt() == null ? null : launchLoop(d.xt(), in.subList(0, 1), List.of(d.xa())).get(0);
+      b = d.yt() == null ? null : launchLoop(d.yt(), in.subList(1, 2), List.of(d.ya())).get(0);
+      List<Buffer> operands = List.of(a == null ? in.get(0) : a, b == null ? in.get(1) : b);
+      return switch (d.gemm()) {
+        case MatmulLaunch m -> launchMatmul(m, operands, outAval);
+        case BlasLaunch l -> launchBlas(l, operands, outAval);
+        default -> throw new AssertionError(d.gemm());
+      };
+    } finally {
+      if (a != null) {
+        a.release();
+      }
+      if (b != null) {
+        b.release();
+      }
+    }
+  }
+
   private List<Buffer> launchConv(ConvLaunch c, List<Buffer> in, AbstractValue outAval) {
     Lowering.MatmulShape s = c.shape();
     if (s.m() == 0 || s.n() == 0) {

@@ -21,6 +21,7 @@ import dev.arbor.core.Var;
 import dev.arbor.core.primitives.Convolution;
 import dev.arbor.core.primitives.Generators;
 import dev.arbor.core.primitives.Indexing;
+import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.gpu.device.DeviceBackend;
 import dev.arbor.testkit.PrimitiveCases;
 import dev.arbor.transform.jit.Fused;
@@ -203,6 +204,66 @@ class OpenClBackendTest {
       assertArrayEquals(new double[8], e.toDoubleArray());
     }
     assertEquals(before, cl.liveBuffers(), "scratch and outputs go back to the pool");
+  }
+
+  @Test
+  void dotGeneralsWhoseAxesDoNotFlattenAreTransposedOnTheDevice() {
+    // lhs [2, 3, 4] batch 1, contracting {2, 0}: the contracting pair has no single stride.
+    Params mixed =
+        Params.of(
+            "lhs_contract",
+            new int[] {2, 0},
+            "rhs_contract",
+            new int[] {0, 2},
+            "lhs_batch",
+            new int[] {1},
+            "rhs_batch",
+            new int[] {1});
+    String plan = cl.plan(LinearAlgebra.DOT_GENERAL, mixed, List.of(av(2, 3, 4), av(4, 3, 2)));
+    assertTrue(plan.startsWith("dot_general: lhs transposed by "), plan);
+    assertTrue(plan.contains("rhs transposed by "), plan);
+    assertTrue(plan.contains("matmul kernel arbor_matmul_f32"), plan);
+    Params empty =
+        Params.of(
+            "lhs_contract",
+            new int[] {1},
+            "rhs_contract",
+            new int[] {0},
+            "lhs_batch",
+            new int[0],
+            "rhs_batch",
+            new int[0]);
+    assertEquals(
+        "dot_general with an empty contraction: zeros",
+        cl.plan(LinearAlgebra.DOT_GENERAL, empty, List.of(av(3, 0), av(0, 2))));
+    long before = cl.liveBuffers();
+    try (var scope = Arbor.scope()) {
+      assertTrue(scope != null);
+      double[] xv = new double[24];
+      double[] yv = new double[24];
+      for (int i = 0; i < 24; i++) {
+        xv[i] = i * 0.5 - 3;
+        yv[i] = (i % 7) - 2.5;
+      }
+      LinearAlgebra.Dims dims =
+          new LinearAlgebra.Dims(new int[] {2, 0}, new int[] {0, 2}, new int[] {1}, new int[] {1});
+      Tensor want =
+          LinearAlgebra.dotGeneral(
+              Tensor.fromArray(xv, 2, 3, 4), Tensor.fromArray(yv, 4, 3, 2), dims);
+      Tensor got =
+          LinearAlgebra.dotGeneral(
+              Tensor.fromArray(xv, 2, 3, 4).to("opencl"),
+              Tensor.fromArray(yv, 4, 3, 2).to("opencl"),
+              dims);
+      assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 1e-12);
+      Tensor zeros =
+          LinearAlgebra.dotGeneral(
+              Tensor.zeros(3, 0).to("opencl"),
+              Tensor.zeros(0, 2).to("opencl"),
+              new LinearAlgebra.Dims(new int[] {1}, new int[] {0}, new int[0], new int[0]));
+      assertArrayEquals(new double[6], zeros.toDoubleArray());
+    }
+    assertEquals(before, cl.liveBuffers(), "the transposed scratch goes back to the pool");
   }
 
   @Test
