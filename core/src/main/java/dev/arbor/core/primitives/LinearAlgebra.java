@@ -50,7 +50,7 @@ public final class LinearAlgebra {
   }
 
   /** Axes of a rank-{@code rank} operand that are neither batch nor contracting, in order. */
-  static int[] free(int rank, int[] batch, int[] contract) {
+  public static int[] free(int rank, int[] batch, int[] contract) {
     boolean[] used = new boolean[rank];
     for (int a : batch) {
       used[a] = true;

@@ -4,6 +4,7 @@ import dev.arbor.array.DType;
 import dev.arbor.backend.Buffer;
 import dev.arbor.core.AbstractValue;
 import dev.arbor.core.Params;
+import dev.arbor.core.primitives.LinearAlgebra;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -43,8 +44,8 @@ final class DotKernel {
     int[] rb = params.ints("rhs_batch");
     int[] xd = inAvals.get(0).shape().dims();
     int[] yd = inAvals.get(1).shape().dims();
-    int[] xf = free(xd.length, lb, lc);
-    int[] yf = free(yd.length, rb, rc);
+    int[] xf = LinearAlgebra.free(xd.length, lb, lc);
+    int[] yf = LinearAlgebra.free(yd.length, rb, rc);
     long batch = prod(xd, lb);
     long m = prod(xd, xf);
     long k = prod(xd, lc);
@@ -314,24 +315,6 @@ final class DotKernel {
     CpuBuffer t = CpuBuffer.allocate(b.aval());
     Layout.copy(b.segment(), t.segment(), b.dtype().byteSize(), od, strides);
     return t;
-  }
-
-  static int[] free(int rank, int[] batch, int[] contract) {
-    boolean[] used = new boolean[rank];
-    for (int a : batch) {
-      used[a] = true;
-    }
-    for (int a : contract) {
-      used[a] = true;
-    }
-    int[] f = new int[rank - batch.length - contract.length];
-    int j = 0;
-    for (int a = 0; a < rank; a++) {
-      if (!used[a]) {
-        f[j++] = a;
-      }
-    }
-    return f;
   }
 
   private static long prod(int[] dims, int[] axes) {

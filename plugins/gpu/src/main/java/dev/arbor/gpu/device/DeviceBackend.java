@@ -11,6 +11,7 @@ import dev.arbor.core.Equation;
 import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
+import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.core.primitives.Structural;
 import dev.arbor.gpu.ir.ArgReduceKernel;
 import dev.arbor.gpu.ir.CombineKernel;
@@ -455,24 +456,8 @@ public abstract class DeviceBackend implements Backend {
         switch (pr) {
           case LoopLaunch l -> program(l.source(), l.kernel().name());
           case MatmulLaunch m -> program(m.source(), m.kernel().name());
-          case DotLaunch d -> {
-            for (LoopLaunch l : new LoopLaunch[] {d.xt(), d.yt()}) {
-              if (l != null) {
-                program(l.source(), l.kernel().name());
-              }
-            }
-            if (d.gemm() instanceof MatmulLaunch m) {
-              program(m.source(), m.kernel().name());
-            }
-          }
-          case ConvLaunch c -> {
-            if (c.im2col() != null) {
-              program(c.im2col().source(), c.im2col().kernel().name());
-            }
-            if (c.gemm() instanceof MatmulLaunch m) {
-              program(m.source(), m.kernel().name());
-            }
-          }
+          case DotLaunch d -> buildPrograms(d.gemm(), d.xt(), d.yt());
+          case ConvLaunch c -> buildPrograms(c.gemm(), c.im2col());
           case ArgLaunch a -> program(a.source(), a.kernel().name());
           case GatherLaunch g -> program(g.source(), g.kernel().name());
           case ScanLaunch c -> program(c.source(), c.kernel().name());
@@ -680,8 +665,8 @@ public abstract class DeviceBackend implements Backend {
       int[] lc = params.ints("lhs_contract");
       int[] rb = params.ints("rhs_batch");
       int[] rc = params.ints("rhs_contract");
-      int[] lf = freeAxes(x.shape().rank(), lb, lc);
-      int[] rf = freeAxes(y.shape().rank(), rb, rc);
+      int[] lf = LinearAlgebra.free(x.shape().rank(), lb, lc);
+      int[] rf = LinearAlgebra.free(y.shape().rank(), rb, rc);
       int[] px = concat(lb, lf, lc);
       int[] py = concat(rb, rc, rf);
       xa = permuted(x, px);
@@ -701,14 +686,7 @@ public abstract class DeviceBackend implements Backend {
               range(nb, nb + rc.length));
       shape = Lowering.matmul(canonical, xa, ya);
     }
-    Blas blas = device().blas();
-    Prepared gemm;
-    if (blas != null && blas.supports(t, shape)) {
-      gemm = new BlasLaunch(t, shape);
-    } else {
-      MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
-      gemm = new MatmulLaunch(k, emit(k), shape);
-    }
+    Prepared gemm = gemm(t, shape);
     if (xt == null && yt == null && shape.k() != 0) {
       return gemm;
     }
@@ -736,24 +714,6 @@ public abstract class DeviceBackend implements Backend {
       out[i] = d[perm[i]];
     }
     return new AbstractValue(dev.arbor.array.Shape.of(out), a.dtype());
-  }
-
-  private static int[] freeAxes(int rank, int[] batch, int[] contract) {
-    boolean[] used = new boolean[rank];
-    for (int a : batch) {
-      used[a] = true;
-    }
-    for (int a : contract) {
-      used[a] = true;
-    }
-    int[] f = new int[rank - batch.length - contract.length];
-    int j = 0;
-    for (int a = 0; a < rank; a++) {
-      if (!used[a]) {
-        f[j++] = a;
-      }
-    }
-    return f;
   }
 
   private static int[] concat(int[]... parts) {
@@ -794,14 +754,7 @@ public abstract class DeviceBackend implements Backend {
       LoopKernel k = Lowering.im2col("arbor_im2col_" + t.shortName(), params, x, kernel, out);
       im2col = new LoopLaunch(k, emit(k));
     }
-    Blas blas = device().blas();
-    Prepared gemm;
-    if (blas != null && blas.supports(t, shape)) {
-      gemm = new BlasLaunch(t, shape);
-    } else {
-      MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
-      gemm = new MatmulLaunch(k, emit(k), shape);
-    }
+    Prepared gemm = gemm(t, shape);
     return new ConvLaunch(im2col, patches, gemm, shape);
   }
 
@@ -814,6 +767,28 @@ public abstract class DeviceBackend implements Backend {
   private void requireType(DType t) {
     if (t == DType.F64 && !device().supportsF64()) {
       throw new UnsupportedKernelException("the device has no F64 support");
+    }
+  }
+
+  /** The vendor BLAS where it takes {@code shape}, else the tiled matmul kernel. */
+  private Prepared gemm(DType t, Lowering.MatmulShape shape) {
+    Blas blas = device().blas();
+    if (blas != null && blas.supports(t, shape)) {
+      return new BlasLaunch(t, shape);
+    }
+    MatmulKernel k = new MatmulKernel("arbor_matmul_" + t.shortName(), t);
+    return new MatmulLaunch(k, emit(k), shape);
+  }
+
+  /** Builds the programs of a composed matmul: its loop kernels (where given) and its matmul. */
+  private void buildPrograms(Prepared gemm, LoopLaunch... loops) {
+    for (LoopLaunch l : loops) {
+      if (l != null) {
+        program(l.source(), l.kernel().name());
+      }
+    }
+    if (gemm instanceof MatmulLaunch m) {
+      program(m.source(), m.kernel().name());
     }
   }
 
@@ -959,16 +934,7 @@ public abstract class DeviceBackend implements Backend {
   }
 
   private List<Buffer> launchArg(ArgLaunch a, List<Buffer> in, AbstractValue outAval) {
-    LineSizes s = a.shape();
-    return launchItems(
-        a.source(),
-        a.kernel().name(),
-        in.subList(0, 1),
-        List.of(outAval),
-        s.lines(),
-        s.lines(),
-        s.length(),
-        s.inner());
+    return launchLines(a.source(), a.kernel().name(), in, outAval, a.shape());
   }
 
   private List<Buffer> launchThreefry(
@@ -978,10 +944,17 @@ public abstract class DeviceBackend implements Backend {
   }
 
   private List<Buffer> launchScan(ScanLaunch c, List<Buffer> in, AbstractValue outAval) {
-    LineSizes s = c.sizes();
+    return launchLines(c.source(), c.kernel().name(), in, outAval, c.sizes());
+  }
+
+  /**
+   * A kernel with one work item per line of the first operand (arguments: lines, length, inner).
+   */
+  private List<Buffer> launchLines(
+      String source, String kernel, List<Buffer> in, AbstractValue outAval, LineSizes s) {
     return launchItems(
-        c.source(),
-        c.kernel().name(),
+        source,
+        kernel,
         in.subList(0, 1),
         List.of(outAval),
         s.lines(),
@@ -1135,7 +1108,27 @@ public abstract class DeviceBackend implements Backend {
    * gives zeros, uploaded; an empty output launches nothing.
    */
   private List<Buffer> launchDot(DotLaunch d, List<Buffer> in, AbstractValue outAval) {
-    Lowering.MatmulShape s = d.shape();
+    return launchGemm(d.xt(), d.xa(), d.yt(), d.ya(), d.gemm(), d.shape(), in, outAval);
+  }
+
+  private List<Buffer> launchConv(ConvLaunch c, List<Buffer> in, AbstractValue outAval) {
+    return launchGemm(c.im2col(), c.patches(), null, null, c.gemm(), c.shape(), in, outAval);
+  }
+
+  /**
+   * {@code gemm} of the two operands, each first rewritten into scratch by its loop kernel where
+   * one is given ({@code xt} into {@code xa}, {@code yt} into {@code ya}: a transpose, im2col); no
+   * launch for an empty output, zeros for an empty contraction. Scratch is released afterwards.
+   */
+  private List<Buffer> launchGemm(
+      LoopLaunch xt,
+      AbstractValue xa,
+      LoopLaunch yt,
+      AbstractValue ya,
+      Prepared gemm,
+      Lowering.MatmulShape s,
+      List<Buffer> in,
+      AbstractValue outAval) {
     if (s.batch() == 0 || s.m() == 0 || s.n() == 0) {
       return List.of(allocate(outAval));
     }
@@ -1146,13 +1139,13 @@ public abstract class DeviceBackend implements Backend {
     Buffer a = null;
     Buffer b = null;
     try {
-      a = d.xt() == null ? null : launchLoop(d.xt(), in.subList(0, 1), List.of(d.xa())).get(0);
-      b = d.yt() == null ? null : launchLoop(d.yt(), in.subList(1, 2), List.of(d.ya())).get(0);
+      a = xt == null ? null : launchLoop(xt, in.subList(0, 1), List.of(xa)).get(0);
+      b = yt == null ? null : launchLoop(yt, in.subList(1, 2), List.of(ya)).get(0);
       List<Buffer> operands = List.of(a == null ? in.get(0) : a, b == null ? in.get(1) : b);
-      return switch (d.gemm()) {
+      return switch (gemm) {
         case MatmulLaunch m -> launchMatmul(m, operands, outAval);
         case BlasLaunch l -> launchBlas(l, operands, outAval);
-        default -> throw new AssertionError(d.gemm());
+        default -> throw new AssertionError(gemm);
       };
     } finally {
       if (a != null) {
@@ -1160,34 +1153,6 @@ public abstract class DeviceBackend implements Backend {
       }
       if (b != null) {
         b.release();
-      }
-    }
-  }
-
-  private List<Buffer> launchConv(ConvLaunch c, List<Buffer> in, AbstractValue outAval) {
-    Lowering.MatmulShape s = c.shape();
-    if (s.m() == 0 || s.n() == 0) {
-      return List.of(allocate(outAval));
-    }
-    if (s.k() == 0) {
-      return List.of(upload(HostArray.ofDoubles(outAval, new double[s.m() * s.n()])));
-    }
-    Buffer patches = null;
-    try {
-      Buffer a = in.get(0);
-      if (c.im2col() != null) {
-        patches = launchLoop(c.im2col(), in.subList(0, 1), List.of(c.patches())).get(0);
-        a = patches;
-      }
-      List<Buffer> operands = List.of(a, in.get(1));
-      return switch (c.gemm()) {
-        case MatmulLaunch m -> launchMatmul(m, operands, outAval);
-        case BlasLaunch b -> launchBlas(b, operands, outAval);
-        default -> throw new AssertionError(c.gemm());
-      };
-    } finally {
-      if (patches != null) {
-        patches.release();
       }
     }
   }

@@ -8,6 +8,7 @@ import dev.arbor.core.Graph;
 import dev.arbor.core.Params;
 import dev.arbor.core.Primitive;
 import dev.arbor.core.Var;
+import dev.arbor.core.primitives.LinearAlgebra;
 import dev.arbor.gpu.ir.Op.BinaryFn;
 import dev.arbor.gpu.ir.Op.CompareFn;
 import dev.arbor.gpu.ir.Op.ReduceFn;
@@ -655,8 +656,8 @@ public final class Lowering {
     int[] yd = rhs.shape().dims();
     int[] xs = rowMajorStrides(xd);
     int[] ys = rowMajorStrides(yd);
-    int[] lf = free(xd.length, lb, lc);
-    int[] rf = free(yd.length, rb, rc);
+    int[] lf = LinearAlgebra.free(xd.length, lb, lc);
+    int[] rf = LinearAlgebra.free(yd.length, rb, rc);
     long[] b1 = flatten(lb, xd, xs);
     long[] b2 = flatten(rb, yd, ys);
     long[] m = flatten(lf, xd, xs);
@@ -674,24 +675,6 @@ public final class Lowering {
         (int) b2[1],
         (int) k2[1],
         (int) n[1]);
-  }
-
-  private static int[] free(int rank, int[] batch, int[] contract) {
-    boolean[] used = new boolean[rank];
-    for (int a : batch) {
-      used[a] = true;
-    }
-    for (int a : contract) {
-      used[a] = true;
-    }
-    int[] f = new int[rank - batch.length - contract.length];
-    int j = 0;
-    for (int a = 0; a < rank; a++) {
-      if (!used[a]) {
-        f[j++] = a;
-      }
-    }
-    return f;
   }
 
   /** {size, stride} of axes taken in order as one axis, or unsupported if they do not flatten. */
