@@ -1099,6 +1099,26 @@ public final class PtxEmitter {
     return at;
   }
 
+  /**
+   * The PRELUDE and an entry's signature up to its closing parenthesis: {@code .u64} pointer
+   * parameters, then {@code .u32} ones.
+   */
+  private static StringBuilder entryHead(String name, List<String> pointers, List<String> ints) {
+    List<String> decl = new ArrayList<>();
+    for (String p : pointers) {
+      decl.add("\t.param .u64 " + p);
+    }
+    for (String i : ints) {
+      decl.add("\t.param .u32 " + i);
+    }
+    return new StringBuilder(PRELUDE)
+        .append(".visible .entry ")
+        .append(name)
+        .append("(\n")
+        .append(String.join(",\n", decl))
+        .append("\n)\n");
+  }
+
   /** See {@link ThreefryKernel}: unrolled rounds on u32 registers. */
   private static String threefry(ThreefryKernel k) {
     Writer w = new Writer();
@@ -1141,12 +1161,7 @@ public final class PtxEmitter {
     w.ins("st.global.u32 [" + w.address(base[5], gid, DType.I32) + "], " + b);
     w.code.append("$Ldone:\n");
     w.ins("ret");
-    StringBuilder head = new StringBuilder(PRELUDE);
-    head.append(".visible .entry ").append(k.name()).append("(\n");
-    for (String name : names) {
-      head.append("\t.param .u64 ").append(name).append(",\n");
-    }
-    head.append("\t.param .u32 n\n)\n{\n");
+    StringBuilder head = entryHead(k.name(), List.of(names), List.of("n")).append("{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
@@ -1203,10 +1218,8 @@ public final class PtxEmitter {
     w.ins("bra.uni $Lloop");
     w.code.append("$Ldone:\n");
     w.ins("ret");
-    StringBuilder head = new StringBuilder(PRELUDE);
-    head.append(".visible .entry ").append(k.name()).append("(\n");
-    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
-    head.append("\t.param .u32 lines,\n\t.param .u32 n,\n\t.param .u32 inner\n)\n{\n");
+    StringBuilder head =
+        entryHead(k.name(), List.of("in", "out"), List.of("lines", "n", "inner")).append("{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
@@ -1582,16 +1595,7 @@ public final class PtxEmitter {
     }
     w.code.append("$Ldone:\n");
     w.ins("ret");
-    StringBuilder head = new StringBuilder(PRELUDE);
-    head.append(".visible .entry ").append(k.name()).append("(\n");
-    List<String> decl = new ArrayList<>();
-    for (String name : pointers) {
-      decl.add("\t.param .u64 " + name);
-    }
-    for (String name : ints) {
-      decl.add("\t.param .u32 " + name);
-    }
-    head.append(String.join(",\n", decl)).append("\n)\n");
+    StringBuilder head = entryHead(k.name(), pointers, ints);
     if (local) {
       head.append(".reqntid ").append(group).append(", 1, 1\n{\n");
       head.append("\t.shared .align 8 .b8 skey[").append(block * kbytes).append("];\n");
@@ -1755,15 +1759,10 @@ public final class PtxEmitter {
     }
     w.code.append("$Ldone:\n");
     w.ins("ret");
-    StringBuilder head = new StringBuilder(PRELUDE);
-    head.append(".visible .entry ").append(k.name()).append("(\n");
-    head.append("\t.param .u64 x,\n\t.param .u64 idx,\n");
-    if (k.scatter()) {
-      head.append("\t.param .u64 u,\n");
-    }
-    head.append("\t.param .u64 out,\n\t.param .u32 n,\n\t.param .u32 p1,\n");
-    head.append("\t.param .u32 ni,\n\t.param .u32 p2,\n\t.param .u32 len,\n");
-    head.append("\t.param .u32 parts\n)\n{\n");
+    List<String> pointers =
+        k.scatter() ? List.of("x", "idx", "u", "out") : List.of("x", "idx", "out");
+    StringBuilder head =
+        entryHead(k.name(), pointers, List.of("n", "p1", "ni", "p2", "len", "parts")).append("{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
@@ -1842,10 +1841,8 @@ public final class PtxEmitter {
     }
     w.code.append("$Ldone:\n");
     w.ins("ret");
-    StringBuilder head = new StringBuilder(PRELUDE);
-    head.append(".visible .entry ").append(k.name()).append("(\n");
-    head.append("\t.param .u64 in,\n\t.param .u64 out,\n");
-    head.append("\t.param .u32 n,\n\t.param .u32 len,\n\t.param .u32 inner\n)\n{\n");
+    StringBuilder head =
+        entryHead(k.name(), List.of("in", "out"), List.of("n", "len", "inner")).append("{\n");
     return head.append(w.regs.declarations()).append(w.code).append("}\n").toString();
   }
 
